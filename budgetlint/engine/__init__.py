@@ -1,0 +1,1 @@
+"""The analytic cost engine: shapes in, costs out; no framework, no tensors."""

@@ -1,0 +1,44 @@
+"""The value every op returns, and the error it raises on bad shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Shape = tuple[int, ...]
+Attrs = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class OpCost:
+    """Output shape and convention-free facts about one op.
+
+    `work` lists element-wise work as (kind, count) pairs; a convention turns
+    each kind into FLOPs through its own per-unit cost table.
+    """
+
+    output: Shape
+    params: int = 0
+    buffers: int = 0
+    macs: int = 0
+    work: tuple[tuple[str, int], ...] = ()
+
+
+OpFn = Callable[[tuple[Shape, ...], Attrs], OpCost]
+
+
+class ShapeError(ValueError):
+    """The inputs or attributes don't fit the op; the evaluator adds the position."""
+
+
+def numel(shape: Shape) -> int:
+    total = 1
+    for size in shape:
+        total *= size
+    return total
+
+
+def same_shape(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    """A free op: output equals input, no cost."""
+    return OpCost(inputs[0])

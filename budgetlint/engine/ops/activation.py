@@ -1,0 +1,62 @@
+"""Activations: shape-preserving, no params; work = one unit per element.
+
+How many FLOPs one unit is depends on the convention (see conventions.py);
+each activation's work kind is its own name, so a convention can price
+relu and gelu differently.
+"""
+
+from __future__ import annotations
+
+from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, numel
+from budgetlint.engine.ops.attrs import Attr
+
+LEAKY_RELU_ATTRS = (Attr("slope", "number", 0.01, doc="negative slope"),)
+GELU_ATTRS = (Attr("approximate", "choice", "none", choices=("none", "tanh")),)
+SOFTMAX_ATTRS = (Attr("dim", "integer", -1),)
+
+
+def _elementwise(kind: str, shape: Shape) -> OpCost:
+    return OpCost(shape, work=((kind, numel(shape)),))
+
+
+def relu(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    return _elementwise("relu", inputs[0])
+
+
+def relu6(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    return _elementwise("relu6", inputs[0])
+
+
+def leaky_relu(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    return _elementwise("leaky_relu", inputs[0])
+
+
+def gelu(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    return _elementwise("gelu", inputs[0])
+
+
+def silu(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    return _elementwise("silu", inputs[0])
+
+
+def sigmoid(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    return _elementwise("sigmoid", inputs[0])
+
+
+def tanh(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    return _elementwise("tanh", inputs[0])
+
+
+def hardswish(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    return _elementwise("hardswish", inputs[0])
+
+
+def hardsigmoid(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    return _elementwise("hardsigmoid", inputs[0])
+
+
+def softmax(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    shape = inputs[0]
+    if not -len(shape) <= attrs["dim"] < len(shape):
+        raise ShapeError(f"softmax dim {attrs['dim']} is out of range for {list(shape)}")
+    return _elementwise("softmax", shape)

@@ -1,0 +1,187 @@
+"""Op attributes: their kinds, defaults, checks, and JSON Schema fragments.
+
+One table describes each op's attributes; the expander checks values against
+it (after `${...}` substitution) and the schema builder turns it into the
+JSON Schema that editors use, so the two can't drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+REQUIRED: Any = object()
+
+
+class AttrError(ValueError):
+    """A bad attribute value; the expander adds the position."""
+
+
+@dataclass(frozen=True)
+class Attr:
+    name: str
+    kind: str  # a key of _KINDS
+    default: Any = REQUIRED
+    choices: tuple[str, ...] = ()
+    doc: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+def _integral(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _int_at_least(value: Any, least: int, what: str) -> int:
+    number = _integral(value)
+    if number is None or number < least:
+        raise AttrError(f"expected {what}, got {value!r}")
+    return number
+
+
+def _positive(value: Any, attr: Attr) -> int:
+    return _int_at_least(value, 1, "a positive integer")
+
+
+def _nonnegative(value: Any, attr: Attr) -> int:
+    return _int_at_least(value, 0, "a non-negative integer")
+
+
+def _integer(value: Any, attr: Attr) -> int:
+    number = _integral(value)
+    if number is None:
+        raise AttrError(f"expected an integer, got {value!r}")
+    return number
+
+
+def _sizes(value: Any, least: int) -> int | tuple[int, ...]:
+    what = "a positive integer" if least else "a non-negative integer"
+    if isinstance(value, list):
+        if not value:
+            raise AttrError(f"expected {what} or a list of them, got []")
+        return tuple(_int_at_least(item, least, what) for item in value)
+    return _int_at_least(value, least, f"{what} or a list of them")
+
+
+def _size(value: Any, attr: Attr) -> int | tuple[int, ...]:
+    return _sizes(value, 1)
+
+
+def _offsets(value: Any, attr: Attr) -> int | tuple[int, ...]:
+    return _sizes(value, 0)
+
+
+def _padding(value: Any, attr: Attr) -> int | tuple[int, ...] | str:
+    if isinstance(value, str):
+        if value in ("same", "valid"):
+            return value
+        raise AttrError(f"expected a size, 'same' or 'valid', got {value!r}")
+    return _sizes(value, 0)
+
+
+def _bool(value: Any, attr: Attr) -> bool:
+    if not isinstance(value, bool):
+        raise AttrError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _number(value: Any, attr: Attr) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise AttrError(f"expected a number, got {value!r}")
+    return float(value)
+
+
+def _positive_numbers(value: Any, attr: Attr) -> float | tuple[float, ...]:
+    items = value if isinstance(value, list) else [value]
+    numbers = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, int | float) or item <= 0:
+            raise AttrError(f"expected a positive number or a list of them, got {value!r}")
+        numbers.append(float(item))
+    return tuple(numbers) if isinstance(value, list) else numbers[0]
+
+
+def _choice(value: Any, attr: Attr) -> str:
+    if value not in attr.choices:
+        raise AttrError(f"expected one of {', '.join(attr.choices)}, got {value!r}")
+    return str(value)
+
+
+_KINDS = {
+    "positive": _positive,
+    "nonnegative": _nonnegative,
+    "integer": _integer,
+    "size": _size,
+    "offsets": _offsets,
+    "padding": _padding,
+    "bool": _bool,
+    "number": _number,
+    "scale": _positive_numbers,
+    "choice": _choice,
+}
+
+_EXPRESSION = {"type": "string", "pattern": "\\$\\{"}
+_SCHEMAS: dict[str, dict[str, Any]] = {
+    "positive": {"type": "integer", "minimum": 1},
+    "nonnegative": {"type": "integer", "minimum": 0},
+    "integer": {"type": "integer"},
+    "size": {
+        "anyOf": [
+            {"type": "integer", "minimum": 1},
+            {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1}},
+        ]
+    },
+    "offsets": {
+        "anyOf": [
+            {"type": "integer", "minimum": 0},
+            {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 0}},
+        ]
+    },
+    "padding": {
+        "anyOf": [
+            {"type": "integer", "minimum": 0},
+            {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 0}},
+            {"enum": ["same", "valid"]},
+        ]
+    },
+    "bool": {"type": "boolean"},
+    "number": {"type": "number"},
+    "scale": {
+        "anyOf": [
+            {"type": "number", "exclusiveMinimum": 0},
+            {"type": "array", "minItems": 1, "items": {"type": "number", "exclusiveMinimum": 0}},
+        ]
+    },
+}
+
+
+def coerce(attr: Attr, value: Any) -> Any:
+    return _KINDS[attr.kind](value, attr)
+
+
+def schema_of(attr: Attr) -> dict[str, Any]:
+    """The attribute's JSON Schema; any attribute may also be a `${...}` expression."""
+    base = {"enum": list(attr.choices)} if attr.kind == "choice" else dict(_SCHEMAS[attr.kind])
+    schema: dict[str, Any] = {"anyOf": [base, _EXPRESSION]}
+    if attr.doc:
+        schema["description"] = attr.doc
+    if not attr.required:
+        schema["default"] = attr.default
+    return schema
+
+
+def expand(value: int | tuple[int, ...], rank: int, what: str) -> tuple[int, ...]:
+    """An int or a list of `rank` ints, as a tuple of `rank` ints."""
+    if isinstance(value, int):
+        return (value,) * rank
+    if len(value) != rank:
+        raise AttrError(f"{what} needs 1 or {rank} values, got {len(value)}")
+    return value

@@ -1,0 +1,30 @@
+"""Linear (fully connected) layers, applied to the last dimension.
+
+params = Cin · Cout (+ Cout); MACs = (elements of the input / Cin) · Cin · Cout.
+"""
+
+from __future__ import annotations
+
+from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, numel
+from budgetlint.engine.ops.attrs import Attr
+
+LINEAR_ATTRS = (
+    Attr("out", "positive", doc="output features"),
+    Attr("bias", "bool", True),
+)
+
+
+def linear(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    shape = inputs[0]
+    if len(shape) < 2:
+        raise ShapeError(f"linear expects [N, ..., features], got {list(shape)}")
+    features_in, features_out = shape[-1], attrs["out"]
+    output = (*shape[:-1], features_out)
+    bias = features_out if attrs["bias"] else 0
+    work = (("linear_bias", numel(output)),) if attrs["bias"] else ()
+    return OpCost(
+        output,
+        params=features_in * features_out + bias,
+        macs=numel(output) * features_in,
+        work=work,
+    )

@@ -1,0 +1,75 @@
+"""Normalisation: batchnorm1d/2d, layernorm, groupnorm.
+
+BatchNorm at inference is a per-channel scale and shift: params 2·C (γ, β)
+when affine, buffers 2·C (running mean and variance; PyTorch's one-element
+num_batches_tracked counter is left out). LayerNorm over the last `dims`
+dimensions: params 2·∏normalized (γ, β) when affine. GroupNorm: params 2·C.
+"""
+
+from __future__ import annotations
+
+from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, numel
+from budgetlint.engine.ops.attrs import Attr
+
+BATCHNORM_ATTRS = (
+    Attr("affine", "bool", True, doc="learnable scale and shift"),
+    Attr("running_stats", "bool", True, doc="keeps running mean and variance (buffers)"),
+)
+LAYERNORM_ATTRS = (
+    Attr("dims", "positive", 1, doc="how many trailing dimensions are normalised"),
+    Attr("affine", "bool", True),
+    Attr("bias", "bool", True, doc="the shift β, when affine"),
+)
+GROUPNORM_ATTRS = (
+    Attr("groups", "positive"),
+    Attr("affine", "bool", True),
+)
+
+
+def _batchnorm(inputs: tuple[Shape, ...], attrs: Attrs, ranks: tuple[int, ...], op: str) -> OpCost:
+    shape = inputs[0]
+    if len(shape) not in ranks:
+        expected = " or ".join(f"rank {rank}" for rank in ranks)
+        raise ShapeError(f"{op} expects {expected} [N, C, ...], got {list(shape)}")
+    channels = shape[1]
+    return OpCost(
+        shape,
+        params=2 * channels if attrs["affine"] else 0,
+        buffers=2 * channels if attrs["running_stats"] else 0,
+        work=(("batchnorm", numel(shape)),),
+    )
+
+
+def batchnorm1d(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    return _batchnorm(inputs, attrs, (2, 3), "batchnorm1d")
+
+
+def batchnorm2d(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    return _batchnorm(inputs, attrs, (4,), "batchnorm2d")
+
+
+def layernorm(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    shape = inputs[0]
+    dims = attrs["dims"]
+    if dims > len(shape) - 1:
+        raise ShapeError(f"layernorm over {dims} dims needs a rank above {dims}, got {list(shape)}")
+    normalized = numel(shape[-dims:])
+    params = 0
+    work: tuple[tuple[str, int], ...] = (("layernorm", numel(shape)),)
+    if attrs["affine"]:
+        params = normalized * (2 if attrs["bias"] else 1)
+        work += (("norm_affine", numel(shape)),)
+    return OpCost(shape, params=params, work=work)
+
+
+def groupnorm(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    shape = inputs[0]
+    if len(shape) < 3:
+        raise ShapeError(f"groupnorm expects [N, C, ...], got {list(shape)}")
+    channels, groups = shape[1], attrs["groups"]
+    if channels % groups:
+        raise ShapeError(f"groups={groups} must divide the {channels} channels")
+    work: tuple[tuple[str, int], ...] = (("groupnorm", numel(shape)),)
+    if attrs["affine"]:
+        work += (("norm_affine", numel(shape)),)
+    return OpCost(shape, params=2 * channels if attrs["affine"] else 0, work=work)

@@ -1,0 +1,89 @@
+"""--format json: stable, documented in README ("JSON output"), on stdout alone."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from budgetlint.budgets import Verdict
+from budgetlint.engine.evaluate import LayerReport, ModelReport
+from budgetlint.pipeline import Result
+from budgetlint.problems import Problem
+
+FORMAT_VERSION = 1
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def _layer(layer: LayerReport) -> dict[str, Any]:
+    return {
+        "name": layer.name,
+        "op": layer.op,
+        "file": layer.position.path,
+        "line": layer.position.line,
+        "column": layer.position.column,
+        "input_shape": list(layer.inputs[0]),
+        "input_shapes": [list(shape) for shape in layer.inputs],
+        "output_shape": list(layer.output),
+        "params": layer.params,
+        "buffers": layer.buffers,
+        "macs": layer.macs,
+        "flops": layer.flops,
+    }
+
+
+def _model(report: ModelReport) -> dict[str, Any]:
+    return {
+        "name": report.name,
+        "source": report.source,
+        "input": list(report.input),
+        "output": list(report.output),
+        "convention": report.convention,
+        "totals": {
+            "params": report.params,
+            "buffers": report.buffers,
+            "macs": report.macs,
+            "flops": report.flops,
+            "size_bytes": report.size_bytes(32),
+        },
+        "layers": [_layer(layer) for layer in report.layers],
+    }
+
+
+def _verdict(verdict: Verdict) -> dict[str, Any]:
+    return {
+        "model": verdict.model,
+        "device": verdict.device,
+        "budget": verdict.budget,
+        "value": _number(verdict.value),
+        "limit": _number(verdict.limit),
+        "headroom": _number(verdict.headroom),
+        "ok": verdict.ok,
+        "file": verdict.position.path,
+        "line": verdict.position.line,
+        "column": verdict.position.column,
+    }
+
+
+def _problem(problem: Problem) -> dict[str, Any]:
+    return {
+        "file": problem.position.path,
+        "line": problem.position.line,
+        "column": problem.position.column,
+        "code": problem.code,
+        "message": problem.message,
+    }
+
+
+def render(result: Result, layers: bool) -> str:
+    document = {
+        "format_version": FORMAT_VERSION,
+        "files": list(result.files),
+        "models": [_model(report) for report in result.reports],
+        "verdicts": [_verdict(verdict) for verdict in result.verdicts],
+        "problems": [_problem(problem) for problem in result.problems],
+        "exit_code": result.exit_code,
+    }
+    return json.dumps(document, indent=2) + "\n"

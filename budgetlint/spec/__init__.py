@@ -1,0 +1,1 @@
+"""Specs: load YAML safely, validate it, expand it into architectures and budgets."""

@@ -1,0 +1,530 @@
+"""Expand a validated spec into architectures (blocks and repeats unrolled) and devices.
+
+Layer names: a layer's `name` if it has one, else its path (`layers.4`,
+`layers.4.body.2`); names inside blocks, repeats and combinators are
+prefixed by the name of the layer that contains them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from budgetlint.budgets import BUDGETS, Device, Limit
+from budgetlint.engine.cost import Shape
+from budgetlint.engine.ops import COMBINATORS, OPS, OpDef
+from budgetlint.engine.ops.attrs import AttrError, coerce
+from budgetlint.graph import Architecture, Layer, Node, Parallel, Residual
+from budgetlint.problems import Position, Problem, SpecError, fail
+from budgetlint.spec.expr import ExpressionError, has_template, substitute
+from budgetlint.spec.load import Document, JsonPath, load_document
+from budgetlint.spec.validate import did_you_mean, validate
+from budgetlint.units import UnitError
+
+MAX_UNROLLED_LAYERS = 100_000
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    architecture: Architecture
+    devices: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Spec:
+    path: str
+    convention: str
+    convention_position: Position
+    devices: Mapping[str, Device]
+    models: tuple[ModelSpec, ...]
+    files: tuple[str, ...]  # every file read, this one first
+
+
+@dataclass(frozen=True)
+class _Block:
+    name: str
+    params: Mapping[str, Any]  # name → default; None means required
+    document: Document
+    path: JsonPath
+
+
+@dataclass(frozen=True)
+class _Context:
+    document: Document
+    blocks: Mapping[str, _Block]
+    scope: Mapping[str, Any]
+    active_blocks: tuple[str, ...]
+    active_files: tuple[str, ...]
+
+
+def display_path(path: Path) -> str:
+    """Relative to the working directory when it is below it, as users typed it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+class _Files:
+    """Loads and validates each file once; remembers every file read."""
+
+    def __init__(self) -> None:
+        self.documents: dict[Path, Document] = {}
+
+    def load(self, path: Path, referenced_at: Position | None = None) -> Document:
+        resolved = path.resolve()
+        if resolved in self.documents:
+            return self.documents[resolved]
+        shown = display_path(path)
+        try:
+            document = load_document(path, shown)
+        except SpecError as error:
+            problem = error.problems[0]
+            if referenced_at is not None and problem.code.startswith("file."):
+                raise fail(referenced_at, problem.code, f"'{shown}': {problem.message}") from None
+            raise
+        problems = validate(document)
+        if problems:
+            raise SpecError(*problems)
+        self.documents[resolved] = document
+        return document
+
+
+def _at(document: Document, path: JsonPath) -> Any:
+    value: Any = document.data
+    for part in path:
+        value = value[part]
+    return value
+
+
+def _blocks(document: Document, path: JsonPath) -> dict[str, _Block]:
+    table: dict[str, _Block] = {}
+    definitions = _at(document, path) if _has(document, path) else {}
+    for name, definition in definitions.items():
+        where = (*path, name)
+        if name in OPS or name in COMBINATORS or name == "arch":
+            raise fail(
+                document.position(where, key=True),
+                "block.shadows_op",
+                f"block '{name}' has the name of an op: rename it",
+            )
+        table[name] = _Block(name, definition.get("params") or {}, document, where)
+    return table
+
+
+def _has(document: Document, path: JsonPath) -> bool:
+    try:
+        _at(document, path)
+    except (KeyError, IndexError, TypeError):
+        return False
+    return True
+
+
+def _child(parent: str, segment: str) -> str:
+    return f"{parent}.{segment}" if parent else segment
+
+
+class _Expander:
+    def __init__(self, files: _Files) -> None:
+        self.files = files
+        self.count = 0
+
+    def layers(
+        self, context: _Context, path: JsonPath, parent: str, label: str
+    ) -> tuple[Node, ...]:
+        items = _at(context.document, path)
+        nodes: list[Node] = []
+        for index, item in enumerate(items):
+            default = f"{label}.{index}" if label else str(index)
+            nodes.extend(self.item(context, (*path, index), item, parent, default))
+        return tuple(nodes)
+
+    def value(self, context: _Context, path: JsonPath, value: Any) -> Any:
+        """Substitute `${...}` in a (possibly nested) value, with a positioned error."""
+        if isinstance(value, str) and has_template(value):
+            try:
+                return substitute(value, context.scope)
+            except ExpressionError as error:
+                raise fail(
+                    context.document.position(path), "expression", f"in {value!r}: {error}"
+                ) from None
+        if isinstance(value, list):
+            return [self.value(context, (*path, i), item) for i, item in enumerate(value)]
+        return value
+
+    def item(
+        self, context: _Context, path: JsonPath, item: Any, parent: str, default: str
+    ) -> list[Node]:
+        document = context.document
+        position = document.position(path)
+        if isinstance(item, str):
+            key, body, given = item, None, None
+            key_path = path
+        else:
+            keys = [key for key in item if key != "name"]
+            if len(keys) != 1:
+                found = ", ".join(keys) if keys else "nothing but a name"
+                raise fail(position, "layer.shape", f"a layer holds exactly one op; found {found}")
+            key, body = keys[0], item[keys[0]]
+            key_path = (*path, key)
+            given = self.value(context, (*path, "name"), item.get("name"))
+        name = _child(parent, str(given) if given is not None else default)
+        key = self.value(context, key_path, key)
+        if key == "residual":
+            return [self.residual(context, key_path, body, name, position)]
+        if key == "parallel":
+            return [self.parallel(context, key_path, body, name, position)]
+        if key == "repeat":
+            return self.repeat(context, key_path, body, name)
+        if key == "arch":
+            return list(self.arch(context, key_path, body, name))
+        if key in OPS:
+            return [self.layer(context, key_path, key, body, name, position)]
+        if key in context.blocks:
+            return list(self.block(context, key_path, context.blocks[key], body, name))
+        known = [*OPS, *COMBINATORS, *context.blocks]
+        kind = "op or block"
+        raise fail(
+            document.position(key_path, key=isinstance(item, dict)),
+            "layer.unknown_op",
+            f"unknown {kind} '{key}'{did_you_mean(str(key), known)}",
+        )
+
+    def counted(self) -> None:
+        self.count += 1
+        if self.count > MAX_UNROLLED_LAYERS:
+            raise SpecError(
+                Problem(Position("<spec>"), "layer.too_many", "more than 100,000 layers")
+            )
+
+    def layer(
+        self,
+        context: _Context,
+        path: JsonPath,
+        op_name: str,
+        body: Any,
+        name: str,
+        position: Position,
+    ) -> Layer:
+        self.counted()
+        op: OpDef = OPS[op_name]
+        given = body if isinstance(body, dict) else {}
+        if body is not None and not isinstance(body, dict):
+            raise fail(
+                context.document.position(path),
+                "layer.attrs",
+                f"{op_name}: attributes must be a mapping",
+            )
+        attrs: dict[str, Any] = {}
+        for key, raw in given.items():
+            attr = op.attr(key)
+            if attr is None:
+                names = [a.name for a in op.attrs]
+                known = f" (known: {', '.join(names)})" if names else " (it takes none)"
+                hint = did_you_mean(key, names) or known
+                raise fail(
+                    context.document.position((*path, key), key=True),
+                    "layer.unknown_attr",
+                    f"{op_name} has no attribute '{key}'{hint}",
+                )
+            value = self.value(context, (*path, key), raw)
+            try:
+                attrs[key] = coerce(attr, value) if value is not None else None
+            except AttrError as error:
+                raise fail(
+                    context.document.position((*path, key)),
+                    "layer.attr_value",
+                    f"{op_name}.{key}: {error}",
+                ) from None
+        for attr in op.attrs:
+            if attr.name not in attrs:
+                if attr.required:
+                    raise fail(
+                        position,
+                        "layer.missing_attr",
+                        f"{op_name} needs attribute '{attr.name}'",
+                    )
+                attrs[attr.name] = attr.default
+        return Layer(name, op_name, attrs, position)
+
+    def mapping(self, context: _Context, path: JsonPath, body: Any, what: str) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise fail(context.document.position(path), "layer.shape", f"{what} takes a mapping")
+        return body
+
+    def residual(
+        self, context: _Context, path: JsonPath, body: Any, name: str, position: Position
+    ) -> Residual:
+        spec = self.mapping(context, path, body, "residual")
+        main = self.layers(context, (*path, "body"), name, "body")
+        shortcut = (
+            self.layers(context, (*path, "shortcut"), name, "shortcut")
+            if spec.get("shortcut")
+            else ()
+        )
+        return Residual(name, main, shortcut, position)
+
+    def parallel(
+        self, context: _Context, path: JsonPath, body: Any, name: str, position: Position
+    ) -> Parallel:
+        spec = self.mapping(context, path, body, "parallel")
+        branches = tuple(
+            self.layers(context, (*path, "branches", index), name, f"branches.{index}")
+            for index in range(len(spec["branches"]))
+        )
+        merge = self.value(context, (*path, "merge"), spec.get("merge", "concat"))
+        axis = self.value(context, (*path, "axis"), spec.get("axis", 1))
+        if merge not in ("concat", "add", "mul"):
+            raise fail(
+                context.document.position((*path, "merge")),
+                "layer.merge",
+                f"merge must be concat, add or mul, not {merge!r}",
+            )
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise fail(
+                context.document.position((*path, "axis")),
+                "layer.axis",
+                f"axis must be an integer, not {axis!r}",
+            )
+        return Parallel(name, branches, merge, axis, position)
+
+    def repeat(self, context: _Context, path: JsonPath, body: Any, name: str) -> list[Node]:
+        spec = self.mapping(context, path, body, "repeat")
+        times = self.value(context, (*path, "times"), spec["times"])
+        if isinstance(times, float) and times.is_integer():
+            times = int(times)
+        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+            raise fail(
+                context.document.position((*path, "times")),
+                "layer.times",
+                f"repeat times must be a positive integer, not {times!r}",
+            )
+        if times > MAX_UNROLLED_LAYERS:
+            raise fail(
+                context.document.position((*path, "times")),
+                "layer.too_many",
+                f"repeat {times} times is more than {MAX_UNROLLED_LAYERS:,}",
+            )
+        single = len(spec["body"]) == 1
+        nodes: list[Node] = []
+        for turn in range(times):
+            if single:
+                item = spec["body"][0]
+                nodes.extend(
+                    self.item(context, (*path, "body", 0), item, name, str(turn))
+                )
+            else:
+                nodes.extend(self.layers(context, (*path, "body"), _child(name, str(turn)), ""))
+        return nodes
+
+    def block(
+        self, context: _Context, path: JsonPath, block: _Block, body: Any, name: str
+    ) -> tuple[Node, ...]:
+        document = context.document
+        where = document.position(path)
+        if block.name in context.active_blocks:
+            chain = " → ".join((*context.active_blocks, block.name))
+            raise fail(where, "block.circular", f"circular block reference: {chain}")
+        if body is not None and not isinstance(body, dict):
+            raise fail(where, "block.args", f"block '{block.name}' takes a mapping of parameters")
+        arguments = body or {}
+        scope: dict[str, Any] = {}
+        for key, raw in arguments.items():
+            if key not in block.params:
+                raise fail(
+                    document.position((*path, key), key=True),
+                    "block.unknown_param",
+                    f"block '{block.name}' has no parameter '{key}'"
+                    + (did_you_mean(key, block.params) or f" (it takes: {', '.join(block.params)})"),
+                )
+            scope[key] = self.value(context, (*path, key), raw)
+        for key, default in block.params.items():
+            if key not in scope:
+                if default is None:
+                    raise fail(
+                        where,
+                        "block.missing_param",
+                        f"block '{block.name}' needs parameter '{key}'",
+                    )
+                scope[key] = default
+        inner = _Context(
+            block.document,
+            context.blocks,
+            scope,
+            (*context.active_blocks, block.name),
+            context.active_files,
+        )
+        return self.layers(inner, (*block.path, "layers"), name, "")
+
+    def arch(
+        self, context: _Context, path: JsonPath, body: Any, name: str
+    ) -> tuple[Node, ...]:
+        document, layers_path, blocks = self.architecture_file(context, path, body)
+        inner = _Context(
+            document,
+            blocks,
+            {},
+            (),
+            (*context.active_files, document.path),
+        )
+        return self.layers(inner, layers_path, name, "")
+
+    def architecture_file(
+        self, context: _Context, path: JsonPath, reference: Any
+    ) -> tuple[Document, JsonPath, dict[str, _Block]]:
+        where = context.document.position(path)
+        if not isinstance(reference, str):
+            raise fail(where, "arch.path", "arch takes a file path")
+        target = Path(context.document.path).parent / reference
+        document = self.files.load(target, where)
+        if document.path in context.active_files:
+            chain = " → ".join((*context.active_files, document.path))
+            raise fail(where, "arch.circular", f"circular arch reference: {chain}")
+        if "layers" not in document.data:
+            raise fail(where, "arch.no_layers", f"'{document.path}' has no layers")
+        return document, ("layers",), _blocks(document, ("blocks",))
+
+
+def _input(document: Document, path: JsonPath, value: Any) -> Shape | None:
+    if value is None:
+        return None
+    return tuple(int(size) for size in value)
+
+
+def _devices(document: Document) -> tuple[dict[str, Device], list[Problem]]:
+    devices: dict[str, Device] = {}
+    problems: list[Problem] = []
+    for name, spec in document.data.get("devices", {}).items():
+        limits: list[Limit] = []
+        for budget, raw in spec.get("budgets", {}).items():
+            where = ("devices", name, "budgets", budget)
+            try:
+                limit = BUDGETS[budget].parse(raw)
+            except UnitError as error:
+                problems.append(
+                    Problem(document.position(where), "budget.unit", f"{budget}: {error}")
+                )
+                continue
+            limits.append(Limit(budget, limit, str(raw), document.position(where)))
+        devices[name] = Device(
+            name,
+            spec.get("dtype", "float32"),
+            tuple(limits),
+            document.position(("devices", name), key=True),
+        )
+    return devices, problems
+
+
+def _model(
+    expander: _Expander,
+    document: Document,
+    name: str,
+    file_blocks: dict[str, _Block],
+    devices: Mapping[str, Device],
+    input_override: Shape | None,
+) -> ModelSpec:
+    path: JsonPath = ("models", name)
+    spec = document.data["models"][name]
+    where = document.position(path, key=True)
+    for index, device in enumerate(spec.get("devices", [])):
+        if device not in devices:
+            raise fail(
+                document.position((*path, "devices", index)),
+                "model.unknown_device",
+                f"model '{name}' targets unknown device '{device}'"
+                + (did_you_mean(device, devices) or f" (devices: {', '.join(devices) or 'none'})"),
+            )
+    root = _Context(document, file_blocks, {}, (), (document.path,))
+    if ("arch" in spec) == ("layers" in spec):
+        raise fail(where, "model.arch", f"model '{name}' needs either 'arch' or 'layers'")
+    if "arch" in spec:
+        arch_doc, layers_path, blocks = expander.architecture_file(
+            root, (*path, "arch"), spec["arch"]
+        )
+        context = _Context(arch_doc, blocks, {}, (), (document.path, arch_doc.path))
+        source = arch_doc.path
+        shape = _input(arch_doc, ("input",), arch_doc.data.get("input"))
+    else:
+        model_blocks = _blocks(document, (*path, "blocks"))
+        for block in model_blocks:
+            if block in file_blocks:
+                raise fail(
+                    document.position((*path, "blocks", block), key=True),
+                    "block.duplicate",
+                    f"block '{block}' is already defined at the top of the file",
+                )
+        context = _Context(document, {**file_blocks, **model_blocks}, {}, (), (document.path,))
+        layers_path = (*path, "layers")
+        source = document.path
+        shape = None
+    shape = input_override or _input(document, (*path, "input"), spec.get("input")) or shape
+    if shape is None:
+        raise fail(where, "model.input", f"model '{name}' has no input shape: add 'input:'")
+    layers = expander.layers(context, layers_path, "", "layers")
+    architecture = Architecture(name, source, shape, layers, where)
+    return ModelSpec(architecture, tuple(spec.get("devices", [])))
+
+
+def read_spec(path: Path, input_override: Shape | None = None) -> tuple[Spec | None, list[Problem]]:
+    """Load, validate and expand one spec file; all the problems found, not just the first."""
+    files = _Files()
+    try:
+        document = files.load(path)
+    except SpecError as error:
+        return None, list(error.problems)
+    expander = _Expander(files)
+    problems: list[Problem] = []
+    devices, device_problems = _devices(document)
+    problems.extend(device_problems)
+    try:
+        file_blocks = _blocks(document, ("blocks",))
+    except SpecError as error:
+        return None, [*problems, *error.problems]
+    models: list[ModelSpec] = []
+    for name in document.data.get("models", {}):
+        try:
+            models.append(_model(expander, document, name, file_blocks, devices, input_override))
+        except SpecError as error:
+            problems.extend(error.problems)
+    if "layers" in document.data:
+        try:
+            models.append(_file_architecture(expander, document, file_blocks, input_override))
+        except SpecError as error:
+            problems.extend(error.problems)
+    if not models and not problems:
+        problems.append(
+            Problem(document.position(()), "spec.empty", "no models and no layers to evaluate")
+        )
+    spec = Spec(
+        document.path,
+        document.data.get("convention", "default"),
+        document.position(("convention",)),
+        devices,
+        tuple(models),
+        tuple(doc.path for doc in files.documents.values()),
+    )
+    return spec, problems
+
+
+def _file_architecture(
+    expander: _Expander,
+    document: Document,
+    blocks: dict[str, _Block],
+    input_override: Shape | None,
+) -> ModelSpec:
+    name = str(document.data.get("name") or Path(document.path).stem)
+    shape = input_override or _input(document, ("input",), document.data.get("input"))
+    if shape is None:
+        raise fail(
+            document.position(()),
+            "model.input",
+            f"'{document.path}' has no input shape: add 'input:' or pass --input",
+        )
+    context = _Context(document, blocks, {}, (), (document.path,))
+    layers = expander.layers(context, ("layers",), "", "layers")
+    architecture = Architecture(name, document.path, shape, layers, document.position(()))
+    return ModelSpec(architecture, ())

@@ -1,0 +1,231 @@
+"""A tiny, safe evaluator for `${...}` expressions in specs.
+
+Grammar (Python's precedence, a small subset of it; never `eval`):
+
+    expr    := test ["if" test "else" expr]
+    test    := sum [("==" | "!=" | "<" | "<=" | ">" | ">=") sum]
+    sum     := product (("+" | "-") product)*
+    product := unary (("*" | "/" | "//" | "%") unary)*
+    unary   := ("-" | "+") unary | power
+    power   := atom ["**" unary]
+    atom    := NUMBER | NAME | NAME "(" expr ("," expr)* ")" | "(" expr ")"
+
+Names come from the scope (block parameters); the functions are min, max,
+abs, floor, ceil, round and int. Results are ints or floats; an integral float
+stays a float here and is accepted where an integer is expected.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Value = Any  # int | float | str | bool | list — whatever a block parameter holds
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<number>\d+\.\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?)"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<op>\*\*|//|==|!=|<=|>=|[-+*/%()<>,]))"
+)
+_TEMPLATE = re.compile(r"\$\{([^{}]*)\}")
+_MAX_LENGTH = 200
+_MAX_POWER = 64
+
+_FUNCTIONS: dict[str, Callable[..., Value]] = {
+    "min": min,
+    "max": max,
+    "abs": abs,
+    "floor": math.floor,
+    "ceil": math.ceil,
+    "round": round,
+    "int": int,
+}
+_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": lambda a, b: bool(a == b),
+    "!=": lambda a, b: bool(a != b),
+    "<": lambda a, b: bool(a < b),
+    "<=": lambda a, b: bool(a <= b),
+    ">": lambda a, b: bool(a > b),
+    ">=": lambda a, b: bool(a >= b),
+}
+
+
+class ExpressionError(ValueError):
+    """A message about an expression; the caller adds the position."""
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str
+    text: str
+
+
+def _tokenize(source: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    position = 0
+    while position < len(source):
+        if source[position:].strip() == "":
+            break
+        match = _TOKEN.match(source, position)
+        if match is None or match.end() == position:
+            raise ExpressionError(f"unexpected character {source[position:].strip()[0]!r}")
+        kind = match.lastgroup or "op"
+        tokens.append(_Token(kind, match.group(kind)))
+        position = match.end()
+    tokens.append(_Token("end", ""))
+    return tokens
+
+
+class _Parser:
+    def __init__(self, source: str, scope: Mapping[str, Value]) -> None:
+        self.tokens = _tokenize(source)
+        self.index = 0
+        self.scope = scope
+
+    def peek(self) -> _Token:
+        return self.tokens[self.index]
+
+    def take(self, text: str | None = None) -> _Token:
+        token = self.tokens[self.index]
+        if text is not None and token.text != text:
+            found = token.text or "the end"
+            raise ExpressionError(f"expected '{text}' but found {found!r}")
+        self.index += 1
+        return token
+
+    def at(self, *texts: str) -> bool:
+        token = self.peek()
+        return token.kind in ("op", "name") and token.text in texts
+
+    def parse(self) -> Value:
+        value = self.expr()
+        if self.peek().kind != "end":
+            raise ExpressionError(f"unexpected {self.peek().text!r}")
+        return value
+
+    def expr(self) -> Value:
+        value = self.test()
+        if self.at("if"):
+            self.take()
+            condition = self.test()
+            self.take("else")
+            alternative = self.expr()
+            return value if condition else alternative
+        return value
+
+    def test(self) -> Value:
+        left = self.sum()
+        if self.peek().kind == "op" and self.peek().text in _COMPARISONS:
+            operator = self.take().text
+            return _COMPARISONS[operator](left, self.sum())
+        return left
+
+    def sum(self) -> Value:
+        value = self.product()
+        while self.at("+", "-"):
+            operator = self.take().text
+            right = self.product()
+            value = _numeric(value) + _numeric(right) if operator == "+" else _numeric(value) - _numeric(right)
+        return value
+
+    def product(self) -> Value:
+        value = self.unary()
+        while self.at("*", "/", "//", "%"):
+            operator = self.take().text
+            right = _numeric(self.unary())
+            value = _numeric(value)
+            if operator != "*" and right == 0:
+                raise ExpressionError("division by zero")
+            if operator == "*":
+                value = value * right
+            elif operator == "/":
+                value = value / right
+            elif operator == "//":
+                value = value // right
+            else:
+                value = value % right
+        return value
+
+    def unary(self) -> Value:
+        if self.at("-", "+"):
+            sign = self.take().text
+            value = _numeric(self.unary())
+            return -value if sign == "-" else value
+        return self.power()
+
+    def power(self) -> Value:
+        base = self.atom()
+        if self.at("**"):
+            self.take()
+            exponent = _numeric(self.unary())
+            if abs(exponent) > _MAX_POWER:
+                raise ExpressionError(f"exponent larger than {_MAX_POWER}")
+            return _numeric(base) ** exponent
+        return base
+
+    def atom(self) -> Value:
+        token = self.take()
+        if token.kind == "number":
+            return float(token.text) if any(c in token.text for c in ".eE") else int(token.text)
+        if token.kind == "name":
+            if self.at("("):
+                return self.call(token.text)
+            if token.text not in self.scope:
+                known = ", ".join(sorted(self.scope)) or "none"
+                raise ExpressionError(f"unknown name '{token.text}' (known: {known})")
+            return self.scope[token.text]
+        if token.text == "(":
+            value = self.expr()
+            self.take(")")
+            return value
+        raise ExpressionError(f"unexpected {token.text or 'end of expression'!r}")
+
+    def call(self, name: str) -> Value:
+        if name not in _FUNCTIONS:
+            raise ExpressionError(f"unknown function '{name}' (known: {', '.join(_FUNCTIONS)})")
+        self.take("(")
+        arguments = [self.expr()]
+        while self.at(","):
+            self.take()
+            arguments.append(self.expr())
+        self.take(")")
+        try:
+            return _FUNCTIONS[name](*arguments)
+        except (TypeError, ValueError) as error:
+            raise ExpressionError(f"{name}(): {error}") from None
+
+
+def _numeric(value: Value) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ExpressionError(f"expected a number, got {value!r}")
+    return value
+
+
+def evaluate(source: str, scope: Mapping[str, Value]) -> Value:
+    """Evaluate one expression (the text between `${` and `}`)."""
+    if len(source) > _MAX_LENGTH:
+        raise ExpressionError(f"expression longer than {_MAX_LENGTH} characters")
+    return _Parser(source, scope).parse()
+
+
+def has_template(text: str) -> bool:
+    return "${" in text
+
+
+def substitute(text: str, scope: Mapping[str, Value]) -> Value:
+    """`"${a * 2}"` gives the value itself; `"conv${i}"` gives a string."""
+    whole = _TEMPLATE.fullmatch(text.strip())
+    if whole:
+        return evaluate(whole.group(1), scope)
+    if "${" in _TEMPLATE.sub("", text):
+        raise ExpressionError("unclosed '${'")
+    return _TEMPLATE.sub(lambda match: _format(evaluate(match.group(1), scope)), text)
+
+
+def _format(value: Value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

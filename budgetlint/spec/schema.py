@@ -1,0 +1,199 @@
+"""The spec format's JSON Schema (draft-07): built from the ops table, shipped as JSON.
+
+`build_schema()` is the single source; schemas/budgetlint.schema.json is its
+output, committed so editors can point at it, and a test keeps the two equal.
+Regenerate with `python -m budgetlint.spec.schema > schemas/budgetlint.schema.json`.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+from typing import Any
+
+from budgetlint.budgets import BUDGETS, DTYPE_BITS
+from budgetlint.engine.conventions import CONVENTIONS
+from budgetlint.engine.ops import OPS, OpDef
+from budgetlint.engine.ops.attrs import schema_of
+
+SCHEMA_ID = "https://budgetlint.dev/schemas/budgetlint.schema.json"
+NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_.-]*$"
+_EXPRESSION = {"type": "string", "pattern": "\\$\\{"}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/definitions/{name}"}
+
+
+def _op_schema(name: str, op: OpDef) -> dict[str, Any]:
+    attrs: dict[str, Any] = {
+        "type": "object",
+        "properties": {attr.name: schema_of(attr) for attr in op.attrs},
+        "additionalProperties": False,
+    }
+    required = [attr.name for attr in op.attrs if attr.required]
+    if required:
+        attrs["required"] = required
+        schema: dict[str, Any] = attrs
+    else:
+        schema = {"anyOf": [attrs, {"type": "null"}]}
+    schema["description"] = op.doc or name
+    return schema
+
+
+def _layer_properties() -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "name": {"type": "string", "description": "the layer's name in reports"},
+        "residual": {
+            "type": "object",
+            "description": "body(x) + shortcut(x); without a shortcut, body(x) + x",
+            "properties": {"body": _ref("layers"), "shortcut": _ref("layers")},
+            "required": ["body"],
+            "additionalProperties": False,
+        },
+        "parallel": {
+            "type": "object",
+            "description": "branches on the same input, merged; [] is the identity",
+            "properties": {
+                "branches": {"type": "array", "minItems": 1, "items": _ref("layers")},
+                "merge": {"enum": ["concat", "add", "mul"], "default": "concat"},
+                "axis": {"anyOf": [{"type": "integer"}, _EXPRESSION], "default": 1},
+            },
+            "required": ["branches"],
+            "additionalProperties": False,
+        },
+        "repeat": {
+            "type": "object",
+            "description": "the body, `times` times in a row",
+            "properties": {
+                "times": {"anyOf": [{"type": "integer", "minimum": 1}, _EXPRESSION]},
+                "body": _ref("layers"),
+            },
+            "required": ["times", "body"],
+            "additionalProperties": False,
+        },
+        "arch": {
+            "type": "string",
+            "description": "the layers of another architecture file, relative to this one",
+        },
+    }
+    for name, op in OPS.items():
+        properties[name] = _op_schema(name, op)
+    return properties
+
+
+def build_schema() -> dict[str, Any]:
+    budgets = {
+        name: {"type": ["number", "string"], "description": kind.doc}
+        for name, kind in BUDGETS.items()
+    }
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": SCHEMA_ID,
+        "title": "budgetlint spec",
+        "description": "Architectures and the device budgets they must fit (format version 1).",
+        "type": "object",
+        "properties": {
+            "version": {"const": 1, "description": "the format version"},
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "source": {"type": "string", "description": "where the architecture comes from"},
+            "convention": {"enum": sorted(CONVENTIONS), "default": "default"},
+            "input": _ref("shape"),
+            "blocks": _ref("blocks"),
+            "layers": _ref("layers"),
+            "devices": {
+                "type": "object",
+                "propertyNames": {"pattern": NAME_PATTERN},
+                "additionalProperties": _ref("device"),
+            },
+            "models": {
+                "type": "object",
+                "propertyNames": {"pattern": NAME_PATTERN},
+                "additionalProperties": _ref("model"),
+            },
+        },
+        "required": ["version"],
+        "additionalProperties": False,
+        "definitions": {
+            "shape": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "integer", "minimum": 1},
+                "description": "a tensor shape, batch first, e.g. [1, 3, 224, 224]",
+            },
+            "device": {
+                "type": "object",
+                "properties": {
+                    "description": {"type": "string"},
+                    "dtype": {"enum": list(DTYPE_BITS), "default": "float32"},
+                    "budgets": {
+                        "type": "object",
+                        "properties": budgets,
+                        "additionalProperties": False,
+                    },
+                },
+                "required": ["budgets"],
+                "additionalProperties": False,
+            },
+            "model": {
+                "type": "object",
+                "properties": {
+                    "description": {"type": "string"},
+                    "arch": {"type": "string", "description": "architecture file, relative"},
+                    "input": _ref("shape"),
+                    "blocks": _ref("blocks"),
+                    "layers": _ref("layers"),
+                    "devices": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": "the devices whose budgets this model must fit",
+                    },
+                },
+                "required": ["devices"],
+                "additionalProperties": False,
+            },
+            "blocks": {
+                "type": "object",
+                "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": {
+                        "description": {"type": "string"},
+                        "params": {
+                            "type": "object",
+                            "description": "parameter → default; null (~) marks it required",
+                        },
+                        "layers": _ref("layers"),
+                    },
+                    "required": ["layers"],
+                    "additionalProperties": False,
+                },
+            },
+            "layers": {"type": "array", "items": _ref("layer")},
+            "layer": {
+                "anyOf": [
+                    {"type": "string", "description": "an op or block with its defaults"},
+                    {
+                        "type": "object",
+                        "description": "one op, combinator or block (with its arguments)",
+                        "properties": _layer_properties(),
+                        "minProperties": 1,
+                    },
+                ]
+            },
+        },
+    }
+
+
+def schema_text() -> str:
+    return files("budgetlint.schemas").joinpath("budgetlint.schema.json").read_text("utf-8")
+
+
+def load_schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(schema_text())
+    return schema
+
+
+if __name__ == "__main__":
+    print(json.dumps(build_schema(), indent=2, ensure_ascii=False))

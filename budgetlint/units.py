@@ -1,0 +1,129 @@
+"""Quantities as people write them: `5M`, `0.6`, `8MB`, `7.5MiB`, `1e9`.
+
+Counts take an SI suffix (k, M, G or B for billions, T). Byte sizes need a
+unit: decimal kB, MB, GB, TB (10^3k) or binary KiB, MiB, GiB, TiB (2^10k).
+A unit that could mean two things (M for bytes, Mb, KB, mb) is an error
+rather than a guess. YAML 1.1 reads `1e9` as a string, so strings with an
+exponent are accepted everywhere a number is.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NUMBER = re.compile(r"^\s*([+-]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-z]*)\s*$")
+
+COUNT_SUFFIXES = {"": 1, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "B": 10**9, "T": 10**12}
+BYTE_UNITS = {
+    "B": 1,
+    "kB": 10**3,
+    "MB": 10**6,
+    "GB": 10**9,
+    "TB": 10**12,
+    "KiB": 2**10,
+    "MiB": 2**20,
+    "GiB": 2**30,
+    "TiB": 2**40,
+}
+_AMBIGUOUS_BYTES = {
+    "KB": "KB is 1000 or 1024 bytes depending on who writes it: write kB or KiB",
+    "K": "write kB (10^3 bytes) or KiB (2^10 bytes)",
+    "k": "write kB (10^3 bytes) or KiB (2^10 bytes)",
+    "M": "write MB (10^6 bytes) or MiB (2^20 bytes)",
+    "G": "write GB (10^9 bytes) or GiB (2^30 bytes)",
+    "Mb": "Mb is megabits: write MB (10^6 bytes) or MiB (2^20 bytes)",
+    "Gb": "Gb is gigabits: write GB (10^9 bytes) or GiB (2^30 bytes)",
+    "kb": "kb is kilobits: write kB or KiB",
+    "mb": "write MB (10^6 bytes) or MiB (2^20 bytes)",
+    "gb": "write GB (10^9 bytes) or GiB (2^30 bytes)",
+    "MIB": "write MiB",
+    "mib": "write MiB",
+}
+_AMBIGUOUS_COUNTS = {
+    "m": "m could mean milli or million: write M for millions",
+    "b": "write B or G for billions",
+    "g": "write G for billions",
+    "t": "write T for trillions",
+}
+
+
+class UnitError(ValueError):
+    """A quantity that can't be read; the caller adds the position."""
+
+
+def _split(value: object) -> tuple[float, str]:
+    if isinstance(value, bool):
+        raise UnitError(f"expected a number, got {value!r}")
+    if isinstance(value, int | float):
+        return float(value), ""
+    if not isinstance(value, str):
+        raise UnitError(f"expected a number or a quantity like '5M', got {value!r}")
+    match = _NUMBER.match(value)
+    if match is None:
+        raise UnitError(f"can't read {value!r} as a quantity")
+    number = float(match.group(1).replace("_", ""))
+    return number, match.group(2)
+
+
+def _non_negative(number: float, text: object) -> float:
+    if number < 0:
+        raise UnitError(f"{text!r} is negative")
+    return number
+
+
+def parse_count(value: object) -> float:
+    """`5M` → 5e6; `1e9` → 1e9; `0.6G` → 6e8."""
+    number, suffix = _split(value)
+    if suffix in _AMBIGUOUS_COUNTS:
+        raise UnitError(f"ambiguous unit '{suffix}' in {value!r}: {_AMBIGUOUS_COUNTS[suffix]}")
+    if suffix in BYTE_UNITS or suffix in _AMBIGUOUS_BYTES:
+        raise UnitError(f"{value!r} is a size in bytes, but this budget counts elements")
+    if suffix not in COUNT_SUFFIXES:
+        raise UnitError(f"unknown suffix '{suffix}' in {value!r}: use k, M, G or T")
+    return _non_negative(number * COUNT_SUFFIXES[suffix], value)
+
+
+def parse_giga(value: object) -> float:
+    """A plain number in units of 10^9 (gflops: 0.6); returns the raw count."""
+    number, suffix = _split(value)
+    if suffix:
+        raise UnitError(
+            f"{value!r}: this budget is already in 10^9; write a plain number like 0.6, "
+            "or use the budget without the g prefix (flops: 600M)"
+        )
+    return _non_negative(number * 1e9, value)
+
+
+def parse_bytes(value: object) -> float:
+    """`8MB` → 8e6; `7.5MiB` → 7.5·2^20; a bare number is refused as ambiguous."""
+    number, suffix = _split(value)
+    if suffix in _AMBIGUOUS_BYTES:
+        raise UnitError(f"ambiguous unit '{suffix}' in {value!r}: {_AMBIGUOUS_BYTES[suffix]}")
+    if suffix == "":
+        raise UnitError(f"{value!r} needs a unit: B, kB, MB, GB or KiB, MiB, GiB")
+    if suffix not in BYTE_UNITS:
+        raise UnitError(f"unknown unit '{suffix}' in {value!r}: use B, kB, MB, GB, KiB, MiB, GiB")
+    return _non_negative(number * BYTE_UNITS[suffix], value)
+
+
+def format_count(value: float) -> str:
+    """61610 → '61.6k'; 3504872 → '3.50M' (three significant digits)."""
+    for suffix, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(value) >= scale:
+            return f"{_three_digits(value / scale)}{suffix}"
+    return f"{value:g}"
+
+
+def format_bytes(value: float) -> str:
+    for suffix, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if abs(value) >= scale:
+            return f"{_three_digits(value / scale)} {suffix}"
+    return f"{value:g} B"
+
+
+def _three_digits(value: float) -> str:
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"

@@ -1,0 +1,1 @@
+"""The JSON Schema of the budgetlint spec format, shipped as budgetlint.schemas."""
