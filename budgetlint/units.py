@@ -76,7 +76,7 @@ def parse_count(value: object) -> float:
     number, suffix = _split(value)
     if suffix in _AMBIGUOUS_COUNTS:
         raise UnitError(f"ambiguous unit '{suffix}' in {value!r}: {_AMBIGUOUS_COUNTS[suffix]}")
-    if suffix in BYTE_UNITS or suffix in _AMBIGUOUS_BYTES:
+    if suffix not in COUNT_SUFFIXES and (suffix in BYTE_UNITS or suffix in _AMBIGUOUS_BYTES):
         raise UnitError(f"{value!r} is a size in bytes, but this budget counts elements")
     if suffix not in COUNT_SUFFIXES:
         raise UnitError(f"unknown suffix '{suffix}' in {value!r}: use k, M, G or T")

@@ -53,7 +53,7 @@ Run (from the repository root)
         --out tests/data/measured_counters.json \\
         --paddle-python /work/venvs/paddle/bin/python
 
-Takes a few minutes on 2 CPU cores.
+Takes about a minute on 2 CPU cores; two runs give byte-identical JSON.
 """
 
 from __future__ import annotations

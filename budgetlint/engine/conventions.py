@@ -1,7 +1,9 @@
 """Counting conventions: how op facts become FLOPs and params.
 
-Every op reports convention-free facts (MACs and element-wise work by kind);
-a convention prices them. Each convention is one table, written out here and
+Every op reports convention-free facts: its true MACs, and its work as
+(kind, count) pairs, MACs included (conv_macs, linear_macs, …) so that a
+convention can price a conv's MACs differently from a linear's. A convention
+prices each kind; a kind it doesn't list costs 0. Each convention is one table, written out here and
 rendered into the docs by `budgetlint conventions`.
 """
 
@@ -17,13 +19,11 @@ from budgetlint.engine.cost import OpCost
 class Convention:
     name: str
     summary: str
-    flops_per_mac: int
     work_flops: Mapping[str, int]
     buffers_are_params: bool = False
 
     def flops(self, cost: OpCost) -> int:
-        work = sum(self.work_flops.get(kind, 0) * count for kind, count in cost.work)
-        return self.flops_per_mac * cost.macs + work
+        return sum(self.work_flops.get(kind, 0) * count for kind, count in cost.work)
 
     def params(self, cost: OpCost) -> int:
         return cost.params + (cost.buffers if self.buffers_are_params else 0)
@@ -31,6 +31,9 @@ class Convention:
 
 # FLOPs per unit of work in the default convention; a kind missing here costs 0.
 DEFAULT_WORK_FLOPS: dict[str, int] = {
+    "conv_macs": 2,  # a multiply and an add
+    "conv_transpose_macs": 2,
+    "linear_macs": 2,
     "conv_bias": 1,  # one add per output element
     "linear_bias": 1,
     "batchnorm": 2,  # inference: running stats folded into one scale and one shift
@@ -60,20 +63,23 @@ DEFAULT = Convention(
     name="default",
     summary="MACs = multiply-accumulates of conv and linear; FLOPs = 2 × MACs plus the "
     "element-wise work in the table below; params exclude buffers (running statistics).",
-    flops_per_mac=2,
     work_flops=DEFAULT_WORK_FLOPS,
 )
 
 PADDLE = Convention(
     name="paddle",
     summary="paddle.flops: conv = (Cin·Kh·Kw/groups + bias)·Cout·Hout·Wout, "
-    "linear = Cin·Cout per output row (no bias), batchnorm 2 per element, avgpool 1 per "
-    "output, adaptive avgpool (∏⌊in/out⌋ + 1) per output; activations, max pooling and "
+    "linear = Cin·Cout per output row (no bias), batchnorm 2 per element, leaky_relu 1 "
+    "per element, avgpool 1 per output, adaptive avgpool (∏⌊in/out⌋ + 1) per output, "
+    "transposed conv by its output like a conv; other activations, max pooling and "
     "everything else 0. Params include BatchNorm's running mean and variance.",
-    flops_per_mac=1,
     work_flops={
+        "conv_macs": 1,
+        "conv_transpose_output_macs": 1,  # paddle applies its conv rule to the output
+        "linear_macs": 1,
         "conv_bias": 1,
         "batchnorm": 2,
+        "leaky_relu": 1,
         "avgpool_output": 1,
         "adaptive_avgpool_floor_kernel": 1,
         "adaptive_avgpool_output": 1,

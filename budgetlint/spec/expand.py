@@ -297,11 +297,11 @@ class _Expander:
         times = self.value(context, (*path, "times"), spec["times"])
         if isinstance(times, float) and times.is_integer():
             times = int(times)
-        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+        if isinstance(times, bool) or not isinstance(times, int) or times < 0:
             raise fail(
                 context.document.position((*path, "times")),
                 "layer.times",
-                f"repeat times must be a positive integer, not {times!r}",
+                f"repeat times must be a non-negative integer, not {times!r}",
             )
         if times > MAX_UNROLLED_LAYERS:
             raise fail(

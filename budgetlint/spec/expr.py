@@ -8,7 +8,7 @@ Grammar (Python's precedence, a small subset of it; never `eval`):
     product := unary (("*" | "/" | "//" | "%") unary)*
     unary   := ("-" | "+") unary | power
     power   := atom ["**" unary]
-    atom    := NUMBER | NAME | NAME "(" expr ("," expr)* ")" | "(" expr ")"
+    atom    := NUMBER | 'STRING' | NAME | NAME "(" expr ("," expr)* ")" | "(" expr ")"
 
 Names come from the scope (block parameters); the functions are min, max,
 abs, floor, ceil, round and int. Results are ints or floats; an integral float
@@ -28,6 +28,7 @@ Value = Any  # int | float | str | bool | list — whatever a block parameter ho
 _TOKEN = re.compile(
     r"\s*(?:(?P<number>\d+\.\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?)"
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<string>'[^']*'|\"[^\"]*\")"
     r"|(?P<op>\*\*|//|==|!=|<=|>=|[-+*/%()<>,]))"
 )
 _TEMPLATE = re.compile(r"\$\{([^{}]*)\}")
@@ -170,6 +171,8 @@ class _Parser:
         token = self.take()
         if token.kind == "number":
             return float(token.text) if any(c in token.text for c in ".eE") else int(token.text)
+        if token.kind == "string":
+            return token.text[1:-1]
         if token.kind == "name":
             if self.at("("):
                 return self.call(token.text)

@@ -66,7 +66,7 @@ def _layer_properties() -> dict[str, Any]:
             "type": "object",
             "description": "the body, `times` times in a row",
             "properties": {
-                "times": {"anyOf": [{"type": "integer", "minimum": 1}, _EXPRESSION]},
+                "times": {"anyOf": [{"type": "integer", "minimum": 0}, _EXPRESSION]},
                 "body": _ref("layers"),
             },
             "required": ["times", "body"],

@@ -84,7 +84,9 @@ def _conv(inputs: tuple[Shape, ...], attrs: Attrs, rank: int, op: str) -> OpCost
     weights = channels_out * (channels_in // groups) * numel(kernel)
     bias = channels_out if attrs["bias"] else 0
     macs = numel(output) * (channels_in // groups) * numel(kernel)
-    work = (("conv_bias", numel(output)),) if attrs["bias"] else ()
+    work: tuple[tuple[str, int], ...] = (("conv_macs", macs),)
+    if attrs["bias"]:
+        work += (("conv_bias", numel(output)),)
     return OpCost(output, params=weights + bias, macs=macs, work=work)
 
 
@@ -130,5 +132,12 @@ def conv_transpose2d(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     weights = channels_in * (channels_out // groups) * numel(kernel)
     bias = channels_out if attrs["bias"] else 0
     macs = numel(inputs[0]) * (channels_out // groups) * numel(kernel)
-    work = (("conv_bias", numel(output)),) if attrs["bias"] else ()
+    # Counters that reuse their conv rule count per output element instead.
+    by_output = numel(output) * (channels_in // groups) * numel(kernel)
+    work: tuple[tuple[str, int], ...] = (
+        ("conv_transpose_macs", macs),
+        ("conv_transpose_output_macs", by_output),
+    )
+    if attrs["bias"]:
+        work += (("conv_bias", numel(output)),)
     return OpCost(output, params=weights + bias, macs=macs, work=work)

@@ -21,10 +21,8 @@ def linear(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     features_in, features_out = shape[-1], attrs["out"]
     output = (*shape[:-1], features_out)
     bias = features_out if attrs["bias"] else 0
-    work = (("linear_bias", numel(output)),) if attrs["bias"] else ()
-    return OpCost(
-        output,
-        params=features_in * features_out + bias,
-        macs=numel(output) * features_in,
-        work=work,
-    )
+    macs = numel(output) * features_in
+    work: tuple[tuple[str, int], ...] = (("linear_macs", macs),)
+    if attrs["bias"]:
+        work += (("linear_bias", numel(output)),)
+    return OpCost(output, params=features_in * features_out + bias, macs=macs, work=work)

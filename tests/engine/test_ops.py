@@ -1,0 +1,203 @@
+"""Per-op formula tables: every expected value is written as its formula.
+
+Columns: op, input shape, attributes, output shape, params, buffers, MACs,
+default-convention FLOPs. Each op of the OPS table has at least one row here
+(a meta-test in tests/test_meta.py checks it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from budgetlint.engine.cost import ShapeError
+from budgetlint.engine.ops.attrs import AttrError
+from budgetlint.engine.ops.pool import adaptive_window_total
+from tests.engine.helpers import flops, run_op
+
+
+def row(
+    op: str,
+    shape: tuple[int, ...],
+    attrs: dict[str, Any],
+    output: tuple[int, ...],
+    params: int,
+    buffers: int,
+    macs: int,
+    default_flops: int,
+) -> Any:
+    return pytest.param(
+        op, shape, attrs, output, params, buffers, macs, default_flops, id=f"{op}-{attrs}"
+    )
+
+
+N, C, H, W = 2, 8, 32, 32
+E = N * C * H * W  # elements of the [2, 8, 32, 32] input
+
+ROWS = [
+    # ---- convolution: MACs = N·Cout·Hout·Wout·(Cin/g)·Kh·Kw; FLOPs = 2·MACs + bias adds
+    row("conv2d", (N, C, H, W), {"out": 16, "kernel": 3, "padding": 1},
+        (N, 16, 32, 32), 16 * 8 * 9 + 16, 0,
+        N * 16 * 32 * 32 * 8 * 9, 2 * N * 16 * 32 * 32 * 8 * 9 + N * 16 * 32 * 32),
+    row("conv2d", (N, C, H, W), {"out": 16, "kernel": 3, "bias": False},
+        (N, 16, 30, 30), 16 * 8 * 9, 0,
+        N * 16 * 30 * 30 * 8 * 9, 2 * N * 16 * 30 * 30 * 8 * 9),
+    row("conv2d", (N, C, H, W), {"out": 16, "kernel": 3, "stride": 2, "padding": 1, "bias": False},
+        (N, 16, 16, 16), 16 * 8 * 9, 0,
+        N * 16 * 16 * 16 * 8 * 9, 2 * N * 16 * 16 * 16 * 8 * 9),
+    # depthwise: groups = Cin = Cout, so Cin/g = 1
+    row("conv2d", (N, C, H, W), {"out": 8, "kernel": 3, "padding": 1, "groups": 8, "bias": False},
+        (N, 8, 32, 32), 8 * 1 * 9, 0, N * 8 * 32 * 32 * 1 * 9, 2 * N * 8 * 32 * 32 * 9),
+    # grouped 1x1 with rectangular kernel list and dilation
+    row("conv2d", (N, C, H, W), {"out": 4, "kernel": [1, 3], "dilation": 2, "groups": 2, "bias": False},
+        (N, 4, 32, 28), 4 * 4 * 3, 0, N * 4 * 32 * 28 * 4 * 3, 2 * N * 4 * 32 * 28 * 4 * 3),
+    # 'same' (TensorFlow rule): output = ceil(in / stride)
+    row("conv2d", (1, 3, 15, 15), {"out": 4, "kernel": 3, "stride": 2, "padding": "same", "bias": False},
+        (1, 4, 8, 8), 4 * 3 * 9, 0, 4 * 8 * 8 * 3 * 9, 2 * 4 * 8 * 8 * 3 * 9),
+    row("conv2d", (1, 3, 15, 15), {"out": 4, "kernel": 3, "padding": "valid", "bias": False},
+        (1, 4, 13, 13), 4 * 3 * 9, 0, 4 * 13 * 13 * 3 * 9, 2 * 4 * 13 * 13 * 3 * 9),
+    row("conv1d", (1, 8, 50), {"out": 16, "kernel": 3},
+        (1, 16, 48), 16 * 8 * 3 + 16, 0, 16 * 48 * 8 * 3, 2 * 16 * 48 * 8 * 3 + 16 * 48),
+    row("conv3d", (1, 4, 8, 16, 16), {"out": 8, "kernel": 3, "bias": False},
+        (1, 8, 6, 14, 14), 8 * 4 * 27, 0, 8 * 6 * 14 * 14 * 4 * 27, 2 * 8 * 6 * 14 * 14 * 4 * 27),
+    # transposed: out = (in-1)·s - 2p + (k-1) + output_padding + 1 = 15·2 - 2 + 2 + 1 + 1 = 32;
+    # MACs = N·Cin·Hin·Win·(Cout/g)·K (every input element scatters a kernel)
+    row("conv_transpose2d", (1, 8, 16, 16),
+        {"out": 4, "kernel": 3, "stride": 2, "padding": 1, "output_padding": 1},
+        (1, 4, 32, 32), 8 * 4 * 9 + 4, 0,
+        8 * 16 * 16 * 4 * 9, 2 * 8 * 16 * 16 * 4 * 9 + 4 * 32 * 32),
+    # ---- linear, on the last dimension
+    row("linear", (1, 64), {"out": 32}, (1, 32), 64 * 32 + 32, 0, 64 * 32, 2 * 64 * 32 + 32),
+    row("linear", (1, 10, 64), {"out": 32, "bias": False},
+        (1, 10, 32), 64 * 32, 0, 10 * 64 * 32, 2 * 10 * 64 * 32),
+    # ---- normalisation
+    row("batchnorm2d", (N, C, H, W), {}, (N, C, H, W), 2 * C, 2 * C, 0, 2 * E),
+    row("batchnorm2d", (N, C, H, W), {"affine": False}, (N, C, H, W), 0, 2 * C, 0, 2 * E),
+    row("batchnorm1d", (4, 16), {}, (4, 16), 2 * 16, 2 * 16, 0, 2 * 4 * 16),
+    row("batchnorm1d", (4, 16, 10), {}, (4, 16, 10), 2 * 16, 2 * 16, 0, 2 * 4 * 16 * 10),
+    row("layernorm", (1, 10, 64), {}, (1, 10, 64), 2 * 64, 0, 0, (5 + 2) * 10 * 64),
+    row("layernorm", (1, 10, 64), {"bias": False}, (1, 10, 64), 64, 0, 0, (5 + 2) * 10 * 64),
+    row("layernorm", (1, 4, 8, 8), {"dims": 3, "affine": False}, (1, 4, 8, 8), 0, 0, 0, 5 * 256),
+    row("groupnorm", (1, 16, 8, 8), {"groups": 4}, (1, 16, 8, 8), 2 * 16, 0, 0, 7 * 16 * 64),
+    # ---- activations: default FLOPs per element from DEFAULT_WORK_FLOPS
+    row("relu", (N, C, H, W), {}, (N, C, H, W), 0, 0, 0, 1 * E),
+    row("relu6", (N, C, H, W), {}, (N, C, H, W), 0, 0, 0, 2 * E),
+    row("leaky_relu", (N, C, H, W), {"slope": 0.2}, (N, C, H, W), 0, 0, 0, 2 * E),
+    row("gelu", (N, C, H, W), {}, (N, C, H, W), 0, 0, 0, 8 * E),
+    row("silu", (N, C, H, W), {}, (N, C, H, W), 0, 0, 0, 5 * E),
+    row("sigmoid", (N, C, H, W), {}, (N, C, H, W), 0, 0, 0, 4 * E),
+    row("tanh", (N, C, H, W), {}, (N, C, H, W), 0, 0, 0, 5 * E),
+    row("hardswish", (N, C, H, W), {}, (N, C, H, W), 0, 0, 0, 5 * E),
+    row("hardsigmoid", (N, C, H, W), {}, (N, C, H, W), 0, 0, 0, 4 * E),
+    row("softmax", (1, 10, 64), {"dim": -1}, (1, 10, 64), 0, 0, 0, 5 * 640),
+    # ---- pooling
+    row("maxpool2d", (N, C, H, W), {"kernel": 2}, (N, C, 16, 16), 0, 0, 0, N * C * 16 * 16 * 4),
+    row("maxpool2d", (1, 64, 112, 112), {"kernel": 3, "stride": 2, "padding": 1},
+        (1, 64, 56, 56), 0, 0, 0, 64 * 56 * 56 * 9),
+    row("avgpool2d", (N, C, H, W), {"kernel": 2, "stride": 2}, (N, C, 16, 16), 0, 0, 0,
+        N * C * 16 * 16 * 4),
+    # ceil_mode: (32 - 3) / 2 = 14.5 → 15 windows, +1 = 16
+    row("avgpool2d", (1, 16, 32, 32), {"kernel": 3, "stride": 2, "ceil_mode": True},
+        (1, 16, 16, 16), 0, 0, 0, 16 * 16 * 16 * 9),
+    row("avgpool2d", (1, 16, 32, 32), {"kernel": 3, "stride": 2},
+        (1, 16, 15, 15), 0, 0, 0, 16 * 15 * 15 * 9),
+    row("adaptive_avgpool2d", (N, C, 7, 7), {"size": 1}, (N, C, 1, 1), 0, 0, 0, N * C * 49),
+    # 32 → 7: windows [⌊32i/7⌋, ⌈32(i+1)/7⌉) are 5,6,5,6,5,6,5 long = 38 per axis
+    row("adaptive_avgpool2d", (1, 16, 32, 32), {"size": 7}, (1, 16, 7, 7), 0, 0, 0, 16 * 38 * 38),
+    # ---- resizing
+    row("upsample", (1, 16, 8, 8), {"scale": 2}, (1, 16, 16, 16), 0, 0, 0, 0),
+    row("upsample", (1, 16, 8, 8), {"scale": 2, "mode": "bilinear"}, (1, 16, 16, 16), 0, 0, 0,
+        7 * 16 * 16 * 16),
+    row("upsample", (1, 16, 8, 8), {"size": [10, 12]}, (1, 16, 10, 12), 0, 0, 0, 0),
+    # ---- free by design
+    row("flatten", (N, C, H, W), {}, (N, C * H * W), 0, 0, 0, 0),
+    row("flatten", (N, C, H, W), {"start_dim": 2}, (N, C, H * W), 0, 0, 0, 0),
+    row("dropout", (N, C, H, W), {"p": 0.1}, (N, C, H, W), 0, 0, 0, 0),
+    row("identity", (N, C, H, W), {}, (N, C, H, W), 0, 0, 0, 0),
+]
+
+
+@pytest.mark.parametrize(
+    ("op", "shape", "attrs", "output", "params", "buffers", "macs", "default_flops"), ROWS
+)
+def test_op_formula(
+    op: str,
+    shape: tuple[int, ...],
+    attrs: dict[str, Any],
+    output: tuple[int, ...],
+    params: int,
+    buffers: int,
+    macs: int,
+    default_flops: int,
+) -> None:
+    cost = run_op(op, shape, **attrs)
+    assert (cost.output, cost.params, cost.buffers, cost.macs, flops(cost)) == (
+        output,
+        params,
+        buffers,
+        macs,
+        default_flops,
+    )
+
+
+def test_adaptive_window_total_matches_hand_count() -> None:
+    # 32 → 7 as listed in the table above; 7 → 1 is the whole axis; 8 → 4 is 2 each
+    assert adaptive_window_total(32, 7) == 5 + 6 + 5 + 6 + 5 + 6 + 5
+    assert adaptive_window_total(7, 1) == 7
+    assert adaptive_window_total(8, 4) == 2 * 4
+
+
+PADDLE_ROWS = [
+    # conv: (Cin·K/g + bias)·out elements; BN 2/elem; linear Cin per output element; others 0
+    ("conv2d", (1, 2, 320, 320), {"out": 4, "kernel": 3, "padding": 1}, (2 * 9 + 1) * 4 * 320 * 320),
+    ("conv2d", (1, 8, 16, 16), {"out": 8, "kernel": 3, "padding": 1, "groups": 8, "bias": False},
+     (1 * 9 + 0) * 8 * 16 * 16),
+    ("linear", (1, 400), {"out": 120}, 400 * 120),
+    ("batchnorm2d", (1, 16, 8, 8), {}, 2 * 16 * 64),
+    ("relu", (1, 16, 8, 8), {}, 0),
+    ("maxpool2d", (1, 16, 8, 8), {"kernel": 2}, 0),
+    ("avgpool2d", (1, 16, 8, 8), {"kernel": 2}, 1 * 16 * 4 * 4),
+    ("adaptive_avgpool2d", (1, 16, 7, 7), {"size": 1}, (7 * 7 + 1) * 16),
+    ("sigmoid", (1, 16, 8, 8), {}, 0),
+]
+
+
+@pytest.mark.parametrize(("op", "shape", "attrs", "expected"), PADDLE_ROWS)
+def test_paddle_convention(op: str, shape: tuple[int, ...], attrs: dict[str, Any], expected: int) -> None:
+    assert flops(run_op(op, shape, **attrs), "paddle") == expected
+
+
+def test_paddle_counts_batchnorm_running_stats_as_params() -> None:
+    from budgetlint.engine.conventions import CONVENTIONS
+
+    cost = run_op("batchnorm2d", (1, 16, 8, 8))
+    assert CONVENTIONS["paddle"].params(cost) == 4 * 16
+    assert CONVENTIONS["default"].params(cost) == 2 * 16
+
+
+SHAPE_ERRORS = [
+    ("conv2d", (1, 3, 4, 4), {"out": 8, "kernel": 5}, "larger than its input 4"),
+    ("conv2d", (1, 3, 4, 4), {"out": 8, "kernel": 3, "dilation": 3}, "dilated to 7"),
+    ("conv2d", (1, 3, 32), {"out": 8, "kernel": 3}, "rank-4"),
+    ("conv2d", (1, 6, 8, 8), {"out": 8, "kernel": 3, "groups": 4}, "groups=4 must divide"),
+    ("conv2d", (1, 6, 8, 8), {"out": 8, "kernel": [3, 3, 3]}, "kernel needs 1 or 2 values"),
+    ("conv_transpose2d", (1, 8, 4, 4), {"out": 4, "kernel": 3, "output_padding": 1},
+     "output_padding 1 must be smaller"),
+    ("maxpool2d", (1, 3, 2, 2), {"kernel": 3}, "larger than its input 2"),
+    ("maxpool2d", (1, 3, 8, 8), {"kernel": 2, "padding": 2}, "at most half the kernel"),
+    ("batchnorm2d", (1, 16), {}, "rank 4"),
+    ("groupnorm", (1, 6, 4, 4), {"groups": 4}, "must divide the 6 channels"),
+    ("layernorm", (4,), {}, "rank above 1"),
+    ("linear", (64,), {"out": 4}, "[N, ..., features]"),
+    ("softmax", (1, 4), {"dim": 2}, "out of range"),
+    ("flatten", (1, 4), {"start_dim": 3}, "don't fit"),
+    ("upsample", (1, 3, 4, 4), {}, "exactly one of 'scale' and 'size'"),
+    ("upsample", (1, 3, 4, 4), {"scale": 0.1}, "leaves no output"),
+]
+
+
+@pytest.mark.parametrize(("op", "shape", "attrs", "message"), SHAPE_ERRORS)
+def test_shape_errors(op: str, shape: tuple[int, ...], attrs: dict[str, Any], message: str) -> None:
+    with pytest.raises((ShapeError, AttrError), match=message.replace("[", r"\[").replace("]", r"\]")):
+        run_op(op, shape, **attrs)
