@@ -325,7 +325,7 @@ class _Expander:
         self, context: _Context, path: JsonPath, block: _Block, body: Any, name: str
     ) -> tuple[Node, ...]:
         document = context.document
-        where = document.position(path)
+        where = document.position(path, key=True)
         if block.name in context.active_blocks:
             chain = " → ".join((*context.active_blocks, block.name))
             raise fail(where, "block.circular", f"circular block reference: {chain}")

@@ -48,11 +48,10 @@ class Document:
 
     def position(self, path: JsonPath, *, key: bool = False) -> Position:
         """Position of the value at `path` (or of its key), else of the nearest ancestor."""
-        marks = self.key_marks if key else self.value_marks
-        if path in marks:
-            line, column = marks[path]
+        if key and path in self.key_marks:
+            line, column = self.key_marks[path]
             return Position(self.path, line, column)
-        for end in range(len(path) - 1, -1, -1):
+        for end in range(len(path), -1, -1):
             prefix = path[:end]
             if prefix in self.value_marks:
                 line, column = self.value_marks[prefix]
@@ -167,6 +166,7 @@ class _Converter:
         self.display = display
         self.loader = loader
         self.nodes = 0
+        self.top_key: Node | None = None  # where an alias bomb is reported
         self.active: set[int] = set()
         self.value_marks: dict[JsonPath, tuple[int, int]] = {}
         self.key_marks: dict[JsonPath, tuple[int, int]] = {}
@@ -178,7 +178,7 @@ class _Converter:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise fail(
-                self.here(node),
+                self.here(self.top_key or node),
                 "yaml.size",
                 f"more than {MAX_NODES} values once aliases are expanded: refused",
             )
@@ -201,7 +201,11 @@ class _Converter:
 
     def expect_tag(self, node: Node, name: str) -> None:
         if node.tag != _TAG + name:
-            raise fail(self.here(node), "yaml.tag", f"unsupported tag {_short_tag(node.tag)}")
+            raise fail(
+                self.here(node),
+                "yaml.tag",
+                f"unsupported tag {_short_tag(node.tag)}: only plain YAML values are read",
+            )
 
     def scalar(self, node: ScalarNode) -> Any:
         if node.tag in _KEPT_AS_TEXT_TAGS:
@@ -232,6 +236,8 @@ class _Converter:
             if key in explicit:
                 raise fail(self.here(key_node), "yaml.duplicate_key", f"duplicate key '{key}'")
             explicit.add(key)
+            if not path:
+                self.top_key = key_node
             child = (*path, key)
             self.key_marks[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             result[key] = self.convert(value_node, child)

@@ -32,14 +32,17 @@ def _show_path(path: JsonPath) -> str:
     return text or "top level"
 
 
-def _leaf(error: Any) -> Any:
-    """For anyOf/oneOf, the branch error that went deepest, like jsonschema's best_match."""
-    from jsonschema.exceptions import best_match, relevance
+_WEAK = {"type": 0, "pattern": 1}
 
+
+def _leaf(error: Any) -> Any:
+    """For anyOf, the branch that fits the value best: deepest first, and a branch
+    that only says "wrong type" (the value is of another branch's type) last."""
     while error.context:
-        error = best_match(error.context, key=relevance) or error
-        if not error.context:
-            break
+        error = max(
+            error.context,
+            key=lambda e: (len(e.absolute_path), _WEAK.get(e.validator, 2)),
+        )
     return error
 
 

@@ -1,0 +1,108 @@
+"""Published totals the zoo must reproduce exactly, each with its source.
+
+These are the only bare numbers in the tests: they come from outside
+budgetlint (a framework's own count or a tool's printed output), never from
+budgetlint's own output.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from budgetlint.engine.conventions import CONVENTIONS
+from budgetlint.engine.evaluate import ModelReport, evaluate
+from budgetlint.spec.expand import read_spec
+
+ZOO = Path(__file__).resolve().parents[1] / "specs" / "zoo"
+
+# (model, params, MACs, BatchNorm running-statistics elements)
+# params: sum(p.numel() for p in model.parameters()) of torchvision 0.29.1 /
+#   paddle.vision.models.LeNet; MACs: fvcore's conv+linear count (the basis of
+#   torchvision's published GFLOPS), both in tests/data/measured_counters.json.
+GOLDEN_DEFAULT = [
+    ("lenet", 61_610, 341_256, 0),
+    ("vgg16", 138_357_544, 15_470_264_320, 0),
+    ("resnet18", 11_689_512, 1_814_073_344, 9_600),
+    ("resnet50", 25_557_032, 4_089_184_256, 53_120),
+    ("mobilenet_v2", 3_504_872, 300_774_272, 34_112),
+]
+
+# The seeds' paddle.flops detail table for LeNet at 1x1x28x28
+# (../shared/seeds/000_*.txt): layer, input, output, params, FLOPs.
+PADDLE_LENET_TABLE = [
+    ("conv2d", [1, 1, 28, 28], [1, 6, 28, 28], 60, 47040),
+    ("relu", [1, 6, 28, 28], [1, 6, 28, 28], 0, 0),
+    ("maxpool2d", [1, 6, 28, 28], [1, 6, 14, 14], 0, 0),
+    ("conv2d", [1, 6, 14, 14], [1, 16, 10, 10], 2416, 241600),
+    ("relu", [1, 16, 10, 10], [1, 16, 10, 10], 0, 0),
+    ("maxpool2d", [1, 16, 10, 10], [1, 16, 5, 5], 0, 0),
+    ("linear", [1, 400], [1, 120], 48120, 48000),
+    ("linear", [1, 120], [1, 84], 10164, 10080),
+    ("linear", [1, 84], [1, 10], 850, 840),
+]
+PADDLE_LENET_TOTALS = (61_610, 347_560)
+
+
+def zoo_report(name: str, convention: str = "default") -> ModelReport:
+    spec, problems = read_spec(ZOO / f"{name}.yaml")
+    assert not problems and spec is not None
+    (model,) = spec.models
+    return evaluate(model.architecture, CONVENTIONS[convention])
+
+
+@pytest.mark.parametrize(("name", "params", "macs", "running_stats"), GOLDEN_DEFAULT)
+def test_zoo_default_convention(name: str, params: int, macs: int, running_stats: int) -> None:
+    report = zoo_report(name)
+    assert (report.params, report.macs, report.buffers) == (params, macs, running_stats)
+
+
+def test_lenet_paddle_table_layer_by_layer(cli) -> None:  # type: ignore[no-untyped-def]
+    run = cli("report", str(ZOO / "lenet.yaml"), "--convention", "paddle", "--format", "json")
+    assert run.code == 0
+    (model,) = run.json()["models"]
+    # paddle.flops hooks modules; LeNet's flatten is a function call, so it has no row there.
+    rows = [layer for layer in model["layers"] if layer["op"] != "flatten"]
+    flatten = [layer for layer in model["layers"] if layer["op"] == "flatten"]
+    assert [(f["params"], f["flops"]) for f in flatten] == [(0, 0)]
+    got = [
+        (r["op"], r["input_shape"], r["output_shape"], r["params"], r["flops"]) for r in rows
+    ]
+    assert got == PADDLE_LENET_TABLE
+    assert (model["totals"]["params"], model["totals"]["flops"]) == PADDLE_LENET_TOTALS
+
+
+def test_seed_single_conv_under_paddle(write, cli) -> None:  # type: ignore[no-untyped-def]
+    # seeds: Conv2D(2, 4, 3x3, padding 1) on 1x2x320x320 → 76 params, 7,782,400 FLOPs
+    spec = write(
+        "conv.yaml",
+        """
+        version: 1
+        input: [1, 2, 320, 320]
+        layers:
+          - conv2d: {out: 4, kernel: 3, padding: 1}
+        """,
+    )
+    run = cli("report", str(spec), "--convention", "paddle", "--format", "json")
+    totals = run.json()["models"][0]["totals"]
+    assert (totals["params"], totals["flops"]) == (76, 7_782_400)
+
+
+MEASURED = Path(__file__).parent / "data" / "measured_counters.json"
+
+
+@pytest.mark.parametrize("name", ["lenet", "resnet18", "resnet50", "mobilenet_v2"])
+def test_paddle_convention_equals_measured_paddle_flops(name: str) -> None:
+    """paddle.flops 3.3.1 run on paddle.vision.models (tools/measure_counters.py)."""
+    measured = json.loads(MEASURED.read_text())["models"][name]["paddle"]
+    report = zoo_report(name, "paddle")
+    assert (report.params, report.flops) == (measured["params"], measured["flops"])
+
+
+@pytest.mark.parametrize("name", ["lenet", "resnet18", "resnet50", "mobilenet_v2", "vgg16"])
+def test_default_params_equal_torch_count(name: str) -> None:
+    measured = json.loads(MEASURED.read_text())["models"][name]
+    report = zoo_report(name)
+    assert (report.params, report.buffers) == (measured["torch_params"], measured["bn_running_stats"])
