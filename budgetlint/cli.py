@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from budgetlint.engine.conventions import CONVENTIONS
+
 app = typer.Typer(
     name="budgetlint",
     help="Keep neural-network architectures inside their device budgets.",
@@ -25,9 +27,9 @@ class Format(str, Enum):
     json = "json"
 
 
-class ConventionName(str, Enum):
-    default = "default"
-    paddle = "paddle"
+ConventionName = Enum(  # type: ignore[misc]
+    "ConventionName", {name: name for name in CONVENTIONS}, type=str
+)
 
 
 def _parse_shape(text: str | None) -> tuple[int, ...] | None:

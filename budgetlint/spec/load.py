@@ -134,7 +134,9 @@ def parse_document(text: str, display: str) -> Document:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         position = _position(display=display, mark=mark) if mark else Position(display)
-        detail = error.problem or error.context or "invalid YAML"
+        detail = error.problem or error.context or "malformed"
+        if error.problem and error.context:
+            detail = f"{error.problem} ({error.context})"
         raise fail(position, "yaml.syntax", f"invalid YAML: {detail}") from None
     except yaml.YAMLError as error:
         raise fail(Position(display), "yaml.syntax", f"invalid YAML: {error}") from None

@@ -1,0 +1,189 @@
+"""Expansion: blocks, repeat, combinators and arch files become a tree of named layers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from budgetlint.engine.conventions import DEFAULT
+from budgetlint.engine.evaluate import ModelReport, evaluate
+from budgetlint.spec.expand import Spec, read_spec
+
+HEADER = "version: 1\ninput: [1, 4, 8, 8]\n"
+
+
+def spec_of(write, text: str, name: str = "arch.yaml") -> Spec:  # type: ignore[no-untyped-def]
+    spec, problems = read_spec(write(name, text))
+    assert not problems, problems
+    assert spec is not None
+    return spec
+
+
+def report_of(write, text: str) -> ModelReport:  # type: ignore[no-untyped-def]
+    (model,) = spec_of(write, text).models
+    return evaluate(model.architecture, DEFAULT)
+
+
+def problems_of(write, text: str, name: str = "arch.yaml") -> list[str]:  # type: ignore[no-untyped-def]
+    _, problems = read_spec(write(name, text))
+    return [str(problem) for problem in problems]
+
+
+def test_names_are_paths_unless_given(write) -> None:  # type: ignore[no-untyped-def]
+    report = report_of(
+        write,
+        HEADER
+        + """
+blocks:
+  pair:
+    layers: [relu, {name: act, relu6: }]
+layers:
+  - relu
+  - name: stem
+    conv2d: {out: 4, kernel: 1}
+  - residual:
+      body: [relu, pair]
+      shortcut: [identity]
+  - name: stage
+    repeat: {times: 2, body: [relu]}
+  - repeat: {times: 2, body: [relu, tanh]}
+""",
+    )
+    assert [layer.name for layer in report.layers] == [
+        "layers.0",
+        "stem",
+        "layers.2.body.0",
+        "layers.2.body.1.0",
+        "layers.2.body.1.act",
+        "layers.2.shortcut.0",
+        "layers.2.add",
+        "stage.0",
+        "stage.1",
+        "layers.4.0.0",
+        "layers.4.0.1",
+        "layers.4.1.0",
+        "layers.4.1.1",
+    ]
+
+
+def test_block_parameters_defaults_and_nesting(write) -> None:  # type: ignore[no-untyped-def]
+    report = report_of(
+        write,
+        HEADER
+        + """
+blocks:
+  conv:
+    params: {out: ~, k: 1}
+    layers: [conv2d: {out: "${out}", kernel: "${k}", padding: "${k // 2}", bias: false}]
+  double:
+    params: {width: ~}
+    layers:
+      - conv: {out: "${width * 2}", k: 3}
+      - conv: {out: "${width}"}
+layers:
+  - double: {width: 8}
+""",
+    )
+    convs = [(layer.output[1], layer.params) for layer in report.layers]
+    assert convs == [(16, 16 * 4 * 3 * 3), (8, 8 * 16 * 1 * 1)]
+
+
+def test_repeat_zero_times_is_empty(write) -> None:  # type: ignore[no-untyped-def]
+    report = report_of(write, HEADER + "layers:\n  - repeat: {times: 0, body: [relu]}\n  - relu6\n")
+    assert [layer.op for layer in report.layers] == ["relu6"]
+
+
+def test_squeeze_excite_gate_broadcasts(write) -> None:  # type: ignore[no-untyped-def]
+    report = report_of(
+        write,
+        HEADER
+        + """
+layers:
+  - parallel:
+      merge: mul
+      branches:
+        - []
+        - [adaptive_avgpool2d: {size: 1}, conv2d: {out: 4, kernel: 1}, sigmoid]
+""",
+    )
+    merge = report.layers[-1]
+    assert (merge.op, merge.inputs, merge.output) == ("mul", ((1, 4, 8, 8), (1, 4, 1, 1)), (1, 4, 8, 8))
+    assert merge.flops == 4 * 8 * 8  # one multiply per output element
+
+
+def test_concat_adds_channels(write) -> None:  # type: ignore[no-untyped-def]
+    report = report_of(
+        write, HEADER + "layers:\n  - parallel: {branches: [[conv2d: {out: 6, kernel: 1}], [], []]}\n"
+    )
+    assert report.output == (1, 6 + 4 + 4, 8, 8)
+
+
+def test_arch_layer_inlines_another_file(write) -> None:  # type: ignore[no-untyped-def]
+    write("parts/backbone.yaml", "version: 1\nblocks:\n  b: {layers: [relu6]}\nlayers: [b, relu]\n")
+    report = report_of(write, HEADER + "layers:\n  - name: backbone\n    arch: parts/backbone.yaml\n  - tanh\n")
+    assert [(layer.name, layer.op) for layer in report.layers] == [
+        ("backbone.0.0", "relu6"),
+        ("backbone.1", "relu"),
+        ("layers.1", "tanh"),
+    ]
+
+
+def test_budget_file_records_every_file_read(write) -> None:  # type: ignore[no-untyped-def]
+    write("zoo/net.yaml", HEADER + "layers: [relu]\n")
+    spec = spec_of(
+        write,
+        "version: 1\ndevices:\n  d: {budgets: {params: 1}}\nmodels:\n  m: {arch: zoo/net.yaml, devices: [d]}\n",
+        "budgets.yaml",
+    )
+    assert [Path(f).name for f in spec.files] == ["budgets.yaml", "net.yaml"]
+
+
+def test_input_override_wins(write) -> None:  # type: ignore[no-untyped-def]
+    spec, problems = read_spec(write("a.yaml", HEADER + "layers: [relu]\n"), (2, 4, 3, 3))
+    assert not problems and spec is not None
+    assert spec.models[0].architecture.input == (2, 4, 3, 3)
+
+
+PROBLEMS = [
+    ("version: 1\nlayers: [relu]\n", "has no input shape"),
+    (HEADER + "layers: [{relu: , tanh: }]\n", "a layer holds exactly one op; found relu, tanh"),
+    (HEADER + "layers: [{name: x}]\n", "found nothing but a name"),
+    (HEADER + "blocks:\n  relu: {layers: [tanh]}\nlayers: [relu]\n", "block 'relu' has the name of an op"),
+    (HEADER + "blocks:\n  b: {params: {x: 1}, layers: [relu]}\nlayers: [b: {y: 2}]\n",
+     "block 'b' has no parameter 'y' (it takes: x)"),
+    (HEADER + "blocks:\n  b: {params: {depth: 1}, layers: [relu]}\nlayers: [b: {dept: 2}]\n",
+     "did you mean 'depth'?"),
+    (HEADER + "layers: [repeat: {times: '${2 - 3}', body: [relu]}]\n", "non-negative integer, not -1"),
+    (HEADER + "layers: [conv2d: {out: '${1.5}', kernel: 1}]\n", "conv2d.out: expected a positive integer"),
+    (HEADER + "layers: [conv2d: {out: 4}]\n", "'kernel' is a required property"),
+    (HEADER + "layers: [parallel: {branches: [[]], axis: '${0.5}'}]\n", "axis must be an integer"),
+    ("version: 1\nmodels:\n  m: {devices: [], input: [1]}\n", "needs either 'arch' or 'layers'"),
+    ("version: 1\nmodels:\n  m: {devices: [], arch: a.yaml}\n", "circular arch reference"),
+    ("version: 1\n", "no models and no layers to evaluate"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), PROBLEMS)
+def test_problems(write, text: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    found = problems_of(write, text, "a.yaml")
+    assert any(message in problem for problem in found), found
+
+
+def test_every_model_reports_its_problem(write) -> None:  # type: ignore[no-untyped-def]
+    found = problems_of(
+        write,
+        """
+version: 1
+devices:
+  d: {budgets: {params: 1M, size: 8M}}
+models:
+  a: {devices: [d], input: [1, 3, 8, 8], layers: [nope]}
+  b: {devices: [e], input: [1, 3, 8, 8], layers: [relu]}
+""",
+    )
+    assert [Path(problem.split(": ", 1)[0]).name for problem in found] == [
+        "arch.yaml:3:35",
+        "arch.yaml:5:51",
+        "arch.yaml:6:17",
+    ]

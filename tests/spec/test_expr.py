@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import re
+
+from typing import Any
+
+import pytest
+
+from budgetlint.spec.expr import ExpressionError, evaluate, substitute
+
+SCOPE = {"mid": 64, "t": 6, "cin": 24, "act": "relu", "flag": True}
+
+CASES = [
+    ("mid * 4", 64 * 4),
+    ("cin * t", 24 * 6),
+    ("(mid + 2) // 3", (64 + 2) // 3),
+    ("mid / 128", 0.5),
+    ("mid % 10", 4),
+    ("2 ** 10", 1024),
+    ("-mid + 1", -63),
+    ("max(mid, cin, 100)", 100),
+    ("min(mid, cin)", 24),
+    ("ceil(cin / 5)", 5),
+    ("floor(cin / 5)", 4),
+    ("int(7.9)", 7),
+    ("abs(-3)", 3),
+    ("round(2.6)", 3),
+    ("1 if t != 1 else 0", 1),
+    ("'relu' if flag else 'identity'", "relu"),
+    ("mid == 64", True),
+    ("act", "relu"),
+    ("1.5e1", 15.0),
+]
+
+
+@pytest.mark.parametrize(("source", "value"), CASES)
+def test_evaluate(source: str, value: Any) -> None:
+    assert evaluate(source, SCOPE) == value
+
+
+ERRORS = [
+    ("channels * 2", "unknown name 'channels'"),
+    ("mid / 0", "division by zero"),
+    ("2 ** 1000", "exponent larger than 64"),
+    ("__import__('os')", "unknown function '__import__'"),
+    ("mid.__class__", "unexpected character '.'"),
+    ("open('x')", "unknown function 'open'"),
+    ("mid +", "unexpected 'end of expression'"),
+    ("(mid", "expected ')'"),
+    ("act * 2", "expected a number"),
+    ("[1, 2]", "unexpected character '['"),
+    ("x" * 201, "longer than 200"),
+]
+
+
+@pytest.mark.parametrize(("source", "message"), ERRORS)
+def test_evaluate_errors(source: str, message: str) -> None:
+    with pytest.raises(ExpressionError, match=re.escape(message)):
+        evaluate(source, SCOPE)
+
+
+def test_substitute_whole_value_keeps_type() -> None:
+    assert substitute("${mid * 4}", SCOPE) == 256
+    assert substitute(" ${act} ", SCOPE) == "relu"
+
+
+def test_substitute_inside_text_formats_values() -> None:
+    assert substitute("stage${t}_${mid / 2}", SCOPE) == "stage6_32"
+
+
+def test_substitute_unclosed() -> None:
+    with pytest.raises(ExpressionError, match="unclosed"):
+        substitute("conv${mid", SCOPE)

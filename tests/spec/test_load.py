@@ -1,0 +1,142 @@
+"""The safe loader: positions, and every refusal fast and in bounded memory."""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from budgetlint.problems import SpecError
+from budgetlint.spec.load import MAX_DEPTH, load_document, parse_document
+
+
+def problem(text: str) -> str:
+    with pytest.raises(SpecError) as caught:
+        parse_document(text, "f.yaml")
+    (found,) = caught.value.problems
+    return str(found)
+
+
+def test_positions_are_one_based_for_values_and_keys() -> None:
+    document = parse_document("version: 1\nmodels:\n  m:\n    input: [1, 3]\n", "f.yaml")
+    assert str(document.position(("models", "m", "input", 1))) == "f.yaml:4:16"
+    assert str(document.position(("models", "m"), key=True)) == "f.yaml:3:3"
+    # an absent path falls back to its nearest ancestor
+    assert str(document.position(("models", "m", "nothing"))) == "f.yaml:4:5"
+
+
+def test_keys_are_kept_as_written() -> None:
+    document = parse_document("on: 1\nyes: 2\n1: 3\n", "f.yaml")
+    assert document.data == {"on": 1, "yes": 2, "1": 3}
+
+
+def test_scalars_are_plain_values() -> None:
+    document = parse_document("a: 1e9\nb: 5M\nc: 0.5\nd: ~\ne: true\nf: 2026-01-01\n", "f.yaml")
+    assert document.data == {"a": "1e9", "b": "5M", "c": 0.5, "d": None, "e": True, "f": "2026-01-01"}
+
+
+def test_merge_keys_with_explicit_override() -> None:
+    document = parse_document("base: &b {x: 1, y: 2}\ncopy:\n  <<: *b\n  y: 3\n", "f.yaml")
+    assert document.data["copy"] == {"x": 1, "y": 3}
+
+
+REFUSED = [
+    ("a: 1\na: 2\n", "f.yaml:2:1: duplicate key 'a'"),
+    ("a: !!python/object/apply:os.system ['true']\n", "unsupported tag !!python/object/apply:os.system"),
+    ("a: !!python/name:os.system\n", "unsupported tag !!python/name:os.system"),
+    ("a: !custom 3\n", "unsupported tag !custom"),
+    ("a: !!binary aGVsbG8=\n", "unsupported tag !!binary"),
+    ("a: !!set {x, y}\n", "unsupported tag !!set"),
+    ("a: &x [*x]\n", "recursive alias"),
+    ("? [a, b]\n: 1\n", "mapping keys must be plain text"),
+    ("- 1\n", "f.yaml:1:1: the top level must be a mapping, not a list"),
+    ("just text\n", "the top level must be a mapping, not a str"),
+    ("# nothing\n", "f.yaml:1:1: empty file"),
+    ("a: [1, 2\n", "invalid YAML"),
+    ("a: 1\n---\nb: 2\n", "invalid YAML: but found another document (expected a single document in the stream)"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), REFUSED)
+def test_refused(text: str, message: str) -> None:
+    assert message in problem(text)
+
+
+def test_python_tags_are_never_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    with pytest.raises(SpecError):
+        parse_document(f"a: !!python/object/apply:os.system ['touch {marker}']\n", "f.yaml")
+    assert not marker.exists()
+
+
+def billion_laughs(levels: int) -> str:
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    previous = "a"
+    for index in range(1, levels):
+        name = f"l{index}"
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+        previous = name
+    return "\n".join(lines) + "\n"
+
+
+def test_alias_bomb_is_refused_fast_in_bounded_memory() -> None:
+    tracemalloc.start()
+    start = time.perf_counter()
+    message = problem(billion_laughs(10))  # 9^10 ≈ 3.5 billion values if expanded
+    elapsed = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert "more than 200000 values" in message
+    assert elapsed < 5, "refusal must not expand the bomb"
+    assert peak < 200 * 2**20
+
+
+def test_too_many_aliases_are_refused() -> None:
+    text = "a: &a 1\nb: [" + ", ".join(["*a"] * 300) + "]\n"
+    assert "more than 256 aliases" in problem(text)
+
+
+@pytest.mark.parametrize("opener", ["[", "{a: "])
+def test_deep_nesting_is_refused(opener: str) -> None:
+    closer = "]" if opener == "[" else "}"
+    text = "a: " + opener * 5000 + closer * 5000 + "\n"
+    assert f"nesting deeper than {MAX_DEPTH} levels" in problem(text)
+
+
+def test_block_style_deep_nesting_is_refused() -> None:
+    text = "".join("  " * depth + f"k{depth}:\n" for depth in range(200)) + "  " * 200 + "1\n"
+    assert "nesting deeper than" in problem(text)
+
+
+FILES = [
+    (b"version: 1\n\x00\x00", "binary content"),
+    ("a: caf\xe9\n".encode("latin-1"), "f.yaml:1:7: not valid UTF-8 text"),
+    (b"\xef\xbb\xbfversion: 1\n", None),  # a UTF-8 byte-order mark is fine
+]
+
+
+@pytest.mark.parametrize(("content", "message"), FILES)
+def test_file_content(tmp_path: Path, content: bytes, message: str | None) -> None:
+    path = tmp_path / "f.yaml"
+    path.write_bytes(content)
+    if message is None:
+        assert load_document(path, "f.yaml").data == {"version": 1}
+        return
+    with pytest.raises(SpecError, match=message):
+        load_document(path, "f.yaml")
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match="no such file"):
+        load_document(tmp_path / "nope.yaml")
+    with pytest.raises(SpecError, match="is a directory"):
+        load_document(tmp_path)
+
+
+def test_huge_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text("a: " + "x" * (3 * 2**20) + "\n")
+    with pytest.raises(SpecError, match="larger than"):
+        load_document(path)

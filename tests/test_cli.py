@@ -1,0 +1,179 @@
+"""The command line, through main(argv) as the console script calls it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from budgetlint.spec.schema import build_schema
+from tests.conftest import ROOT
+
+MOBILE = ROOT / "specs" / "mobile.yaml"
+
+
+def test_check_shipped_example_passes(cli) -> None:  # type: ignore[no-untyped-def]
+    run = cli("check", str(MOBILE))
+    assert (run.code, run.err) == (0, "")
+    assert "all hold" in run.out
+
+
+def tightened(write, budget_line: str, replacement: str) -> Path:  # type: ignore[no-untyped-def]
+    text = MOBILE.read_text()
+    assert budget_line in text
+    spec = write("specs/mobile.yaml", text.replace(budget_line, replacement))
+    for name in ("lenet", "mobilenet_v2", "resnet18", "resnet50"):
+        write(f"specs/zoo/{name}.yaml", (ROOT / "specs" / "zoo" / f"{name}.yaml").read_text())
+    return spec
+
+
+def line_of(path: Path, needle: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
+
+
+def test_broken_budget_names_model_device_budget_value_limit_and_line(write, cli) -> None:  # type: ignore[no-untyped-def]
+    spec = tightened(write, "      params: 30M", "      params: 20M")
+    line = line_of(spec, "params: 20M")
+    run = cli("check", str(spec))
+    assert run.code == 1
+    (broken,) = [text for text in run.out.splitlines() if "error:" in text]
+    assert broken.startswith(f"{spec}:{line}:15: error: resnet50 breaks the params budget of edge-gpu")
+    assert "value 25,557,032, limit 20,000,000, over by 5,557,032" in broken
+
+    data = cli("check", str(spec), "--format", "json").json()
+    (verdict,) = [v for v in data["verdicts"] if not v["ok"]]
+    assert verdict == {
+        "model": "resnet50",
+        "device": "edge-gpu",
+        "budget": "params",
+        "value": 25_557_032,
+        "limit": 20_000_000,
+        "headroom": 20_000_000 - 25_557_032,
+        "ok": False,
+        "file": str(spec),
+        "line": line,
+        "column": 15,
+    }
+    assert data["exit_code"] == 1
+
+
+def test_size_budget_uses_the_device_dtype(write, cli) -> None:  # type: ignore[no-untyped-def]
+    # mobilenet_v2 on phone-npu (int8): 1 byte × (3,504,872 params + 34,112 BN buffers)
+    spec = tightened(write, "      size: 8MB", "      size: 3.5MB")
+    data = cli("check", str(spec), "--format", "json").json()
+    (verdict,) = [v for v in data["verdicts"] if not v["ok"]]
+    assert (verdict["model"], verdict["device"], verdict["value"]) == (
+        "mobilenet_v2",
+        "phone-npu",
+        1 * (3_504_872 + 34_112),
+    )
+
+
+def test_int4_packs_two_values_per_byte(write, cli) -> None:  # type: ignore[no-untyped-def]
+    spec = write(
+        "s.yaml",
+        """
+        version: 1
+        devices:
+          tiny: {dtype: int4, budgets: {size: 1B}}
+        models:
+          m: {devices: [tiny], input: [1, 3], layers: [linear: {out: 1}]}
+        """,
+    )
+    (verdict,) = cli("check", str(spec), "--format", "json").json()["verdicts"]
+    assert verdict["value"] == -(-(3 * 1 + 1) * 4 // 8)  # 4 params × 4 bits, rounded up to bytes
+
+
+def test_json_is_alone_on_stdout_even_with_problems(write, cli) -> None:  # type: ignore[no-untyped-def]
+    bad = write("bad.yaml", "version: 1\nlayers: [nope]\ninput: [1]\n")
+    run = cli("check", str(bad), "--format", "json")
+    data = json.loads(run.out)
+    assert run.code == 2 and data["exit_code"] == 2
+    assert data["problems"][0]["message"].startswith("unknown op or block 'nope'")
+    assert run.err.startswith(f"{bad}:2:10: unknown op or block 'nope'")
+
+
+def test_problems_in_one_file_do_not_hide_another(write, cli) -> None:  # type: ignore[no-untyped-def]
+    bad = write("bad.yaml", "version: 2\n")
+    run = cli("check", str(bad), str(MOBILE))
+    assert run.code == 2
+    assert "all hold" in run.out
+    assert f"{bad}:1:10: version: 1 was expected" in run.err
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda tmp: tmp / "missing.yaml", "no such file"),
+        (lambda tmp: tmp, "is a directory, not a YAML file"),
+    ],
+)
+def test_missing_file_and_directory(tmp_path: Path, cli, make, message: str) -> None:  # type: ignore[no-untyped-def]
+    target = make(tmp_path)
+    run = cli("check", str(target))
+    assert run.code == 2
+    assert run.err == f"{target}:1:1: {message}\n"
+
+
+def test_report_architecture_file_with_input_option(write, cli) -> None:  # type: ignore[no-untyped-def]
+    arch = write("a.yaml", "version: 1\nlayers: [conv2d: {out: 8, kernel: 3, bias: false}]\n")
+    assert cli("report", str(arch)).code == 2
+    run = cli("report", str(arch), "--input", "1,3,10,10", "--format", "json")
+    (model,) = run.json()["models"]
+    assert model["totals"]["macs"] == 8 * 8 * 8 * 3 * 3 * 3
+    assert model["layers"][0]["input_shape"] == [1, 3, 10, 10]
+
+
+@pytest.mark.parametrize("bad", ["1,three", "0,3", ""])
+def test_bad_input_option(write, cli, bad: str) -> None:  # type: ignore[no-untyped-def]
+    arch = write("a.yaml", "version: 1\nlayers: [relu]\n")
+    run = cli("report", str(arch), "--input", bad)
+    assert run.code == 2
+    assert "Traceback" not in run.err
+
+
+def test_report_one_model_of_a_budget_file(cli) -> None:  # type: ignore[no-untyped-def]
+    run = cli("report", str(MOBILE), "--model", "lenet")
+    assert run.code == 0
+    assert run.out.startswith("lenet  (")
+    assert "mobilenet_v2" not in run.out
+    assert cli("report", str(MOBILE), "--model", "lenett").code == 2
+
+
+def test_report_text_is_a_layer_table(cli) -> None:  # type: ignore[no-untyped-def]
+    run = cli("report", str(ROOT / "specs" / "zoo" / "lenet.yaml"), "--convention", "paddle")
+    lines = [line for line in run.out.splitlines() if line]
+    assert lines[1].split() == ["Layer", "Op", "Input", "Shape", "Output", "Shape", "Params", "MACs", "FLOPs"]
+    assert lines[-1].split() == ["total", "61,610", "341,256", "347,560"]
+
+
+def test_schema_command_prints_the_schema(cli) -> None:  # type: ignore[no-untyped-def]
+    run = cli("schema")
+    assert run.code == 0
+    assert json.loads(run.out) == build_schema()
+
+
+def test_usage_errors_exit_2(cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli("check").code == 2
+    assert cli("frobnicate").code == 2
+    assert cli("check", str(MOBILE), "--format", "xml").code == 2
+    assert cli("check", str(MOBILE), "--convention", "nope").code == 2
+
+
+def test_help_exits_0(cli) -> None:  # type: ignore[no-untyped-def]
+    run = cli("--help")
+    assert run.code == 0
+    assert "check" in run.out and "report" in run.out and "schema" in run.out
+
+
+def test_python_dash_m(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "budgetlint", "check", str(MOBILE)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, "")

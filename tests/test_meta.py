@@ -1,0 +1,61 @@
+"""Single sources of truth stay in sync: schema, ops table, tests, README, conventions."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from budgetlint.cli import app
+from budgetlint.engine.conventions import CONVENTIONS, DEFAULT_WORK_FLOPS
+from budgetlint.engine.ops import COMBINATORS, OPS
+from budgetlint.spec.schema import build_schema
+from tests.conftest import ROOT
+from tests.engine.test_ops import ROWS
+
+README = (ROOT / "README.md").read_text()
+
+
+def test_committed_schema_is_the_built_schema() -> None:
+    committed = json.loads((ROOT / "schemas" / "budgetlint.schema.json").read_text())
+    assert committed == build_schema(), "run: python -m budgetlint.spec.schema > schemas/budgetlint.schema.json"
+
+
+def test_schema_op_list_equals_ops_table() -> None:
+    layer = build_schema()["definitions"]["layer"]["anyOf"][1]["properties"]
+    assert set(layer) - {"name", "arch", *COMBINATORS} == set(OPS)
+
+
+def test_every_op_has_a_formula_row() -> None:
+    assert {row.values[0] for row in ROWS} == set(OPS)
+
+
+def test_every_op_is_in_the_readme() -> None:
+    missing = [op for op in OPS if f"`{op}`" not in README]
+    assert not missing
+
+
+def test_every_command_is_in_the_readme() -> None:
+    commands = {command.name or command.callback.__name__ for command in app.registered_commands}  # type: ignore[union-attr]
+    assert commands == {"check", "report", "schema"}
+    for command in commands:
+        assert f"budgetlint {command}" in README
+
+
+def test_readme_starts_with_the_two_commands() -> None:
+    blocks = re.findall(r"```sh\n(.*?)\n```", README, re.S)
+    assert "budgetlint check specs/mobile.yaml" in blocks[0]
+    assert "pip install -e '.[test]'" in blocks[1] and "pytest" in blocks[1]
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    test_command = re.findall(r"```sh\n(.*?)\n```", README, re.S)[1]
+    assert test_command in (ROOT / ".ci" / "run").read_text()
+
+
+def test_default_flops_table_is_in_the_readme() -> None:
+    rows = dict(re.findall(r"^\s*\| `(\w+)` \| (\d+) \|", README, re.M))
+    assert {kind: int(cost) for kind, cost in rows.items()} == DEFAULT_WORK_FLOPS
+
+
+def test_convention_names_in_schema() -> None:
+    assert build_schema()["properties"]["convention"]["enum"] == sorted(CONVENTIONS)
