@@ -38,7 +38,13 @@ def main() -> int:
         "python -c pass": [python, "-c", "pass"],
         "import yaml, jsonschema, typer": [python, "-c", "import yaml, jsonschema, typer"],
         "budgetlint --help": [python, "-m", "budgetlint", "--help"],
-        f"budgetlint check {' '.join(args.specs)}": [python, "-m", "budgetlint", "check", *args.specs],
+        f"budgetlint check {' '.join(args.specs)}": [
+            python,
+            "-m",
+            "budgetlint",
+            "check",
+            *args.specs,
+        ],
     }
     baseline = None
     print(f"{'command':<48} {'median ms':>10} {'× python':>9}")

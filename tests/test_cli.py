@@ -40,7 +40,9 @@ def test_broken_budget_names_model_device_budget_value_limit_and_line(write, cli
     run = cli("check", str(spec))
     assert run.code == 1
     (broken,) = [text for text in run.out.splitlines() if "error:" in text]
-    assert broken.startswith(f"{spec}:{line}:15: error: resnet50 breaks the params budget of edge-gpu")
+    assert broken.startswith(
+        f"{spec}:{line}:15: error: resnet50 breaks the params budget of edge-gpu"
+    )
     assert "value 25,557,032, limit 20,000,000, over by 5,557,032" in broken
 
     data = cli("check", str(spec), "--format", "json").json()
@@ -146,7 +148,17 @@ def test_report_one_model_of_a_budget_file(cli) -> None:  # type: ignore[no-unty
 def test_report_text_is_a_layer_table(cli) -> None:  # type: ignore[no-untyped-def]
     run = cli("report", str(ROOT / "specs" / "zoo" / "lenet.yaml"), "--convention", "paddle")
     lines = [line for line in run.out.splitlines() if line]
-    assert lines[1].split() == ["Layer", "Op", "Input", "Shape", "Output", "Shape", "Params", "MACs", "FLOPs"]
+    assert lines[1].split() == [
+        "Layer",
+        "Op",
+        "Input",
+        "Shape",
+        "Output",
+        "Shape",
+        "Params",
+        "MACs",
+        "FLOPs",
+    ]
     assert lines[-1].split() == ["total", "61,610", "341,256", "347,560"]
 
 

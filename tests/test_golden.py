@@ -67,9 +67,7 @@ def test_lenet_paddle_table_layer_by_layer(cli) -> None:  # type: ignore[no-unty
     rows = [layer for layer in model["layers"] if layer["op"] != "flatten"]
     flatten = [layer for layer in model["layers"] if layer["op"] == "flatten"]
     assert [(f["params"], f["flops"]) for f in flatten] == [(0, 0)]
-    got = [
-        (r["op"], r["input_shape"], r["output_shape"], r["params"], r["flops"]) for r in rows
-    ]
+    got = [(r["op"], r["input_shape"], r["output_shape"], r["params"], r["flops"]) for r in rows]
     assert got == PADDLE_LENET_TABLE
     assert (model["totals"]["params"], model["totals"]["flops"]) == PADDLE_LENET_TOTALS
 
@@ -105,4 +103,7 @@ def test_paddle_convention_equals_measured_paddle_flops(name: str) -> None:
 def test_default_params_equal_torch_count(name: str) -> None:
     measured = json.loads(MEASURED.read_text())["models"][name]
     report = zoo_report(name)
-    assert (report.params, report.buffers) == (measured["torch_params"], measured["bn_running_stats"])
+    assert (report.params, report.buffers) == (
+        measured["torch_params"],
+        measured["bn_running_stats"],
+    )

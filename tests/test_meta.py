@@ -17,7 +17,9 @@ README = (ROOT / "README.md").read_text()
 
 def test_committed_schema_is_the_built_schema() -> None:
     committed = json.loads((ROOT / "schemas" / "budgetlint.schema.json").read_text())
-    assert committed == build_schema(), "run: python -m budgetlint.spec.schema > schemas/budgetlint.schema.json"
+    assert committed == build_schema(), (
+        "run: python -m budgetlint.spec.schema > schemas/budgetlint.schema.json"
+    )
 
 
 def test_schema_op_list_equals_ops_table() -> None:

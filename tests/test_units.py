@@ -4,7 +4,14 @@ import re
 
 import pytest
 
-from budgetlint.units import UnitError, format_bytes, format_count, parse_bytes, parse_count, parse_giga
+from budgetlint.units import (
+    UnitError,
+    format_bytes,
+    format_count,
+    parse_bytes,
+    parse_count,
+    parse_giga,
+)
 
 COUNTS = [
     ("5M", 5 * 10**6),
@@ -44,7 +51,9 @@ def test_parse_bytes(text: str, value: float) -> None:
     assert parse_bytes(text) == pytest.approx(value)
 
 
-@pytest.mark.parametrize(("text", "value"), [(0.6, 0.6e9), ("0.6", 0.6e9), ("1e-1", 1e8), (10, 1e10)])
+@pytest.mark.parametrize(
+    ("text", "value"), [(0.6, 0.6e9), ("0.6", 0.6e9), ("1e-1", 1e8), (10, 1e10)]
+)
 def test_parse_giga(text: object, value: float) -> None:
     assert parse_giga(text) == pytest.approx(value)
 
@@ -77,12 +86,20 @@ def test_unit_errors(parse, text, message) -> None:  # type: ignore[no-untyped-d
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(61_610, "61.6k"), (3_504_872, "3.50M"), (25_557_032, "25.6M"), (999, "999"), (4.1e9, "4.10G")],
+    [
+        (61_610, "61.6k"),
+        (3_504_872, "3.50M"),
+        (25_557_032, "25.6M"),
+        (999, "999"),
+        (4.1e9, "4.10G"),
+    ],
 )
 def test_format_count(value: float, text: str) -> None:
     assert format_count(value) == text
 
 
-@pytest.mark.parametrize(("value", "text"), [(3_538_984, "3.54 MB"), (512, "512 B"), (2.5e9, "2.50 GB")])
+@pytest.mark.parametrize(
+    ("value", "text"), [(3_538_984, "3.54 MB"), (512, "512 B"), (2.5e9, "2.50 GB")]
+)
 def test_format_bytes(value: float, text: str) -> None:
     assert format_bytes(value) == text

@@ -8,7 +8,7 @@ from budgetlint.engine.conventions import Convention
 from budgetlint.engine.cost import OpCost, Shape, ShapeError
 from budgetlint.engine.ops import OPS, merge
 from budgetlint.engine.ops.attrs import AttrError
-from budgetlint.graph import Architecture, Layer, Node, Parallel, Residual
+from budgetlint.graph import Architecture, Layer, Node, Residual
 from budgetlint.problems import Position, fail
 
 

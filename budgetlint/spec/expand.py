@@ -314,9 +314,7 @@ class _Expander:
         for turn in range(times):
             if single:
                 item = spec["body"][0]
-                nodes.extend(
-                    self.item(context, (*path, "body", 0), item, name, str(turn))
-                )
+                nodes.extend(self.item(context, (*path, "body", 0), item, name, str(turn)))
             else:
                 nodes.extend(self.layers(context, (*path, "body"), _child(name, str(turn)), ""))
         return nodes
@@ -339,7 +337,9 @@ class _Expander:
                     document.position((*path, key), key=True),
                     "block.unknown_param",
                     f"block '{block.name}' has no parameter '{key}'"
-                    + (did_you_mean(key, block.params) or f" (it takes: {', '.join(block.params)})"),
+                    + (
+                        did_you_mean(key, block.params) or f" (it takes: {', '.join(block.params)})"
+                    ),
                 )
             scope[key] = self.value(context, (*path, key), raw)
         for key, default in block.params.items():
@@ -360,9 +360,7 @@ class _Expander:
         )
         return self.layers(inner, (*block.path, "layers"), name, "")
 
-    def arch(
-        self, context: _Context, path: JsonPath, body: Any, name: str
-    ) -> tuple[Node, ...]:
+    def arch(self, context: _Context, path: JsonPath, body: Any, name: str) -> tuple[Node, ...]:
         document, layers_path, blocks = self.architecture_file(context, path, body)
         inner = _Context(
             document,

@@ -129,7 +129,11 @@ class _Parser:
         while self.at("+", "-"):
             operator = self.take().text
             right = self.product()
-            value = _numeric(value) + _numeric(right) if operator == "+" else _numeric(value) - _numeric(right)
+            value = (
+                _numeric(value) + _numeric(right)
+                if operator == "+"
+                else _numeric(value) - _numeric(right)
+            )
         return value
 
     def product(self) -> Value:

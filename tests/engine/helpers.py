@@ -12,7 +12,9 @@ from budgetlint.engine.ops.attrs import coerce
 
 def run_op(op: str, shape: tuple[int, ...], **attrs: Any) -> OpCost:
     definition = OPS[op]
-    values = {a.name: coerce(a, attrs[a.name]) if a.name in attrs else a.default for a in definition.attrs}
+    values = {
+        a.name: coerce(a, attrs[a.name]) if a.name in attrs else a.default for a in definition.attrs
+    }
     unknown = set(attrs) - set(values)
     assert not unknown, f"test passes unknown attributes {unknown}"
     return definition.fn((shape,), values)

@@ -8,7 +8,6 @@ default-convention FLOPs. Each op of the OPS table has at least one row here
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
 import pytest
@@ -39,40 +38,123 @@ E = N * C * H * W  # elements of the [2, 8, 32, 32] input
 
 ROWS = [
     # ---- convolution: MACs = N·Cout·Hout·Wout·(Cin/g)·Kh·Kw; FLOPs = 2·MACs + bias adds
-    row("conv2d", (N, C, H, W), {"out": 16, "kernel": 3, "padding": 1},
-        (N, 16, 32, 32), 16 * 8 * 9 + 16, 0,
-        N * 16 * 32 * 32 * 8 * 9, 2 * N * 16 * 32 * 32 * 8 * 9 + N * 16 * 32 * 32),
-    row("conv2d", (N, C, H, W), {"out": 16, "kernel": 3, "bias": False},
-        (N, 16, 30, 30), 16 * 8 * 9, 0,
-        N * 16 * 30 * 30 * 8 * 9, 2 * N * 16 * 30 * 30 * 8 * 9),
-    row("conv2d", (N, C, H, W), {"out": 16, "kernel": 3, "stride": 2, "padding": 1, "bias": False},
-        (N, 16, 16, 16), 16 * 8 * 9, 0,
-        N * 16 * 16 * 16 * 8 * 9, 2 * N * 16 * 16 * 16 * 8 * 9),
+    row(
+        "conv2d",
+        (N, C, H, W),
+        {"out": 16, "kernel": 3, "padding": 1},
+        (N, 16, 32, 32),
+        16 * 8 * 9 + 16,
+        0,
+        N * 16 * 32 * 32 * 8 * 9,
+        2 * N * 16 * 32 * 32 * 8 * 9 + N * 16 * 32 * 32,
+    ),
+    row(
+        "conv2d",
+        (N, C, H, W),
+        {"out": 16, "kernel": 3, "bias": False},
+        (N, 16, 30, 30),
+        16 * 8 * 9,
+        0,
+        N * 16 * 30 * 30 * 8 * 9,
+        2 * N * 16 * 30 * 30 * 8 * 9,
+    ),
+    row(
+        "conv2d",
+        (N, C, H, W),
+        {"out": 16, "kernel": 3, "stride": 2, "padding": 1, "bias": False},
+        (N, 16, 16, 16),
+        16 * 8 * 9,
+        0,
+        N * 16 * 16 * 16 * 8 * 9,
+        2 * N * 16 * 16 * 16 * 8 * 9,
+    ),
     # depthwise: groups = Cin = Cout, so Cin/g = 1
-    row("conv2d", (N, C, H, W), {"out": 8, "kernel": 3, "padding": 1, "groups": 8, "bias": False},
-        (N, 8, 32, 32), 8 * 1 * 9, 0, N * 8 * 32 * 32 * 1 * 9, 2 * N * 8 * 32 * 32 * 9),
+    row(
+        "conv2d",
+        (N, C, H, W),
+        {"out": 8, "kernel": 3, "padding": 1, "groups": 8, "bias": False},
+        (N, 8, 32, 32),
+        8 * 1 * 9,
+        0,
+        N * 8 * 32 * 32 * 1 * 9,
+        2 * N * 8 * 32 * 32 * 9,
+    ),
     # grouped 1x1 with rectangular kernel list and dilation
-    row("conv2d", (N, C, H, W), {"out": 4, "kernel": [1, 3], "dilation": 2, "groups": 2, "bias": False},
-        (N, 4, 32, 28), 4 * 4 * 3, 0, N * 4 * 32 * 28 * 4 * 3, 2 * N * 4 * 32 * 28 * 4 * 3),
+    row(
+        "conv2d",
+        (N, C, H, W),
+        {"out": 4, "kernel": [1, 3], "dilation": 2, "groups": 2, "bias": False},
+        (N, 4, 32, 28),
+        4 * 4 * 3,
+        0,
+        N * 4 * 32 * 28 * 4 * 3,
+        2 * N * 4 * 32 * 28 * 4 * 3,
+    ),
     # 'same' (TensorFlow rule): output = ceil(in / stride)
-    row("conv2d", (1, 3, 15, 15), {"out": 4, "kernel": 3, "stride": 2, "padding": "same", "bias": False},
-        (1, 4, 8, 8), 4 * 3 * 9, 0, 4 * 8 * 8 * 3 * 9, 2 * 4 * 8 * 8 * 3 * 9),
-    row("conv2d", (1, 3, 15, 15), {"out": 4, "kernel": 3, "padding": "valid", "bias": False},
-        (1, 4, 13, 13), 4 * 3 * 9, 0, 4 * 13 * 13 * 3 * 9, 2 * 4 * 13 * 13 * 3 * 9),
-    row("conv1d", (1, 8, 50), {"out": 16, "kernel": 3},
-        (1, 16, 48), 16 * 8 * 3 + 16, 0, 16 * 48 * 8 * 3, 2 * 16 * 48 * 8 * 3 + 16 * 48),
-    row("conv3d", (1, 4, 8, 16, 16), {"out": 8, "kernel": 3, "bias": False},
-        (1, 8, 6, 14, 14), 8 * 4 * 27, 0, 8 * 6 * 14 * 14 * 4 * 27, 2 * 8 * 6 * 14 * 14 * 4 * 27),
+    row(
+        "conv2d",
+        (1, 3, 15, 15),
+        {"out": 4, "kernel": 3, "stride": 2, "padding": "same", "bias": False},
+        (1, 4, 8, 8),
+        4 * 3 * 9,
+        0,
+        4 * 8 * 8 * 3 * 9,
+        2 * 4 * 8 * 8 * 3 * 9,
+    ),
+    row(
+        "conv2d",
+        (1, 3, 15, 15),
+        {"out": 4, "kernel": 3, "padding": "valid", "bias": False},
+        (1, 4, 13, 13),
+        4 * 3 * 9,
+        0,
+        4 * 13 * 13 * 3 * 9,
+        2 * 4 * 13 * 13 * 3 * 9,
+    ),
+    row(
+        "conv1d",
+        (1, 8, 50),
+        {"out": 16, "kernel": 3},
+        (1, 16, 48),
+        16 * 8 * 3 + 16,
+        0,
+        16 * 48 * 8 * 3,
+        2 * 16 * 48 * 8 * 3 + 16 * 48,
+    ),
+    row(
+        "conv3d",
+        (1, 4, 8, 16, 16),
+        {"out": 8, "kernel": 3, "bias": False},
+        (1, 8, 6, 14, 14),
+        8 * 4 * 27,
+        0,
+        8 * 6 * 14 * 14 * 4 * 27,
+        2 * 8 * 6 * 14 * 14 * 4 * 27,
+    ),
     # transposed: out = (in-1)·s - 2p + (k-1) + output_padding + 1 = 15·2 - 2 + 2 + 1 + 1 = 32;
     # MACs = N·Cin·Hin·Win·(Cout/g)·K (every input element scatters a kernel)
-    row("conv_transpose2d", (1, 8, 16, 16),
+    row(
+        "conv_transpose2d",
+        (1, 8, 16, 16),
         {"out": 4, "kernel": 3, "stride": 2, "padding": 1, "output_padding": 1},
-        (1, 4, 32, 32), 8 * 4 * 9 + 4, 0,
-        8 * 16 * 16 * 4 * 9, 2 * 8 * 16 * 16 * 4 * 9 + 4 * 32 * 32),
+        (1, 4, 32, 32),
+        8 * 4 * 9 + 4,
+        0,
+        8 * 16 * 16 * 4 * 9,
+        2 * 8 * 16 * 16 * 4 * 9 + 4 * 32 * 32,
+    ),
     # ---- linear, on the last dimension
     row("linear", (1, 64), {"out": 32}, (1, 32), 64 * 32 + 32, 0, 64 * 32, 2 * 64 * 32 + 32),
-    row("linear", (1, 10, 64), {"out": 32, "bias": False},
-        (1, 10, 32), 64 * 32, 0, 10 * 64 * 32, 2 * 10 * 64 * 32),
+    row(
+        "linear",
+        (1, 10, 64),
+        {"out": 32, "bias": False},
+        (1, 10, 32),
+        64 * 32,
+        0,
+        10 * 64 * 32,
+        2 * 10 * 64 * 32,
+    ),
     # ---- normalisation
     row("batchnorm2d", (N, C, H, W), {}, (N, C, H, W), 2 * C, 2 * C, 0, 2 * E),
     row("batchnorm2d", (N, C, H, W), {"affine": False}, (N, C, H, W), 0, 2 * C, 0, 2 * E),
@@ -95,22 +177,62 @@ ROWS = [
     row("softmax", (1, 10, 64), {"dim": -1}, (1, 10, 64), 0, 0, 0, 5 * 640),
     # ---- pooling
     row("maxpool2d", (N, C, H, W), {"kernel": 2}, (N, C, 16, 16), 0, 0, 0, N * C * 16 * 16 * 4),
-    row("maxpool2d", (1, 64, 112, 112), {"kernel": 3, "stride": 2, "padding": 1},
-        (1, 64, 56, 56), 0, 0, 0, 64 * 56 * 56 * 9),
-    row("avgpool2d", (N, C, H, W), {"kernel": 2, "stride": 2}, (N, C, 16, 16), 0, 0, 0,
-        N * C * 16 * 16 * 4),
+    row(
+        "maxpool2d",
+        (1, 64, 112, 112),
+        {"kernel": 3, "stride": 2, "padding": 1},
+        (1, 64, 56, 56),
+        0,
+        0,
+        0,
+        64 * 56 * 56 * 9,
+    ),
+    row(
+        "avgpool2d",
+        (N, C, H, W),
+        {"kernel": 2, "stride": 2},
+        (N, C, 16, 16),
+        0,
+        0,
+        0,
+        N * C * 16 * 16 * 4,
+    ),
     # ceil_mode: (32 - 3) / 2 = 14.5 → 15 windows, +1 = 16
-    row("avgpool2d", (1, 16, 32, 32), {"kernel": 3, "stride": 2, "ceil_mode": True},
-        (1, 16, 16, 16), 0, 0, 0, 16 * 16 * 16 * 9),
-    row("avgpool2d", (1, 16, 32, 32), {"kernel": 3, "stride": 2},
-        (1, 16, 15, 15), 0, 0, 0, 16 * 15 * 15 * 9),
+    row(
+        "avgpool2d",
+        (1, 16, 32, 32),
+        {"kernel": 3, "stride": 2, "ceil_mode": True},
+        (1, 16, 16, 16),
+        0,
+        0,
+        0,
+        16 * 16 * 16 * 9,
+    ),
+    row(
+        "avgpool2d",
+        (1, 16, 32, 32),
+        {"kernel": 3, "stride": 2},
+        (1, 16, 15, 15),
+        0,
+        0,
+        0,
+        16 * 15 * 15 * 9,
+    ),
     row("adaptive_avgpool2d", (N, C, 7, 7), {"size": 1}, (N, C, 1, 1), 0, 0, 0, N * C * 49),
     # 32 → 7: windows [⌊32i/7⌋, ⌈32(i+1)/7⌉) are 5,6,5,6,5,6,5 long = 38 per axis
     row("adaptive_avgpool2d", (1, 16, 32, 32), {"size": 7}, (1, 16, 7, 7), 0, 0, 0, 16 * 38 * 38),
     # ---- resizing
     row("upsample", (1, 16, 8, 8), {"scale": 2}, (1, 16, 16, 16), 0, 0, 0, 0),
-    row("upsample", (1, 16, 8, 8), {"scale": 2, "mode": "bilinear"}, (1, 16, 16, 16), 0, 0, 0,
-        7 * 16 * 16 * 16),
+    row(
+        "upsample",
+        (1, 16, 8, 8),
+        {"scale": 2, "mode": "bilinear"},
+        (1, 16, 16, 16),
+        0,
+        0,
+        0,
+        7 * 16 * 16 * 16,
+    ),
     row("upsample", (1, 16, 8, 8), {"size": [10, 12]}, (1, 16, 10, 12), 0, 0, 0, 0),
     # ---- free by design
     row("flatten", (N, C, H, W), {}, (N, C * H * W), 0, 0, 0, 0),
@@ -152,9 +274,18 @@ def test_adaptive_window_total_matches_hand_count() -> None:
 
 PADDLE_ROWS = [
     # conv: (Cin·K/g + bias)·out elements; BN 2/elem; linear Cin per output element; others 0
-    ("conv2d", (1, 2, 320, 320), {"out": 4, "kernel": 3, "padding": 1}, (2 * 9 + 1) * 4 * 320 * 320),
-    ("conv2d", (1, 8, 16, 16), {"out": 8, "kernel": 3, "padding": 1, "groups": 8, "bias": False},
-     (1 * 9 + 0) * 8 * 16 * 16),
+    (
+        "conv2d",
+        (1, 2, 320, 320),
+        {"out": 4, "kernel": 3, "padding": 1},
+        (2 * 9 + 1) * 4 * 320 * 320,
+    ),
+    (
+        "conv2d",
+        (1, 8, 16, 16),
+        {"out": 8, "kernel": 3, "padding": 1, "groups": 8, "bias": False},
+        (1 * 9 + 0) * 8 * 16 * 16,
+    ),
     ("linear", (1, 400), {"out": 120}, 400 * 120),
     ("batchnorm2d", (1, 16, 8, 8), {}, 2 * 16 * 64),
     ("relu", (1, 16, 8, 8), {}, 0),
@@ -166,7 +297,9 @@ PADDLE_ROWS = [
 
 
 @pytest.mark.parametrize(("op", "shape", "attrs", "expected"), PADDLE_ROWS)
-def test_paddle_convention(op: str, shape: tuple[int, ...], attrs: dict[str, Any], expected: int) -> None:
+def test_paddle_convention(
+    op: str, shape: tuple[int, ...], attrs: dict[str, Any], expected: int
+) -> None:
     assert flops(run_op(op, shape, **attrs), "paddle") == expected
 
 
@@ -184,8 +317,12 @@ SHAPE_ERRORS = [
     ("conv2d", (1, 3, 32), {"out": 8, "kernel": 3}, "rank-4"),
     ("conv2d", (1, 6, 8, 8), {"out": 8, "kernel": 3, "groups": 4}, "groups=4 must divide"),
     ("conv2d", (1, 6, 8, 8), {"out": 8, "kernel": [3, 3, 3]}, "kernel needs 1 or 2 values"),
-    ("conv_transpose2d", (1, 8, 4, 4), {"out": 4, "kernel": 3, "output_padding": 1},
-     "output_padding 1 must be smaller"),
+    (
+        "conv_transpose2d",
+        (1, 8, 4, 4),
+        {"out": 4, "kernel": 3, "output_padding": 1},
+        "output_padding 1 must be smaller",
+    ),
     ("maxpool2d", (1, 3, 2, 2), {"kernel": 3}, "larger than its input 2"),
     ("maxpool2d", (1, 3, 8, 8), {"kernel": 2, "padding": 2}, "at most half the kernel"),
     ("batchnorm2d", (1, 16), {}, "rank 4"),

@@ -108,20 +108,27 @@ layers:
 """,
     )
     merge = report.layers[-1]
-    assert (merge.op, merge.inputs, merge.output) == ("mul", ((1, 4, 8, 8), (1, 4, 1, 1)), (1, 4, 8, 8))
+    assert (merge.op, merge.inputs, merge.output) == (
+        "mul",
+        ((1, 4, 8, 8), (1, 4, 1, 1)),
+        (1, 4, 8, 8),
+    )
     assert merge.flops == 4 * 8 * 8  # one multiply per output element
 
 
 def test_concat_adds_channels(write) -> None:  # type: ignore[no-untyped-def]
     report = report_of(
-        write, HEADER + "layers:\n  - parallel: {branches: [[conv2d: {out: 6, kernel: 1}], [], []]}\n"
+        write,
+        HEADER + "layers:\n  - parallel: {branches: [[conv2d: {out: 6, kernel: 1}], [], []]}\n",
     )
     assert report.output == (1, 6 + 4 + 4, 8, 8)
 
 
 def test_arch_layer_inlines_another_file(write) -> None:  # type: ignore[no-untyped-def]
     write("parts/backbone.yaml", "version: 1\nblocks:\n  b: {layers: [relu6]}\nlayers: [b, relu]\n")
-    report = report_of(write, HEADER + "layers:\n  - name: backbone\n    arch: parts/backbone.yaml\n  - tanh\n")
+    report = report_of(
+        write, HEADER + "layers:\n  - name: backbone\n    arch: parts/backbone.yaml\n  - tanh\n"
+    )
     assert [(layer.name, layer.op) for layer in report.layers] == [
         ("backbone.0.0", "relu6"),
         ("backbone.1", "relu"),
@@ -133,7 +140,8 @@ def test_budget_file_records_every_file_read(write) -> None:  # type: ignore[no-
     write("zoo/net.yaml", HEADER + "layers: [relu]\n")
     spec = spec_of(
         write,
-        "version: 1\ndevices:\n  d: {budgets: {params: 1}}\nmodels:\n  m: {arch: zoo/net.yaml, devices: [d]}\n",
+        "version: 1\ndevices:\n  d: {budgets: {params: 1}}\n"
+        "models:\n  m: {arch: zoo/net.yaml, devices: [d]}\n",
         "budgets.yaml",
     )
     assert [Path(f).name for f in spec.files] == ["budgets.yaml", "net.yaml"]
@@ -149,13 +157,26 @@ PROBLEMS = [
     ("version: 1\nlayers: [relu]\n", "has no input shape"),
     (HEADER + "layers: [{relu: , tanh: }]\n", "a layer holds exactly one op; found relu, tanh"),
     (HEADER + "layers: [{name: x}]\n", "found nothing but a name"),
-    (HEADER + "blocks:\n  relu: {layers: [tanh]}\nlayers: [relu]\n", "block 'relu' has the name of an op"),
-    (HEADER + "blocks:\n  b: {params: {x: 1}, layers: [relu]}\nlayers: [b: {y: 2}]\n",
-     "block 'b' has no parameter 'y' (it takes: x)"),
-    (HEADER + "blocks:\n  b: {params: {depth: 1}, layers: [relu]}\nlayers: [b: {dept: 2}]\n",
-     "did you mean 'depth'?"),
-    (HEADER + "layers: [repeat: {times: '${2 - 3}', body: [relu]}]\n", "non-negative integer, not -1"),
-    (HEADER + "layers: [conv2d: {out: '${1.5}', kernel: 1}]\n", "conv2d.out: expected a positive integer"),
+    (
+        HEADER + "blocks:\n  relu: {layers: [tanh]}\nlayers: [relu]\n",
+        "block 'relu' has the name of an op",
+    ),
+    (
+        HEADER + "blocks:\n  b: {params: {x: 1}, layers: [relu]}\nlayers: [b: {y: 2}]\n",
+        "block 'b' has no parameter 'y' (it takes: x)",
+    ),
+    (
+        HEADER + "blocks:\n  b: {params: {depth: 1}, layers: [relu]}\nlayers: [b: {dept: 2}]\n",
+        "did you mean 'depth'?",
+    ),
+    (
+        HEADER + "layers: [repeat: {times: '${2 - 3}', body: [relu]}]\n",
+        "non-negative integer, not -1",
+    ),
+    (
+        HEADER + "layers: [conv2d: {out: '${1.5}', kernel: 1}]\n",
+        "conv2d.out: expected a positive integer",
+    ),
     (HEADER + "layers: [conv2d: {out: 4}]\n", "'kernel' is a required property"),
     (HEADER + "layers: [parallel: {branches: [[]], axis: '${0.5}'}]\n", "axis must be an integer"),
     ("version: 1\nmodels:\n  m: {devices: [], input: [1]}\n", "needs either 'arch' or 'layers'"),

@@ -34,7 +34,14 @@ def test_keys_are_kept_as_written() -> None:
 
 def test_scalars_are_plain_values() -> None:
     document = parse_document("a: 1e9\nb: 5M\nc: 0.5\nd: ~\ne: true\nf: 2026-01-01\n", "f.yaml")
-    assert document.data == {"a": "1e9", "b": "5M", "c": 0.5, "d": None, "e": True, "f": "2026-01-01"}
+    assert document.data == {
+        "a": "1e9",
+        "b": "5M",
+        "c": 0.5,
+        "d": None,
+        "e": True,
+        "f": "2026-01-01",
+    }
 
 
 def test_merge_keys_with_explicit_override() -> None:
@@ -44,7 +51,10 @@ def test_merge_keys_with_explicit_override() -> None:
 
 REFUSED = [
     ("a: 1\na: 2\n", "f.yaml:2:1: duplicate key 'a'"),
-    ("a: !!python/object/apply:os.system ['true']\n", "unsupported tag !!python/object/apply:os.system"),
+    (
+        "a: !!python/object/apply:os.system ['true']\n",
+        "unsupported tag !!python/object/apply:os.system",
+    ),
     ("a: !!python/name:os.system\n", "unsupported tag !!python/name:os.system"),
     ("a: !custom 3\n", "unsupported tag !custom"),
     ("a: !!binary aGVsbG8=\n", "unsupported tag !!binary"),
@@ -55,7 +65,10 @@ REFUSED = [
     ("just text\n", "the top level must be a mapping, not a str"),
     ("# nothing\n", "f.yaml:1:1: empty file"),
     ("a: [1, 2\n", "invalid YAML"),
-    ("a: 1\n---\nb: 2\n", "invalid YAML: but found another document (expected a single document in the stream)"),
+    (
+        "a: 1\n---\nb: 2\n",
+        "invalid YAML: but found another document (expected a single document in the stream)",
+    ),
 ]
 
 

@@ -25,7 +25,7 @@ def broadcast(shapes: tuple[Shape, ...]) -> Shape:
     rank = max(len(shape) for shape in shapes)
     padded = [(1,) * (rank - len(shape)) + shape for shape in shapes]
     result = []
-    for sizes in zip(*padded):
+    for sizes in zip(*padded, strict=True):
         distinct = {size for size in sizes if size != 1}
         if len(distinct) > 1:
             raise ShapeError(f"shapes don't broadcast: {_show(shapes)}")
