@@ -31,7 +31,9 @@ def upsample(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
         scales = scale if isinstance(scale, tuple) else (scale, scale)
         if len(scales) != 2:
             raise AttrError(f"scale needs 1 or 2 values, got {len(scales)}")
-        out = tuple(math.floor(size * factor) for size, factor in zip(shape[2:], scales, strict=True))
+        out = tuple(
+            math.floor(size * factor) for size, factor in zip(shape[2:], scales, strict=True)
+        )
         if min(out) < 1:
             raise ShapeError(f"scale {scale} leaves no output from {list(shape[2:])}")
     output = (shape[0], shape[1], *out)
