@@ -21,7 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
 
 from budgetlint.problems import Position, fail
 
@@ -59,20 +62,22 @@ class Document:
         return Position(self.path)
 
 
-class _BoundedLoader(yaml.SafeLoader):
-    """SafeLoader whose composer refuses deep nesting and too many aliases."""
+class _Bounds(Composer):
+    """PyYAML's own composer, refusing deep nesting and too many aliases."""
 
-    def __init__(self, stream: str, display_path: str) -> None:
-        super().__init__(stream)
-        self.display_path = display_path
-        self.depth = 0
-        self.aliases = 0
+    display_path = ""
+    depth = 0
+    aliases = 0
+    # provided by the parser class each loader mixes in
+    check_event: Any
+    peek_event: Any
+    dispose: Any
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(yaml.AliasEvent):
             self.aliases += 1
             if self.aliases > MAX_ALIASES:
-                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                mark = self.peek_event().start_mark
                 raise fail(
                     _position(display=self.display_path, mark=mark),
                     "yaml.aliases",
@@ -80,7 +85,7 @@ class _BoundedLoader(yaml.SafeLoader):
                 )
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            mark = self.peek_event().start_mark
             raise fail(
                 _position(display=self.display_path, mark=mark),
                 "yaml.depth",
@@ -90,6 +95,37 @@ class _BoundedLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
+
+
+class _PythonLoader(_Bounds, yaml.SafeLoader):
+    """Pure-Python scanner and parser, where PyYAML was built without libyaml."""
+
+
+try:
+    from yaml.cyaml import CParser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    _Loader: type[_Bounds] = _PythonLoader
+else:
+
+    class _LibyamlLoader(_Bounds, CParser, SafeConstructor, Resolver):
+        """libyaml's C scanner and parser (about 9x faster) under the same Python composer."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+
+        def get_single_node(self) -> Node | None:
+            return Composer.get_single_node(self)
+
+    _Loader = _LibyamlLoader
+
+
+def _make_loader(text: str, display: str) -> _Bounds:
+    loader = _Loader(text)  # type: ignore[call-arg]
+    loader.display_path = display
+    return loader
 
 
 def _position(*, display: str, mark: Any) -> Position:
@@ -128,7 +164,7 @@ def load_document(path: Path, display: str | None = None) -> Document:
 
 
 def parse_document(text: str, display: str) -> Document:
-    loader = _BoundedLoader(text, display)
+    loader = _make_loader(text, display)
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
@@ -164,7 +200,7 @@ def _kind(value: Any) -> str:
 
 
 class _Converter:
-    def __init__(self, display: str, loader: _BoundedLoader) -> None:
+    def __init__(self, display: str, loader: Any) -> None:
         self.display = display
         self.loader = loader
         self.nodes = 0

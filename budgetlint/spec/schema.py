@@ -8,9 +8,10 @@ Regenerate with `python -m budgetlint.spec.schema > schemas/budgetlint.schema.js
 from __future__ import annotations
 
 import json
-from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
+import budgetlint.schemas
 from budgetlint.budgets import BUDGETS, DTYPE_BITS
 from budgetlint.engine.conventions import CONVENTIONS
 from budgetlint.engine.ops import OPS, OpDef
@@ -187,7 +188,8 @@ def build_schema() -> dict[str, Any]:
 
 
 def schema_text() -> str:
-    return files("budgetlint.schemas").joinpath("budgetlint.schema.json").read_text("utf-8")
+    folder = Path(budgetlint.schemas.__file__).parent
+    return (folder / "budgetlint.schema.json").read_text("utf-8")
 
 
 def load_schema() -> dict[str, Any]:

@@ -153,3 +153,33 @@ def test_huge_file_is_refused(tmp_path: Path) -> None:
     path.write_text("a: " + "x" * (3 * 2**20) + "\n")
     with pytest.raises(SpecError, match="larger than"):
         load_document(path)
+
+
+@pytest.fixture(params=["libyaml", "python"])
+def each_parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both parsers sit under the same composer: the refusals hold for each."""
+    from budgetlint.spec import load
+
+    if request.param == "python":
+        monkeypatch.setattr(load, "_Loader", load._PythonLoader)
+
+
+@pytest.mark.usefixtures("each_parser")
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (billion_laughs(10), "more than 200000 values"),
+        ("a: " + "[" * 500 + "]" * 500 + "\n", "nesting deeper than"),
+        ("a: &a 1\nb: [" + ", ".join(["*a"] * 300) + "]\n", "more than 256 aliases"),
+        ("a: !!python/object/apply:os.system ['true']\n", "unsupported tag"),
+        ("a: 1\na: 2\n", "f.yaml:2:1: duplicate key 'a'"),
+    ],
+)
+def test_refusals_with_each_parser(text: str, message: str) -> None:
+    assert message in problem(text)
+
+
+@pytest.mark.usefixtures("each_parser")
+def test_positions_with_each_parser() -> None:
+    document = parse_document("a:\n  - {b: 1}\n", "f.yaml")
+    assert str(document.position(("a", 0, "b"))) == "f.yaml:2:9"
