@@ -340,3 +340,11 @@ SHAPE_ERRORS = [
 def test_shape_errors(op: str, shape: tuple[int, ...], attrs: dict[str, Any], message: str) -> None:
     with pytest.raises((ShapeError, AttrError), match=re.escape(message)):
         run_op(op, shape, **attrs)
+
+
+def test_counts_as_people_write_them_in_attributes() -> None:
+    # 32k = 32,000 output features; YAML reads 1e3 as the string '1e3'
+    assert run_op("linear", (1, 8), out="32k").output == (1, 32_000)
+    assert run_op("linear", (1, 8), out="1e3").output == (1, 1_000)
+    with pytest.raises(AttrError, match="expected a positive integer"):
+        run_op("linear", (1, 8), out="0.5k5")

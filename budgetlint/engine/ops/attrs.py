@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from budgetlint.units import UnitError, parse_count
+
 REQUIRED: Any = object()
 
 
@@ -31,8 +33,14 @@ class Attr:
 
 
 def _integral(value: Any) -> int | None:
+    """An int, an integral float, or a count as people write it ('32k', '1e3')."""
     if isinstance(value, bool):
         return None
+    if isinstance(value, str):
+        try:
+            value = parse_count(value)
+        except UnitError:
+            return None
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
@@ -129,6 +137,10 @@ _KINDS = {
 }
 
 _EXPRESSION = {"type": "string", "pattern": "\\$\\{"}
+_COUNT = {
+    "type": "string",
+    "pattern": "^\\s*[0-9][0-9_]*(\\.[0-9]*)?([eE][+-]?[0-9]+)?\\s*[kKMGBT]?\\s*$",
+}
 _SCHEMAS: dict[str, dict[str, Any]] = {
     "positive": {"type": "integer", "minimum": 1},
     "nonnegative": {"type": "integer", "minimum": 0},
@@ -170,7 +182,10 @@ def coerce(attr: Attr, value: Any) -> Any:
 def schema_of(attr: Attr) -> dict[str, Any]:
     """The attribute's JSON Schema; any attribute may also be a `${...}` expression."""
     base = {"enum": list(attr.choices)} if attr.kind == "choice" else dict(_SCHEMAS[attr.kind])
-    schema: dict[str, Any] = {"anyOf": [base, _EXPRESSION]}
+    branches = [base, _EXPRESSION]
+    if attr.kind in ("positive", "nonnegative", "integer", "size", "offsets"):
+        branches.append(_COUNT)
+    schema: dict[str, Any] = {"anyOf": branches}
     if attr.doc:
         schema["description"] = attr.doc
     if not attr.required:
