@@ -24,6 +24,21 @@ class Limit:
     limit: float  # in the budget's base unit (count, FLOPs, bytes)
     written: str  # as the YAML said it
     position: Position
+    warn_fraction: float | None = None  # warn above this fraction of the limit
+
+
+@dataclass(frozen=True)
+class Growth:
+    """`max_increase`: how much a budget's value may grow over the base revision."""
+
+    budget: str
+    allowed: float  # a fraction of the base value when relative, else base units
+    relative: bool
+    written: str
+    position: Position
+
+    def allowance(self, base: float) -> float:
+        return base * self.allowed if self.relative else self.allowed
 
 
 @dataclass(frozen=True)
@@ -32,6 +47,7 @@ class Device:
     dtype: str
     limits: tuple[Limit, ...]
     position: Position
+    growth: tuple[Growth, ...] = ()
 
 
 def _giga(value: float) -> str:
@@ -79,40 +95,78 @@ BUDGETS: dict[str, BudgetKind] = {
 
 @dataclass(frozen=True)
 class Verdict:
+    """One model × device × budget: a limit (kind "limit") or a growth cap ("increase").
+
+    For a limit, `value` is the measure and `limit` the budget; for a growth
+    cap, `value` is the increase over the base and `limit` the allowed increase.
+    `base` is the same measure at the base revision, when one was asked for.
+    """
+
     model: str
     device: str
     budget: str
     value: float
     limit: float
     position: Position  # where the limit is written
+    kind: str = "limit"
+    base: float | None = None
+    warn_at: float | None = None
 
     @property
     def ok(self) -> bool:
         return self.value <= self.limit
 
     @property
+    def warning(self) -> bool:
+        return self.ok and self.warn_at is not None and self.value > self.warn_at
+
+    @property
+    def status(self) -> str:
+        return "over" if not self.ok else "warn" if self.warning else "ok"
+
+    @property
     def headroom(self) -> float:
         return self.limit - self.value
+
+    @property
+    def rule(self) -> str:
+        """A stable id per budget kind: budget.params, budget.max_increase.params, …"""
+        return f"budget.{self.budget}" if self.kind == "limit" else f"budget.max_increase.{self.budget}"
 
     def show(self, amount: float) -> str:
         return BUDGETS[self.budget].show(amount)
 
 
-def judge(report: ModelReport, device: Device) -> tuple[Verdict, ...]:
-    return tuple(
+def judge(report: ModelReport, device: Device, base: ModelReport | None = None) -> tuple[Verdict, ...]:
+    """The device's verdicts on one model; growth caps only where a base report exists."""
+    kind = BUDGETS
+    verdicts = [
         Verdict(
             model=report.name,
             device=device.name,
             budget=limit.budget,
-            value=BUDGETS[limit.budget].measure(report, device),
+            value=kind[limit.budget].measure(report, device),
             limit=limit.limit,
             position=limit.position,
+            base=kind[limit.budget].measure(base, device) if base else None,
+            warn_at=limit.limit * limit.warn_fraction if limit.warn_fraction is not None else None,
         )
         for limit in device.limits
-    )
-
-
-def exit_code(verdicts: tuple[Verdict, ...], problems: int) -> int:
-    if problems:
-        return 2
-    return 1 if any(not verdict.ok for verdict in verdicts) else 0
+    ]
+    if base is not None:
+        for growth in device.growth:
+            before = kind[growth.budget].measure(base, device)
+            now = kind[growth.budget].measure(report, device)
+            verdicts.append(
+                Verdict(
+                    model=report.name,
+                    device=device.name,
+                    budget=growth.budget,
+                    value=now - before,
+                    limit=growth.allowance(before),
+                    position=growth.position,
+                    kind="increase",
+                    base=before,
+                )
+            )
+    return tuple(verdicts)

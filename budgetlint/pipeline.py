@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from budgetlint.budgets import Verdict, judge
@@ -11,21 +11,66 @@ from budgetlint.engine.conventions import CONVENTIONS
 from budgetlint.engine.cost import Shape
 from budgetlint.engine.evaluate import ModelReport, evaluate
 from budgetlint.problems import Position, Problem, SpecError
-from budgetlint.spec.expand import display_path, read_spec
+from budgetlint.spec.expand import Spec, display_path, read_spec
+from budgetlint.spec.sources import GitRevision, resolve_revision
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    spec: str  # the budget (or architecture) file that declares the model
+    report: ModelReport
+    base: ModelReport | None = None  # at the base revision; None when not asked or new
 
 
 @dataclass(frozen=True)
 class Result:
-    reports: tuple[ModelReport, ...]
+    models: tuple[ModelResult, ...]
     verdicts: tuple[Verdict, ...]
     problems: tuple[Problem, ...]
     files: tuple[str, ...]
+    base_ref: str | None = None
+    strict: bool = False
+
+    @property
+    def reports(self) -> tuple[ModelReport, ...]:
+        return tuple(model.report for model in self.models)
 
     @property
     def exit_code(self) -> int:
         if self.problems:
             return 2
-        return 1 if any(not verdict.ok for verdict in self.verdicts) else 0
+        if any(not verdict.ok for verdict in self.verdicts):
+            return 1
+        return 1 if self.strict and any(verdict.warning for verdict in self.verdicts) else 0
+
+
+def _base_reports(
+    path: Path, revision: GitRevision, convention: str | None, input_shape: Shape | None
+) -> dict[str, ModelReport]:
+    """The spec's models as they stood at the base; none if the spec is new or broken there."""
+    spec, problems = read_spec(path, input_shape, revision)
+    if spec is None or problems:
+        return {}
+    chosen = CONVENTIONS[convention or spec.convention]
+    reports = {}
+    for model in spec.models:
+        try:
+            reports[model.architecture.name] = evaluate(model.architecture, chosen)
+        except SpecError:
+            continue
+    return reports
+
+
+def _selected(spec: Spec, model: str | None, problems: list[Problem]) -> Spec:
+    if model is None:
+        return spec
+    chosen = tuple(m for m in spec.models if m.architecture.name == model)
+    if not chosen:
+        names = ", ".join(m.architecture.name for m in spec.models) or "none"
+        problems.append(
+            Problem(Position(spec.path), "cli.model", f"no model '{model}' (models: {names})")
+        )
+    return replace(spec, models=chosen)
 
 
 def run(
@@ -34,37 +79,40 @@ def run(
     convention: str | None = None,
     input_shape: Shape | None = None,
     model: str | None = None,
+    base: str | None = None,
+    strict: bool = False,
 ) -> Result:
     """Check every file; problems in one file don't stop the others."""
-    reports: list[ModelReport] = []
+    models: list[ModelResult] = []
     verdicts: list[Verdict] = []
     problems: list[Problem] = []
     files: list[str] = []
+    revision: GitRevision | None = None
+    if base is not None:
+        try:
+            revision = resolve_revision(base, Path.cwd())
+        except SpecError as error:
+            return Result((), (), error.problems, (), base, strict)
     for path in paths:
-        spec, found = read_spec(path, input_shape)
+        found_spec, found = read_spec(path, input_shape)
         problems.extend(found)
-        if spec is None:
+        if found_spec is None:
             files.append(display_path(path))
             continue
-        files.append(spec.path)
+        files.append(found_spec.path)
+        spec = _selected(found_spec, model, problems)
         chosen = CONVENTIONS[convention or spec.convention]
-        models = spec.models
-        if model is not None:
-            models = tuple(m for m in models if m.architecture.name == model)
-            if not models:
-                names = ", ".join(m.architecture.name for m in spec.models) or "none"
-                problems.append(
-                    Problem(
-                        Position(spec.path), "cli.model", f"no model '{model}' (models: {names})"
-                    )
-                )
-        for model_spec in models:
+        before = _base_reports(path, revision, convention, input_shape) if revision else {}
+        for model_spec in spec.models:
             try:
                 report = evaluate(model_spec.architecture, chosen)
             except SpecError as error:
                 problems.extend(error.problems)
                 continue
-            reports.append(report)
+            base_report = before.get(report.name)
+            models.append(ModelResult(spec.path, report, base_report))
             for device in model_spec.devices:
-                verdicts.extend(judge(report, spec.devices[device]))
-    return Result(tuple(reports), tuple(verdicts), tuple(problems), tuple(files))
+                verdicts.extend(judge(report, spec.devices[device], base_report))
+    return Result(
+        tuple(models), tuple(verdicts), tuple(problems), tuple(files), base, strict
+    )

@@ -127,3 +127,16 @@ def _three_digits(value: float) -> str:
     if abs(value) >= 10:
         return f"{value:.1f}"
     return f"{value:.2f}"
+
+
+def parse_fraction(value: object) -> float:
+    """`90%` → 0.9; a plain number is taken as a fraction and must be in [0, 1]."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        number, suffix = _split(value.strip()[:-1])
+        if suffix:
+            raise UnitError(f"can't read {value!r} as a percentage")
+        return _non_negative(number, value) / 100
+    number, suffix = _split(value)
+    if suffix or not 0 <= number <= 1:
+        raise UnitError(f"{value!r}: write a percentage like 90% (or a fraction from 0 to 1)")
+    return number

@@ -7,7 +7,7 @@ from typing import Any
 
 from budgetlint.budgets import Verdict
 from budgetlint.engine.evaluate import LayerReport, ModelReport
-from budgetlint.pipeline import Result
+from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import Problem
 
 FORMAT_VERSION = 1
@@ -34,22 +34,41 @@ def _layer(layer: LayerReport) -> dict[str, Any]:
     }
 
 
-def _model(report: ModelReport) -> dict[str, Any]:
+def _totals(report: ModelReport) -> dict[str, int]:
     return {
+        "params": report.params,
+        "buffers": report.buffers,
+        "macs": report.macs,
+        "flops": report.flops,
+        "size_bytes": report.size_bytes(32),
+    }
+
+
+def _model(model: ModelResult, base_ref: str | None) -> dict[str, Any]:
+    report = model.report
+    document: dict[str, Any] = {
         "name": report.name,
+        "spec": model.spec,
         "source": report.source,
         "input": list(report.input),
         "output": list(report.output),
         "convention": report.convention,
-        "totals": {
-            "params": report.params,
-            "buffers": report.buffers,
-            "macs": report.macs,
-            "flops": report.flops,
-            "size_bytes": report.size_bytes(32),
-        },
+        "totals": _totals(report),
         "layers": [_layer(layer) for layer in report.layers],
     }
+    if base_ref is not None:
+        base = model.base
+        document["base"] = None if base is None else _totals(base)
+        document["deltas"] = (
+            None
+            if base is None
+            else {key: value - _totals(base)[key] for key, value in _totals(report).items()}
+        )
+    return document
+
+
+def _optional(value: float | None) -> int | float | None:
+    return None if value is None else _number(value)
 
 
 def _verdict(verdict: Verdict) -> dict[str, Any]:
@@ -57,9 +76,14 @@ def _verdict(verdict: Verdict) -> dict[str, Any]:
         "model": verdict.model,
         "device": verdict.device,
         "budget": verdict.budget,
+        "kind": verdict.kind,
+        "rule": verdict.rule,
         "value": _number(verdict.value),
         "limit": _number(verdict.limit),
         "headroom": _number(verdict.headroom),
+        "base": _optional(verdict.base),
+        "warn_at": _optional(verdict.warn_at),
+        "status": verdict.status,
         "ok": verdict.ok,
         "file": verdict.position.path,
         "line": verdict.position.line,
@@ -81,7 +105,8 @@ def render(result: Result, layers: bool) -> str:
     document = {
         "format_version": FORMAT_VERSION,
         "files": list(result.files),
-        "models": [_model(report) for report in result.reports],
+        "base_ref": result.base_ref,
+        "models": [_model(model, result.base_ref) for model in result.models],
         "verdicts": [_verdict(verdict) for verdict in result.verdicts],
         "problems": [_problem(problem) for problem in result.problems],
         "exit_code": result.exit_code,

@@ -1,4 +1,4 @@
-"""--format text: tables for people, broken budgets as file:line:col lines for editors."""
+"""--format text: tables for people, findings as file:line:col lines for editors."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from collections.abc import Sequence
 
 from budgetlint.budgets import Verdict
 from budgetlint.engine.evaluate import ModelReport
-from budgetlint.pipeline import Result
+from budgetlint.pipeline import ModelResult, Result
+from budgetlint.render.messages import METRICS, metric, percent, sentence, signed_percent
+from budgetlint.units import format_bytes, format_count
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
@@ -50,34 +52,60 @@ def layer_table(report: ModelReport) -> list[str]:
     return [title, *table(header, rows, {4, 5, 6})]
 
 
-def _percent(part: float, whole: float) -> str:
-    return f"{100 * part / whole:.0f}%" if whole else "-"
+def _budget_name(verdict: Verdict) -> str:
+    return verdict.budget if verdict.kind == "limit" else f"{verdict.budget} growth"
 
 
-def verdict_table(verdicts: Sequence[Verdict]) -> list[str]:
-    rows = [
-        [
+def verdict_table(verdicts: Sequence[Verdict], with_base: bool) -> list[str]:
+    header = ["model", "device", "budget", "value", "limit", "used", "status"]
+    if with_base:
+        header[3:3] = ["base", "change"]
+    rows = []
+    for v in verdicts:
+        row = [
             v.model,
             v.device,
-            v.budget,
+            _budget_name(v),
             v.show(v.value),
             v.show(v.limit),
-            _percent(v.value, v.limit),
-            "ok" if v.ok else "OVER",
+            percent(v.value, v.limit),
+            v.status.upper() if v.status != "ok" else "ok",
         ]
-        for v in verdicts
-    ]
-    return table(["model", "device", "budget", "value", "limit", "used", "status"], rows, {3, 4, 5})
+        if with_base:
+            base = "-" if v.base is None else v.show(v.base)
+            change = "new" if v.base is None else signed_percent(v.value - v.base, v.base)
+            if v.kind == "increase":
+                change = signed_percent(v.value, v.base or 0)
+            row[3:3] = [base, change]
+        rows.append(row)
+    right = {3, 4, 5, 6, 7} if with_base else {3, 4, 5}
+    return table(header, rows, right)
 
 
-def broken_line(verdict: Verdict) -> str:
-    over = verdict.value - verdict.limit
-    return (
-        f"{verdict.position}: error: {verdict.model} breaks the {verdict.budget} budget of "
-        f"{verdict.device}: {verdict.show(verdict.value)} > {verdict.show(verdict.limit)} "
-        f"(value {verdict.value:,.0f}, limit {verdict.limit:,.0f}, over by {over:,.0f}, "
-        f"+{_percent(over, verdict.limit)})"
-    )
+def _show_metric(name: str, value: float) -> str:
+    return format_bytes(value) if name == "size_bytes" else format_count(value)
+
+
+def change_table(models: Sequence[ModelResult], base_ref: str) -> list[str]:
+    rows = []
+    for model in models:
+        if model.base is None:
+            rows.append([model.report.name, "(all)", "-", "new at HEAD, no base", "", ""])
+            continue
+        for name in METRICS:
+            before, now = metric(model.base, name), metric(model.report, name)
+            rows.append(
+                [
+                    model.report.name,
+                    name,
+                    _show_metric(name, before),
+                    _show_metric(name, now),
+                    f"{now - before:+,}",
+                    signed_percent(now - before, before),
+                ]
+            )
+    header = ["model", "metric", base_ref, "now", "change", "%"]
+    return [f"changes against {base_ref}:", *table(header, rows, {2, 3, 4, 5})]
 
 
 def render(result: Result, layers: bool) -> str:
@@ -85,16 +113,23 @@ def render(result: Result, layers: bool) -> str:
     if layers:
         for report in result.reports:
             lines.extend([*layer_table(report), ""])
+    if result.base_ref is not None and result.models:
+        lines.extend([*change_table(result.models, result.base_ref), ""])
     if result.verdicts:
-        lines.extend(verdict_table(result.verdicts))
+        lines.extend(verdict_table(result.verdicts, result.base_ref is not None))
         lines.append("")
-        lines.extend(broken_line(v) for v in result.verdicts if not v.ok)
+        for verdict in result.verdicts:
+            if verdict.status != "ok":
+                level = "error" if verdict.status == "over" else "warning"
+                lines.append(f"{verdict.position}: {level}: {sentence(verdict, result.base_ref)}")
         broken = sum(not v.ok for v in result.verdicts)
+        warned = sum(v.warning for v in result.verdicts)
         models = len({v.model for v in result.verdicts})
-        lines.append(
-            f"{len(result.verdicts)} budgets checked on {models} models: "
-            + (f"{broken} broken" if broken else "all hold")
-        )
+        summary = f"{len(result.verdicts)} budgets checked on {models} models: "
+        summary += f"{broken} broken" if broken else "all hold"
+        if warned:
+            summary += f", {warned} near the limit" + (" (--strict: fails)" if result.strict else "")
+        lines.append(summary)
     elif not layers and not result.problems:
         lines.append("no budgets to check: no model targets a device")
     return "\n".join(lines) + "\n" if lines else ""

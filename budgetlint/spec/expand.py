@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from budgetlint.budgets import BUDGETS, Device, Limit
+from budgetlint.budgets import BUDGETS, Device, Growth, Limit
 from budgetlint.engine.cost import Shape
 from budgetlint.engine.ops import COMBINATORS, OPS, OpDef
 from budgetlint.engine.ops.attrs import AttrError, coerce
@@ -21,8 +21,9 @@ from budgetlint.graph import Architecture, Layer, Node, Parallel, Residual
 from budgetlint.problems import Position, Problem, SpecError, fail
 from budgetlint.spec.expr import ExpressionError, has_template, substitute
 from budgetlint.spec.load import Document, JsonPath, load_document
+from budgetlint.spec.sources import WORK_TREE, Source
 from budgetlint.spec.validate import did_you_mean, validate
-from budgetlint.units import UnitError
+from budgetlint.units import UnitError, parse_fraction
 
 MAX_UNROLLED_LAYERS = 100_000
 
@@ -63,7 +64,7 @@ class _Context:
 def display_path(path: Path) -> str:
     """Relative to the working directory when it is below it, as users typed it."""
     try:
-        relative = os.path.relpath(path)
+        relative = os.path.relpath(os.path.normpath(os.path.abspath(path)))
     except ValueError:
         return str(path)
     return str(path) if relative.startswith("..") else relative
@@ -72,16 +73,17 @@ def display_path(path: Path) -> str:
 class _Files:
     """Loads and validates each file once; remembers every file read."""
 
-    def __init__(self) -> None:
-        self.documents: dict[Path, Document] = {}
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.documents: dict[str, Document] = {}
 
     def load(self, path: Path, referenced_at: Position | None = None) -> Document:
-        resolved = path.resolve()
-        if resolved in self.documents:
-            return self.documents[resolved]
+        key = os.path.normpath(os.path.abspath(path))
+        if key in self.documents:
+            return self.documents[key]
         shown = display_path(path)
         try:
-            document = load_document(path, shown)
+            document = load_document(path, shown, self.source)
         except SpecError as error:
             problem = error.problems[0]
             if referenced_at is not None and problem.code.startswith("file."):
@@ -90,7 +92,7 @@ class _Files:
         problems = validate(document)
         if problems:
             raise SpecError(*problems)
-        self.documents[resolved] = document
+        self.documents[key] = document
         return document
 
 
@@ -393,27 +395,76 @@ def _input(document: Document, path: JsonPath, value: Any) -> Shape | None:
     return tuple(int(size) for size in value)
 
 
+def _warn_fractions(document: Document, name: str, spec: Any) -> dict[str, float]:
+    """`warn: 90%` for every budget, or `warn: {params: 80%}` per budget."""
+    raw = spec.get("warn")
+    if raw is None:
+        return {}
+    path: JsonPath = ("devices", name, "warn")
+    if not isinstance(raw, dict):
+        try:
+            fraction = parse_fraction(raw)
+        except UnitError as error:
+            raise fail(document.position(path), "budget.warn", f"warn: {error}") from None
+        return dict.fromkeys(BUDGETS, fraction)
+    fractions = {}
+    for budget, value in raw.items():
+        try:
+            fractions[budget] = parse_fraction(value)
+        except UnitError as error:
+            raise fail(
+                document.position((*path, budget)), "budget.warn", f"warn.{budget}: {error}"
+            ) from None
+    return fractions
+
+
+def _growth(document: Document, name: str, budget: str, raw: Any) -> Growth:
+    """`params: 2%` (of the base value) or `params: 100k` (in the budget's unit)."""
+    path: JsonPath = ("devices", name, "max_increase", budget)
+    relative = isinstance(raw, str) and raw.strip().endswith("%")
+    try:
+        allowed = parse_fraction(raw) if relative else BUDGETS[budget].parse(raw)
+    except UnitError as error:
+        raise fail(
+            document.position(path), "budget.unit", f"max_increase.{budget}: {error}"
+        ) from None
+    return Growth(budget, allowed, relative, str(raw), document.position(path))
+
+
+def _device(document: Document, name: str, spec: Any, problems: list[Problem]) -> Device:
+    warn = _warn_fractions(document, name, spec)
+    limits: list[Limit] = []
+    for budget, raw in spec.get("budgets", {}).items():
+        where = ("devices", name, "budgets", budget)
+        try:
+            limit = BUDGETS[budget].parse(raw)
+        except UnitError as error:
+            problems.append(Problem(document.position(where), "budget.unit", f"{budget}: {error}"))
+            continue
+        limits.append(Limit(budget, limit, str(raw), document.position(where), warn.get(budget)))
+    growth: list[Growth] = []
+    for budget, raw in spec.get("max_increase", {}).items():
+        try:
+            growth.append(_growth(document, name, budget, raw))
+        except SpecError as error:
+            problems.extend(error.problems)
+    return Device(
+        name,
+        spec.get("dtype", "float32"),
+        tuple(limits),
+        document.position(("devices", name), key=True),
+        tuple(growth),
+    )
+
+
 def _devices(document: Document) -> tuple[dict[str, Device], list[Problem]]:
     devices: dict[str, Device] = {}
     problems: list[Problem] = []
     for name, spec in document.data.get("devices", {}).items():
-        limits: list[Limit] = []
-        for budget, raw in spec.get("budgets", {}).items():
-            where = ("devices", name, "budgets", budget)
-            try:
-                limit = BUDGETS[budget].parse(raw)
-            except UnitError as error:
-                problems.append(
-                    Problem(document.position(where), "budget.unit", f"{budget}: {error}")
-                )
-                continue
-            limits.append(Limit(budget, limit, str(raw), document.position(where)))
-        devices[name] = Device(
-            name,
-            spec.get("dtype", "float32"),
-            tuple(limits),
-            document.position(("devices", name), key=True),
-        )
+        try:
+            devices[name] = _device(document, name, spec, problems)
+        except SpecError as error:
+            problems.extend(error.problems)
     return devices, problems
 
 
@@ -467,9 +518,11 @@ def _model(
     return ModelSpec(architecture, tuple(spec.get("devices", [])))
 
 
-def read_spec(path: Path, input_override: Shape | None = None) -> tuple[Spec | None, list[Problem]]:
+def read_spec(
+    path: Path, input_override: Shape | None = None, source: Source = WORK_TREE
+) -> tuple[Spec | None, list[Problem]]:
     """Load, validate and expand one spec file; all the problems found, not just the first."""
-    files = _Files()
+    files = _Files(source)
     try:
         document = files.load(path)
     except SpecError as error:

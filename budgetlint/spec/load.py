@@ -27,8 +27,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
 from budgetlint.problems import Position, fail
+from budgetlint.spec.sources import WORK_TREE, Source
 
-MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_ALIASES = 256
 MAX_NODES = 200_000
@@ -132,21 +132,10 @@ def _position(*, display: str, mark: Any) -> Position:
     return Position(display, mark.line + 1, mark.column + 1)
 
 
-def read_text(path: Path, display: str) -> str:
-    """The file's text, or a positioned problem for every way it can't be read."""
-    where = Position(display)
-    if not path.exists():
-        raise fail(where, "file.missing", "no such file")
-    if path.is_dir():
-        raise fail(where, "file.directory", "is a directory, not a YAML file")
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise fail(where, "file.unreadable", f"cannot read: {error.strerror}") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise fail(where, "file.too_large", f"larger than {MAX_FILE_BYTES} bytes: refused")
+def decode(raw: bytes, display: str) -> str:
+    """UTF-8 text (a byte-order mark is fine), refusing binary content."""
     if b"\0" in raw:
-        raise fail(where, "file.binary", "binary content (NUL byte): not a YAML file")
+        raise fail(Position(display), "file.binary", "binary content (NUL byte): not a YAML file")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -157,10 +146,10 @@ def read_text(path: Path, display: str) -> str:
         ) from None
 
 
-def load_document(path: Path, display: str | None = None) -> Document:
+def load_document(path: Path, display: str | None = None, source: Source = WORK_TREE) -> Document:
     """Read, compose and convert one YAML file; raises SpecError with positions."""
     shown = display if display is not None else str(path)
-    return parse_document(read_text(path, shown), shown)
+    return parse_document(decode(source.read_bytes(path, shown), shown), shown)
 
 
 def parse_document(text: str, display: str) -> Document:

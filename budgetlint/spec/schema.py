@@ -133,6 +133,27 @@ def build_schema() -> dict[str, Any]:
                         "properties": budgets,
                         "additionalProperties": False,
                     },
+                    "max_increase": {
+                        "type": "object",
+                        "description": "growth allowed over the base revision (check --base): "
+                        "a percentage of the base value (2%) or an amount in the budget's unit",
+                        "properties": {name: {"type": ["number", "string"]} for name in BUDGETS},
+                        "additionalProperties": False,
+                    },
+                    "warn": {
+                        "description": "warn (exit 0 unless --strict) above this share of a "
+                        "limit: one percentage (90%) or one per budget",
+                        "anyOf": [
+                            {"type": ["number", "string"]},
+                            {
+                                "type": "object",
+                                "properties": {
+                                    name: {"type": ["number", "string"]} for name in BUDGETS
+                                },
+                                "additionalProperties": False,
+                            },
+                        ],
+                    },
                 },
                 "required": ["budgets"],
                 "additionalProperties": False,

@@ -1,0 +1,58 @@
+"""Sentences about verdicts and changes, shared by every output format."""
+
+from __future__ import annotations
+
+from budgetlint.budgets import Verdict
+from budgetlint.engine.evaluate import ModelReport
+
+
+def percent(part: float, whole: float) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "-"
+
+
+def signed_percent(change: float, base: float) -> str:
+    if not base:
+        return "new" if change else "0%"
+    return f"{100 * change / base:+.1f}%"
+
+
+def title(verdict: Verdict) -> str:
+    if verdict.kind == "increase":
+        return f"{verdict.model}: {verdict.budget} grew too much for {verdict.device}"
+    state = "over" if not verdict.ok else "near"
+    return f"{verdict.model}: {verdict.budget} {state} budget of {verdict.device}"
+
+
+def sentence(verdict: Verdict, base_ref: str | None = None) -> str:
+    """One line saying which model, device, budget, the value, the limit and by how much."""
+    show = verdict.show
+    if verdict.kind == "increase":
+        base = verdict.base or 0.0
+        return (
+            f"{verdict.model} grew the {verdict.budget} budget of {verdict.device} by "
+            f"{show(verdict.value)} ({signed_percent(verdict.value, base)}) over "
+            f"{base_ref or 'the base'}: {show(base)} → {show(base + verdict.value)}, "
+            f"more than the {show(verdict.limit)} allowed"
+        )
+    if not verdict.ok:
+        over = verdict.value - verdict.limit
+        return (
+            f"{verdict.model} breaks the {verdict.budget} budget of {verdict.device}: "
+            f"{show(verdict.value)} > {show(verdict.limit)} (value {verdict.value:,.0f}, "
+            f"limit {verdict.limit:,.0f}, over by {over:,.0f}, +{percent(over, verdict.limit)})"
+        )
+    return (
+        f"{verdict.model} uses {percent(verdict.value, verdict.limit)} of the "
+        f"{verdict.budget} budget of {verdict.device}: {show(verdict.value)} of "
+        f"{show(verdict.limit)} (warns above {show(verdict.warn_at or 0)})"
+    )
+
+
+METRICS = ("params", "macs", "flops", "size_bytes")
+
+
+def metric(report: ModelReport, name: str) -> int:
+    if name == "size_bytes":
+        return report.size_bytes(32)
+    value: int = getattr(report, name)
+    return value

@@ -1,0 +1,96 @@
+"""Where spec files are read from: the work tree, or a git revision's objects.
+
+A git revision is read with `git cat-file`, never by checking it out, so the
+work tree and the index are left as they are.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from budgetlint.problems import Position, SpecError, fail
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+
+
+class Source(Protocol):
+    def read_bytes(self, path: Path, display: str) -> bytes:
+        """The file's bytes, or SpecError (file.missing, file.directory, ...)."""
+
+
+def _too_large(display: str) -> SpecError:
+    return fail(Position(display), "file.too_large", f"larger than {MAX_FILE_BYTES} bytes: refused")
+
+
+@dataclass(frozen=True)
+class WorkTree:
+    def read_bytes(self, path: Path, display: str) -> bytes:
+        where = Position(display)
+        if not path.exists():
+            raise fail(where, "file.missing", "no such file")
+        if path.is_dir():
+            raise fail(where, "file.directory", "is a directory, not a YAML file")
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise _too_large(display)
+            with path.open("rb") as handle:
+                raw = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as error:
+            raise fail(where, "file.unreadable", f"cannot read: {error.strerror}") from None
+        if len(raw) > MAX_FILE_BYTES:
+            raise _too_large(display)
+        return raw
+
+
+WORK_TREE = WorkTree()
+
+
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
+
+
+def git_root(start: Path) -> Path | None:
+    done = _git(start, "rev-parse", "--show-toplevel")
+    if done.returncode != 0:
+        return None
+    return Path(done.stdout.decode().strip())
+
+
+@dataclass(frozen=True)
+class GitRevision:
+    """Files as they stand at `commit` (a resolved hash) in the repository at `root`."""
+
+    root: Path
+    commit: str
+    ref: str  # as the user wrote it, for messages
+
+    def read_bytes(self, path: Path, display: str) -> bytes:
+        where = Position(display)
+        relative = os.path.relpath(os.path.normpath(os.path.abspath(path)), self.root)
+        if relative.startswith(".."):
+            raise fail(where, "file.outside_repo", f"is outside the repository at {self.ref}")
+        name = f"{self.commit}:{Path(relative).as_posix()}"
+        kind = _git(self.root, "cat-file", "-t", name)
+        if kind.returncode != 0:
+            raise fail(where, "file.missing", f"no such file at {self.ref}")
+        if kind.stdout.strip() != b"blob":
+            raise fail(where, "file.directory", f"is a directory at {self.ref}, not a YAML file")
+        size = _git(self.root, "cat-file", "-s", name)
+        if int(size.stdout.strip() or 0) > MAX_FILE_BYTES:
+            raise _too_large(display)
+        return _git(self.root, "cat-file", "blob", name).stdout
+
+
+def resolve_revision(ref: str, start: Path) -> GitRevision:
+    """The revision `ref` of the repository holding `start`, or a problem saying why not."""
+    root = git_root(start)
+    if root is None:
+        raise fail(Position(str(start)), "git.no_repo", f"--base {ref}: not inside a git repository")
+    done = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    if done.returncode != 0:
+        raise fail(Position(str(start)), "git.bad_ref", f"--base {ref}: no such git revision")
+    return GitRevision(root, done.stdout.decode().strip(), ref)
