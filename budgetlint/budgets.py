@@ -59,7 +59,7 @@ class BudgetKind:
     name: str
     parse: Callable[[object], float]
     measure: Callable[[ModelReport, Device], float]
-    show: Callable[[float], str]
+    show: Callable[[float, bool], str]  # (amount, the limit was written in binary units)
     doc: str
 
 
@@ -68,20 +68,36 @@ BUDGETS: dict[str, BudgetKind] = {
         "params",
         parse_count,
         lambda report, device: report.params,
-        format_count,
+        lambda amount, binary: format_count(amount),
         "parameters as the convention counts them (default: learnable only), e.g. 5M",
     ),
     "macs": BudgetKind(
-        "macs", parse_count, lambda r, d: r.macs, format_count, "multiply-accumulates, e.g. 300M"
+        "macs",
+        parse_count,
+        lambda r, d: r.macs,
+        lambda amount, binary: format_count(amount),
+        "multiply-accumulates, e.g. 300M",
     ),
     "gmacs": BudgetKind(
-        "gmacs", parse_giga, lambda r, d: r.macs, _giga, "multiply-accumulates in 10^9, e.g. 0.3"
+        "gmacs",
+        parse_giga,
+        lambda r, d: r.macs,
+        lambda amount, binary: _giga(amount),
+        "multiply-accumulates in 10^9, e.g. 0.3",
     ),
     "flops": BudgetKind(
-        "flops", parse_count, lambda r, d: r.flops, format_count, "FLOPs, e.g. 600M"
+        "flops",
+        parse_count,
+        lambda r, d: r.flops,
+        lambda amount, binary: format_count(amount),
+        "FLOPs, e.g. 600M",
     ),
     "gflops": BudgetKind(
-        "gflops", parse_giga, lambda r, d: r.flops, _giga, "FLOPs in 10^9, e.g. 0.6"
+        "gflops",
+        parse_giga,
+        lambda r, d: r.flops,
+        lambda amount, binary: _giga(amount),
+        "FLOPs in 10^9, e.g. 0.6",
     ),
     "size": BudgetKind(
         "size",
@@ -111,6 +127,7 @@ class Verdict:
     kind: str = "limit"
     base: float | None = None
     warn_at: float | None = None
+    binary: bool = False  # the limit was written in KiB/MiB/GiB: show amounts that way
 
     @property
     def ok(self) -> bool:
@@ -131,13 +148,19 @@ class Verdict:
     @property
     def rule(self) -> str:
         """A stable id per budget kind: budget.params, budget.max_increase.params, …"""
-        return f"budget.{self.budget}" if self.kind == "limit" else f"budget.max_increase.{self.budget}"
+        return (
+            f"budget.{self.budget}"
+            if self.kind == "limit"
+            else f"budget.max_increase.{self.budget}"
+        )
 
     def show(self, amount: float) -> str:
-        return BUDGETS[self.budget].show(amount)
+        return BUDGETS[self.budget].show(amount, self.binary)
 
 
-def judge(report: ModelReport, device: Device, base: ModelReport | None = None) -> tuple[Verdict, ...]:
+def judge(
+    report: ModelReport, device: Device, base: ModelReport | None = None
+) -> tuple[Verdict, ...]:
     """The device's verdicts on one model; growth caps only where a base report exists."""
     kind = BUDGETS
     verdicts = [
@@ -150,6 +173,7 @@ def judge(report: ModelReport, device: Device, base: ModelReport | None = None) 
             position=limit.position,
             base=kind[limit.budget].measure(base, device) if base else None,
             warn_at=limit.limit * limit.warn_fraction if limit.warn_fraction is not None else None,
+            binary="iB" in limit.written,
         )
         for limit in device.limits
     ]
@@ -167,6 +191,7 @@ def judge(report: ModelReport, device: Device, base: ModelReport | None = None) 
                     position=growth.position,
                     kind="increase",
                     base=before,
+                    binary="iB" in growth.written,
                 )
             )
     return tuple(verdicts)

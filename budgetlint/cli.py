@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from budgetlint.engine.conventions import CONVENTIONS
+
+if TYPE_CHECKING:
+    from budgetlint.pipeline import Result
 
 app = typer.Typer(
     name="budgetlint",
@@ -21,15 +25,16 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-
-class Format(str, Enum):
-    text = "text"
-    json = "json"
-
-
+# The names of budgetlint.render.RENDERERS, here so that --help needs no renderer imported.
+FORMAT_NAMES = ("text", "json", "github", "sarif", "markdown")
+Format = Enum("Format", {name: name for name in FORMAT_NAMES}, type=str)  # type: ignore[misc]
 ConventionName = Enum(  # type: ignore[misc]
     "ConventionName", {name: name for name in CONVENTIONS}, type=str
 )
+
+
+def _on_github_actions() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
 
 
 def _parse_shape(text: str | None) -> tuple[int, ...] | None:
@@ -44,45 +49,138 @@ def _parse_shape(text: str | None) -> tuple[int, ...] | None:
     return shape
 
 
+def _write_step_summary(result: Result) -> None:
+    """Under GitHub Actions, append the markdown summary to the job's step summary."""
+    from budgetlint.render import markdown
+
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary:
+        return
+    with open(summary, "a", encoding="utf-8") as handle:
+        handle.write(markdown.render(result, False) + "\n")
+
+
 def _emit(
     paths: Sequence[Path],
-    output: Format,
+    output: Enum | None,
     *,
     layers: bool,
-    convention: ConventionName | None = None,
+    convention: Enum | None = None,
     input_text: str | None = None,
     model: str | None = None,
+    base: str | None = None,
+    strict: bool = False,
 ) -> int:
     from budgetlint.pipeline import run
     from budgetlint.render import RENDERERS
 
+    chosen = output.value if output else "github" if _on_github_actions() else "text"
     result = run(
         paths,
         convention=convention.value if convention else None,
         input_shape=_parse_shape(input_text),
         model=model,
+        base=base,
+        strict=strict,
     )
-    sys.stdout.write(RENDERERS[output.value](result, layers))
+    sys.stdout.write(RENDERERS[chosen](result, layers))
     for problem in result.problems:
         sys.stderr.write(f"{problem}\n")
+    if _on_github_actions() and chosen in ("github", "markdown"):
+        _write_step_summary(result)
     return result.exit_code
 
 
-FormatOption = Annotated[Format, typer.Option("--format", "-f", help="output format")]
+FormatOption = Annotated[
+    Format | None,
+    typer.Option(
+        "--format", "-f", help="output format (default: github under GitHub Actions, else text)"
+    ),
+]
 ConventionOption = Annotated[
     ConventionName | None,
     typer.Option(help="counting convention (default: the file's `convention:`, else default)"),
+]
+BaseOption = Annotated[
+    str | None,
+    typer.Option("--base", help="compare with the specs at this git revision (e.g. origin/main)"),
+]
+StrictOption = Annotated[bool, typer.Option("--strict", help="warnings fail too (exit 1)")]
+
+
+def _configured_specs() -> list[Path]:
+    """The specs [tool.budgetlint] (or .budgetlint.yaml) names, for commands given no files."""
+    from budgetlint.config import load_config
+    from budgetlint.problems import SpecError
+
+    root = Path.cwd()
+    try:
+        config = load_config(root)
+    except SpecError as error:
+        sys.stderr.writelines(f"{problem}\n" for problem in error.problems)
+        raise typer.Exit(2) from None
+    specs = config.spec_files(root)
+    if not specs:
+        sys.stderr.write(f"no spec matches {', '.join(config.specs)} (from {config.source})\n")
+        raise typer.Exit(2)
+    return specs
+
+
+FilesArgument = Annotated[
+    list[Path] | None, typer.Argument(help="budget specs (default: the configured specs)")
 ]
 
 
 @app.command()
 def check(
-    files: Annotated[list[Path], typer.Argument(help="budget specs (YAML)")],
-    output: FormatOption = Format.text,
+    files: FilesArgument = None,
+    output: FormatOption = None,
     convention: ConventionOption = None,
+    base: BaseOption = None,
+    strict: StrictOption = False,
 ) -> None:
     """Check every model against the budgets of its devices (exit 0 ok, 1 broken, 2 bad input)."""
-    raise typer.Exit(_emit(files, output, layers=False, convention=convention))
+    paths = files or _configured_specs()
+    raise typer.Exit(
+        _emit(paths, output, layers=False, convention=convention, base=base, strict=strict)
+    )
+
+
+@app.command()
+def diff(
+    ref: Annotated[str, typer.Argument(help="the git revision to compare with")],
+    files: FilesArgument = None,
+    output: FormatOption = None,
+    convention: ConventionOption = None,
+    strict: StrictOption = False,
+) -> None:
+    """Changes of every model against REF, and its budgets (`check --base REF`)."""
+    files = files or _configured_specs()
+    raise typer.Exit(
+        _emit(files, output, layers=False, convention=convention, base=ref, strict=strict)
+    )
+
+
+@app.command()
+def hook(
+    files: Annotated[list[Path] | None, typer.Argument(help="the changed files")] = None,
+    output: FormatOption = None,
+    strict: StrictOption = False,
+) -> None:
+    """pre-commit entry: check the configured specs that are, or read, a changed file."""
+    from budgetlint.config import load_config
+    from budgetlint.hook import specs_to_check
+    from budgetlint.problems import SpecError
+
+    root = Path.cwd()
+    try:
+        specs = specs_to_check(files or [], load_config(root), root)
+    except SpecError as error:
+        sys.stderr.writelines(f"{problem}\n" for problem in error.problems)
+        raise typer.Exit(2) from None
+    if not specs:
+        raise typer.Exit(0)
+    raise typer.Exit(_emit(specs, output, layers=False, strict=strict))
 
 
 @app.command()
@@ -90,7 +188,7 @@ def report(
     file: Annotated[Path, typer.Argument(help="a budget spec or an architecture file")],
     model: Annotated[str | None, typer.Option(help="only this model")] = None,
     convention: ConventionOption = None,
-    output: FormatOption = Format.text,
+    output: FormatOption = None,
     input_shape: Annotated[
         str | None, typer.Option("--input", help="input shape, e.g. 1,3,224,224")
     ] = None,

@@ -113,6 +113,4 @@ def run(
             models.append(ModelResult(spec.path, report, base_report))
             for device in model_spec.devices:
                 verdicts.extend(judge(report, spec.devices[device], base_report))
-    return Result(
-        tuple(models), tuple(verdicts), tuple(problems), tuple(files), base, strict
-    )
+    return Result(tuple(models), tuple(verdicts), tuple(problems), tuple(files), base, strict)

@@ -114,8 +114,13 @@ def format_count(value: float) -> str:
     return f"{value:g}"
 
 
-def format_bytes(value: float) -> str:
-    for suffix, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+_DECIMAL = (("GB", 1e9), ("MB", 1e6), ("kB", 1e3))
+_BINARY = (("GiB", 2.0**30), ("MiB", 2.0**20), ("KiB", 2.0**10))
+
+
+def format_bytes(value: float, binary: bool = False) -> str:
+    """3538984 → '3.54 MB'; with binary=True → '3.38 MiB' (for limits written in MiB)."""
+    for suffix, scale in _BINARY if binary else _DECIMAL:
         if abs(value) >= scale:
             return f"{_three_digits(value / scale)} {suffix}"
     return f"{value:g} B"

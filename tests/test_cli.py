@@ -173,8 +173,10 @@ def test_schema_command_prints_the_schema(cli) -> None:  # type: ignore[no-untyp
     assert json.loads(run.out) == build_schema()
 
 
-def test_usage_errors_exit_2(cli) -> None:  # type: ignore[no-untyped-def]
-    assert cli("check").code == 2
+def test_usage_errors_exit_2(cli, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    run = cli("check")  # no files given and none configured
+    assert (run.code, run.err) == (2, "no spec matches specs/**/*.yaml (from defaults)\n")
     assert cli("frobnicate").code == 2
     assert cli("check", str(MOBILE), "--format", "xml").code == 2
     assert cli("check", str(MOBILE), "--convention", "nope").code == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from budgetlint.pipeline import Result
-from budgetlint.render import json_format, text
+from budgetlint.render import github, json_format, markdown, sarif, text
 
 Renderer = Callable[[Result, bool], str]
 
@@ -13,4 +13,7 @@ Renderer = Callable[[Result, bool], str]
 RENDERERS: dict[str, Renderer] = {
     "text": text.render,
     "json": json_format.render,
+    "github": github.render,
+    "sarif": sarif.render,
+    "markdown": markdown.render,
 }

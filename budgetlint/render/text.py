@@ -128,7 +128,9 @@ def render(result: Result, layers: bool) -> str:
         summary = f"{len(result.verdicts)} budgets checked on {models} models: "
         summary += f"{broken} broken" if broken else "all hold"
         if warned:
-            summary += f", {warned} near the limit" + (" (--strict: fails)" if result.strict else "")
+            summary += f", {warned} near the limit" + (
+                " (--strict: fails)" if result.strict else ""
+            )
         lines.append(summary)
     elif not layers and not result.problems:
         lines.append("no budgets to check: no model targets a device")

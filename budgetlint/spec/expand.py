@@ -41,7 +41,7 @@ class Spec:
     convention_position: Position
     devices: Mapping[str, Device]
     models: tuple[ModelSpec, ...]
-    files: tuple[str, ...]  # every file read, this one first
+    files: tuple[str, ...]  # every file it reads (loaded or not), this one first
 
 
 @dataclass(frozen=True)
@@ -76,12 +76,14 @@ class _Files:
     def __init__(self, source: Source) -> None:
         self.source = source
         self.documents: dict[str, Document] = {}
+        self.read: dict[str, None] = {}  # every file tried, loaded or not, in order
 
     def load(self, path: Path, referenced_at: Position | None = None) -> Document:
         key = os.path.normpath(os.path.abspath(path))
         if key in self.documents:
             return self.documents[key]
         shown = display_path(path)
+        self.read.setdefault(shown)
         try:
             document = load_document(path, shown, self.source)
         except SpecError as error:
@@ -556,7 +558,7 @@ def read_spec(
         document.position(("convention",)),
         devices,
         tuple(models),
-        tuple(doc.path for doc in files.documents.values()),
+        tuple(files.read),
     )
     return spec, problems
 

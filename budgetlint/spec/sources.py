@@ -89,7 +89,9 @@ def resolve_revision(ref: str, start: Path) -> GitRevision:
     """The revision `ref` of the repository holding `start`, or a problem saying why not."""
     root = git_root(start)
     if root is None:
-        raise fail(Position(str(start)), "git.no_repo", f"--base {ref}: not inside a git repository")
+        raise fail(
+            Position(str(start)), "git.no_repo", f"--base {ref}: not inside a git repository"
+        )
     done = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     if done.returncode != 0:
         raise fail(Position(str(start)), "git.bad_ref", f"--base {ref}: no such git revision")

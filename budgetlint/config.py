@@ -1,0 +1,91 @@
+"""Project configuration: which files are budget specs.
+
+Read from `[tool.budgetlint]` in pyproject.toml, else from `.budgetlint.yaml`,
+in the working directory (the repository root under pre-commit and CI):
+
+    [tool.budgetlint]
+    specs = ["specs/**/*.yaml"]     # globs, relative to the root; this is the default
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from budgetlint.problems import Position, fail
+
+DEFAULT_SPECS = ("specs/**/*.yaml",)
+
+
+@dataclass(frozen=True)
+class Config:
+    specs: tuple[str, ...] = DEFAULT_SPECS
+    source: str = "defaults"
+
+    def spec_files(self, root: Path) -> list[Path]:
+        """Every file the globs match, relative to the root, in a stable order."""
+        found = {
+            path.relative_to(root): None
+            for pattern in self.specs
+            for path in sorted(root.glob(pattern))
+            if path.is_file()
+        }
+        return list(found)
+
+
+def _specs(value: Any, where: Position) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value) or not value:
+        raise fail(where, "config.specs", "specs must be a glob or a list of globs")
+    return tuple(value)
+
+
+def _from_pyproject(path: Path) -> Config | None:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise fail(Position(str(path)), "config.toml", f"can't read: {error}") from None
+    table = data.get("tool", {}).get("budgetlint")
+    if table is None:
+        return None
+    unknown = set(table) - {"specs"}
+    if unknown:
+        raise fail(
+            Position(str(path)),
+            "config.key",
+            f"[tool.budgetlint]: unknown key {sorted(unknown)[0]!r}",
+        )
+    specs = _specs(table.get("specs", list(DEFAULT_SPECS)), Position(str(path)))
+    return Config(specs, str(path))
+
+
+def _from_yaml(path: Path) -> Config:
+    from budgetlint.spec.load import load_document
+
+    document = load_document(path, str(path))
+    unknown = set(document.data) - {"specs"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise fail(document.position((key,), key=True), "config.key", f"unknown key {key!r}")
+    specs = _specs(document.data.get("specs", list(DEFAULT_SPECS)), document.position(("specs",)))
+    return Config(specs, str(path))
+
+
+def load_config(root: Path) -> Config:
+    """pyproject.toml's [tool.budgetlint], else .budgetlint.yaml, else the defaults."""
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        config = _from_pyproject(pyproject)
+        if config is not None:
+            return config
+    dotfile = root / ".budgetlint.yaml"
+    if dotfile.is_file():
+        return _from_yaml(dotfile)
+    return Config()

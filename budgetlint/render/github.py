@@ -1,0 +1,66 @@
+"""--format github: workflow-command annotations, chosen automatically under GitHub Actions.
+
+Each spec's findings sit in a `::group::`; GitHub shows at most ten error and
+ten warning annotations per step, so the first MAX_ANNOTATIONS of each level
+are annotations and the rest are plain `file:line:col` lines in the log.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from budgetlint.pipeline import Result
+from budgetlint.render import text
+from budgetlint.render.messages import sentence, title
+from budgetlint.render.paths import repo_relative
+
+MAX_ANNOTATIONS = 10
+
+
+def escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(level: str, path: str, line: int, column: int, heading: str, message: str) -> str:
+    properties = ",".join(
+        [
+            f"file={escape_property(repo_relative(path))}",
+            f"line={line}",
+            f"col={column}",
+            f"title={escape_property(heading)}",
+        ]
+    )
+    return f"::{level} {properties}::{escape_data(message)}"
+
+
+def render(result: Result, layers: bool) -> str:
+    findings: dict[str, list[tuple[str, int, int, str, str]]] = defaultdict(list)
+    for problem in result.problems:
+        where = problem.position
+        findings[where.path].append(
+            ("error", where.line, where.column, f"budgetlint: {problem.code}", problem.message)
+        )
+    for verdict in result.verdicts:
+        if verdict.status == "ok":
+            continue
+        level = "error" if verdict.status == "over" else "warning"
+        where = verdict.position
+        findings[where.path].append(
+            (level, where.line, where.column, title(verdict), sentence(verdict, result.base_ref))
+        )
+    shown = {"error": 0, "warning": 0}
+    lines: list[str] = []
+    for path, items in findings.items():
+        lines.append(f"::group::budgetlint {path}")
+        for level, line, column, heading, message in items:
+            if shown[level] < MAX_ANNOTATIONS:
+                shown[level] += 1
+                lines.append(annotation(level, path, line, column, heading, message))
+            else:
+                lines.append(f"{path}:{line}:{column}: {level}: {message}")
+        lines.append("::endgroup::")
+    return "\n".join(lines) + ("\n" if lines else "") + text.render(result, layers)

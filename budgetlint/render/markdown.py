@@ -1,0 +1,107 @@
+"""--format markdown: a summary for $GITHUB_STEP_SUMMARY or a pull-request comment."""
+
+from __future__ import annotations
+
+from budgetlint.budgets import Verdict
+from budgetlint.pipeline import Result
+from budgetlint.render.messages import percent, sentence, signed_percent
+
+STATUS = {"ok": "✅ ok", "warn": "⚠️ near", "over": "❌ over"}
+BAR_CELLS = 10
+
+
+def bar(value: float, limit: float) -> str:
+    """`████████░░ 82%`; a broken budget fills the bar and says how far over."""
+    share = value / limit if limit else 1.0
+    filled = min(BAR_CELLS, round(share * BAR_CELLS))
+    return "█" * filled + "░" * (BAR_CELLS - filled) + f" {percent(value, limit)}"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _heading(result: Result) -> str:
+    if result.problems:
+        return f"## budgetlint: {len(result.problems)} spec problems, nothing checked for them"
+    broken = sum(not v.ok for v in result.verdicts)
+    warned = sum(v.warning for v in result.verdicts)
+    if broken:
+        return f"## budgetlint: {broken} of {len(result.verdicts)} budgets broken"
+    if warned:
+        return f"## budgetlint: all {len(result.verdicts)} budgets hold, {warned} near the limit"
+    return f"## budgetlint: all {len(result.verdicts)} budgets hold"
+
+
+def _row(verdict: Verdict, with_base: bool) -> str:
+    show = verdict.show
+    budget = verdict.budget if verdict.kind == "limit" else f"{verdict.budget} growth"
+    base = "–" if verdict.base is None else show(verdict.base)
+    if verdict.kind == "increase":
+        head = show((verdict.base or 0) + verdict.value)
+        delta = signed_percent(verdict.value, verdict.base or 0)
+        limit = f"+{show(verdict.limit)}"
+    else:
+        head = show(verdict.value)
+        delta = (
+            "new"
+            if verdict.base is None
+            else signed_percent(verdict.value - verdict.base, verdict.base)
+        )
+        limit = show(verdict.limit)
+    if verdict.base is None and verdict.kind == "limit":
+        delta = "–"
+    cells = [
+        verdict.model,
+        verdict.device,
+        budget,
+        base,
+        head,
+        delta,
+        limit,
+        STATUS[verdict.status],
+    ]
+    if not with_base:
+        del cells[3], cells[4]  # base and delta
+    return "| " + " | ".join(_cell(cell) for cell in cells) + " |"
+
+
+def render(result: Result, layers: bool) -> str:
+    lines = [_heading(result), ""]
+    if result.base_ref is not None:
+        lines += [f"Compared with `{result.base_ref}`.", ""]
+    if result.verdicts:
+        with_base = result.base_ref is not None
+        if with_base:
+            header = "| model | device | budget | base | head | delta | limit | status |"
+            rule = "|---|---|---|---:|---:|---:|---:|---|"
+        else:
+            header, rule = (
+                "| model | device | budget | value | limit | status |",
+                "|---|---|---|---:|---:|---|",
+            )
+        lines += [
+            header,
+            rule,
+            *(_row(verdict, with_base) for verdict in result.verdicts),
+            "",
+            "### Usage of each budget",
+            "",
+        ]
+        for model in dict.fromkeys(v.model for v in result.verdicts):
+            lines += [f"**{model}**", "", "| device | budget | usage |", "|---|---|---|"]
+            for verdict in result.verdicts:
+                if verdict.model == model and verdict.kind == "limit":
+                    usage = f"`{bar(verdict.value, verdict.limit)}`"
+                    lines.append(f"| {verdict.device} | {verdict.budget} | {usage} |")
+            lines.append("")
+    findings = [v for v in result.verdicts if v.status != "ok"]
+    if findings or result.problems:
+        lines += ["### Findings", ""]
+        lines += [f"- `{p.position}`: {_cell(p.message)}" for p in result.problems]
+        lines += [f"- `{v.position}`: {_cell(sentence(v, result.base_ref))}" for v in findings]
+        lines.append("")
+    new = [m.report.name for m in result.models if result.base_ref and m.base is None]
+    if new:
+        lines += [f"New at HEAD (no base): {', '.join(new)}", ""]
+    return "\n".join(lines)
