@@ -12,7 +12,7 @@ from collections import defaultdict
 from budgetlint.pipeline import Result
 from budgetlint.render import text
 from budgetlint.render.messages import sentence, title
-from budgetlint.render.paths import repo_relative
+from budgetlint.render.paths import repo_relative, repo_root
 
 MAX_ANNOTATIONS = 10
 
@@ -25,10 +25,11 @@ def escape_property(value: str) -> str:
     return escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(level: str, path: str, line: int, column: int, heading: str, message: str) -> str:
+def annotation(level: str, file: str, line: int, column: int, heading: str, message: str) -> str:
+    """`file` is repository-relative: GitHub resolves annotations against the repository."""
     properties = ",".join(
         [
-            f"file={escape_property(repo_relative(path))}",
+            f"file={escape_property(file)}",
             f"line={line}",
             f"col={column}",
             f"title={escape_property(heading)}",
@@ -52,6 +53,7 @@ def render(result: Result, layers: bool) -> str:
         findings[where.path].append(
             (level, where.line, where.column, title(verdict), sentence(verdict, result.base_ref))
         )
+    root = repo_root()
     shown = {"error": 0, "warning": 0}
     lines: list[str] = []
     for path, items in findings.items():
@@ -59,8 +61,12 @@ def render(result: Result, layers: bool) -> str:
         for level, line, column, heading, message in items:
             if shown[level] < MAX_ANNOTATIONS:
                 shown[level] += 1
-                lines.append(annotation(level, path, line, column, heading, message))
+                file = repo_relative(path, root)
+                lines.append(annotation(level, file, line, column, heading, message))
             else:
                 lines.append(f"{path}:{line}:{column}: {level}: {message}")
         lines.append("::endgroup::")
-    return "\n".join(lines) + ("\n" if lines else "") + text.render(result, layers)
+    lines += text.tables(result, layers)
+    if result.verdicts:
+        lines.append(text.summary(result))
+    return "\n".join(lines) + "\n" if lines else ""

@@ -8,6 +8,7 @@ error found. Locations are repository-relative, on the YAML line.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from budgetlint import __version__
@@ -55,16 +56,18 @@ def _rules(result: Result) -> list[dict[str, Any]]:
     return rules
 
 
-def _location(position: Position) -> dict[str, Any]:
+def _location(position: Position, root: Path) -> dict[str, Any]:
+    uri = repo_relative(position.path, root)
     return {
         "physicalLocation": {
-            "artifactLocation": {"uri": repo_relative(position.path), "uriBaseId": "SRCROOT"},
+            "artifactLocation": {"uri": uri, "uriBaseId": "SRCROOT"},
             "region": {"startLine": position.line, "startColumn": position.column},
         }
     }
 
 
 def render(result: Result, layers: bool) -> str:
+    root = repo_root()
     rules = _rules(result)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     results: list[dict[str, Any]] = []
@@ -76,7 +79,7 @@ def render(result: Result, layers: bool) -> str:
                 "ruleIndex": index[rule],
                 "level": "error",
                 "message": {"text": problem.message},
-                "locations": [_location(problem.position)],
+                "locations": [_location(problem.position, root)],
             }
         )
     for verdict in result.verdicts:
@@ -88,7 +91,7 @@ def render(result: Result, layers: bool) -> str:
                 "ruleIndex": index[verdict.rule],
                 "level": "error" if verdict.status == "over" else "warning",
                 "message": {"text": sentence(verdict, result.base_ref)},
-                "locations": [_location(verdict.position)],
+                "locations": [_location(verdict.position, root)],
                 "properties": {
                     "model": verdict.model,
                     "device": verdict.device,
@@ -110,7 +113,7 @@ def render(result: Result, layers: bool) -> str:
                         "rules": rules,
                     }
                 },
-                "originalUriBaseIds": {"SRCROOT": {"uri": repo_root().as_uri() + "/"}},
+                "originalUriBaseIds": {"SRCROOT": {"uri": root.as_uri() + "/"}},
                 "results": results,
             }
         ],

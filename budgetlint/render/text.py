@@ -108,7 +108,23 @@ def change_table(models: Sequence[ModelResult], base_ref: str) -> list[str]:
     return [f"changes against {base_ref}:", *table(header, rows, {2, 3, 4, 5})]
 
 
-def render(result: Result, layers: bool) -> str:
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def summary(result: Result) -> str:
+    broken = sum(not v.ok for v in result.verdicts)
+    warned = sum(v.warning for v in result.verdicts)
+    models = len({v.model for v in result.verdicts})
+    line = f"{_plural(len(result.verdicts), 'budget')} checked on {_plural(models, 'model')}: "
+    line += f"{broken} broken" if broken else "all hold"
+    if warned:
+        line += f", {warned} near the limit" + (" (--strict: fails)" if result.strict else "")
+    return line
+
+
+def tables(result: Result, layers: bool) -> list[str]:
+    """Everything but the findings: layer tables, changes, verdicts."""
     lines: list[str] = []
     if layers:
         for report in result.reports:
@@ -116,22 +132,24 @@ def render(result: Result, layers: bool) -> str:
     if result.base_ref is not None and result.models:
         lines.extend([*change_table(result.models, result.base_ref), ""])
     if result.verdicts:
-        lines.extend(verdict_table(result.verdicts, result.base_ref is not None))
-        lines.append("")
-        for verdict in result.verdicts:
-            if verdict.status != "ok":
-                level = "error" if verdict.status == "over" else "warning"
-                lines.append(f"{verdict.position}: {level}: {sentence(verdict, result.base_ref)}")
-        broken = sum(not v.ok for v in result.verdicts)
-        warned = sum(v.warning for v in result.verdicts)
-        models = len({v.model for v in result.verdicts})
-        summary = f"{len(result.verdicts)} budgets checked on {models} models: "
-        summary += f"{broken} broken" if broken else "all hold"
-        if warned:
-            summary += f", {warned} near the limit" + (
-                " (--strict: fails)" if result.strict else ""
-            )
-        lines.append(summary)
+        lines.extend([*verdict_table(result.verdicts, result.base_ref is not None), ""])
     elif not layers and not result.problems:
         lines.append("no budgets to check: no model targets a device")
+    return lines
+
+
+def findings(result: Result) -> list[str]:
+    """One `file:line:col: level: sentence` line per broken or nearly broken budget."""
+    return [
+        f"{v.position}: {'error' if v.status == 'over' else 'warning'}: "
+        + sentence(v, result.base_ref)
+        for v in result.verdicts
+        if v.status != "ok"
+    ]
+
+
+def render(result: Result, layers: bool) -> str:
+    lines = tables(result, layers) + findings(result)
+    if result.verdicts:
+        lines.append(summary(result))
     return "\n".join(lines) + "\n" if lines else ""

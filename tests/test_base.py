@@ -1,0 +1,166 @@
+"""`check --base REF` and `diff REF` in a throwaway repository with two commits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.gitrepo import Repo
+
+ARCH = """
+version: 1
+input: [1, 3, 32, 32]
+layers:
+  - conv2d: {{out: {width}, kernel: 3, padding: 1, bias: false}}
+  - relu
+  - adaptive_avgpool2d: {{size: 1}}
+  - flatten
+  - linear: {{out: 10}}
+"""
+
+
+def params(width: int) -> int:
+    return width * 3 * 3 * 3 + (width * 10 + 10)
+
+
+def macs(width: int) -> int:
+    return width * 32 * 32 * 3 * 3 * 3 + width * 10
+
+
+BUDGETS = """
+version: 1
+devices:
+  phone:
+    dtype: float32
+    budgets: {{params: 1M, gflops: 1}}
+    max_increase: {{params: {growth}}}
+    warn: {warn}
+models:
+  net:
+    arch: net.yaml
+    devices: [phone]
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
+    repo = Repo(tmp_path / "repo")
+    repo.write("specs/net.yaml", ARCH.format(width=8))
+    repo.write("specs/budgets.yaml", BUDGETS.format(growth="50%", warn="90%"))
+    repo.commit("base")
+    repo.write("specs/net.yaml", ARCH.format(width=16))
+    repo.commit("wider")
+    monkeypatch.chdir(repo.root)
+    return repo
+
+
+def test_exact_deltas_against_the_parent(repo: Repo, cli) -> None:  # type: ignore[no-untyped-def]
+    data = cli("check", "specs/budgets.yaml", "--base", "HEAD~1", "--format", "json").json()
+    (model,) = data["models"]
+    assert data["base_ref"] == "HEAD~1"
+    assert (model["base"]["params"], model["totals"]["params"]) == (params(8), params(16))
+    assert (model["base"]["macs"], model["totals"]["macs"]) == (macs(8), macs(16))
+    assert model["deltas"]["params"] == params(16) - params(8)
+    assert model["deltas"]["macs"] == macs(16) - macs(8)
+    assert model["deltas"]["size_bytes"] == 4 * (params(16) - params(8))
+
+
+def test_max_increase_is_enforced_at_its_line(repo: Repo, cli) -> None:  # type: ignore[no-untyped-def]
+    # params grew from params(8) to params(16): more than the 50% allowed
+    assert params(16) - params(8) > 0.5 * params(8)
+    run = cli("check", "specs/budgets.yaml", "--base", "HEAD~1", "--format", "json")
+    assert run.code == 1
+    (growth,) = [v for v in run.json()["verdicts"] if v["kind"] == "increase"]
+    assert growth["value"] == params(16) - params(8)
+    assert growth["limit"] == pytest.approx(0.5 * params(8))
+    assert growth["base"] == params(8)
+    assert (growth["line"], growth["rule"], growth["ok"]) == (
+        6,
+        "budget.max_increase.params",
+        False,
+    )
+    text = cli("check", "specs/budgets.yaml", "--base", "HEAD~1")
+    grew = params(16) - params(8)
+    assert (
+        f"specs/budgets.yaml:6:28: error: net grew the params budget of phone by {grew}" in text.out
+    )
+
+
+def test_growth_within_allowance_passes(repo: Repo, cli) -> None:  # type: ignore[no-untyped-def]
+    repo.write("specs/budgets.yaml", BUDGETS.format(growth="200%", warn="90%"))
+    run = cli("check", "specs/budgets.yaml", "--base", "HEAD~1")
+    assert run.code == 0, run.out
+    assert "changes against HEAD~1:" in run.out
+
+
+def test_absolute_growth_allowance(repo: Repo, cli) -> None:  # type: ignore[no-untyped-def]
+    repo.write("specs/budgets.yaml", BUDGETS.format(growth="100", warn="90%"))
+    data = cli("check", "specs/budgets.yaml", "--base", "HEAD~1", "--format", "json").json()
+    (growth,) = [v for v in data["verdicts"] if v["kind"] == "increase"]
+    assert (growth["limit"], growth["ok"]) == (100, False)
+
+
+def test_without_base_growth_is_not_judged(repo: Repo, cli) -> None:  # type: ignore[no-untyped-def]
+    data = cli("check", "specs/budgets.yaml", "--format", "json").json()
+    assert [v["kind"] for v in data["verdicts"]] == ["limit", "limit"]
+    assert data["models"][0].get("base", "absent") == "absent"
+
+
+def test_warning_exits_0_unless_strict(repo: Repo, cli) -> None:  # type: ignore[no-untyped-def]
+    # 1M params budget, warn at 5% of it: params(16) = 602 is far below; use a tiny budget
+    repo.write(
+        "specs/budgets.yaml",
+        BUDGETS.format(growth="1000%", warn="50%").replace(
+            "params: 1M", f"params: {params(16) + 1}"
+        ),
+    )
+    run = cli("check", "specs/budgets.yaml")
+    assert run.code == 0
+    assert "warning: net uses 100% of the params budget of phone" in run.out
+    assert cli("check", "specs/budgets.yaml", "--strict").code == 1
+
+
+def test_new_model_has_no_base(repo: Repo, cli) -> None:  # type: ignore[no-untyped-def]
+    repo.write("specs/other.yaml", ARCH.format(width=4))
+    text = repo.root.joinpath("specs/budgets.yaml").read_text()
+    repo.write(
+        "specs/budgets.yaml",
+        text + "  other:\n    arch: other.yaml\n    devices: [phone]\n",
+    )
+    data = cli("check", "specs/budgets.yaml", "--base", "HEAD~1", "--format", "json").json()
+    other = next(m for m in data["models"] if m["name"] == "other")
+    assert (other["base"], other["deltas"]) == (None, None)
+    run = cli("diff", "HEAD~1", "specs/budgets.yaml")
+    assert "other  (all)" in run.out and "new at HEAD, no base" in run.out
+
+
+def test_work_tree_is_compared_with_head(repo: Repo, cli) -> None:  # type: ignore[no-untyped-def]
+    repo.write("specs/net.yaml", ARCH.format(width=12))
+    data = cli("check", "specs/budgets.yaml", "--base", "HEAD", "--format", "json").json()
+    assert data["models"][0]["deltas"]["params"] == params(12) - params(16)
+    assert repo.git("status", "--porcelain").stdout.strip() == "M specs/net.yaml"
+
+
+def test_diff_defaults_to_the_configured_specs(repo: Repo, cli) -> None:  # type: ignore[no-untyped-def]
+    repo.write("pyproject.toml", '[tool.budgetlint]\nspecs = ["specs/budgets.yaml"]\n')
+    run = cli("diff", "HEAD~1", "--format", "json")
+    assert run.json()["files"] == ["specs/budgets.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("ref", "message"),
+    [("no-such-branch", "--base no-such-branch: no such git revision")],
+)
+def test_bad_ref(repo: Repo, cli, ref: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    run = cli("check", "specs/budgets.yaml", "--base", ref)
+    assert run.code == 2
+    assert message in run.err
+
+
+def test_outside_a_repository(tmp_path: Path, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.yaml").write_text("version: 1\ninput: [1, 4]\nlayers: [relu]\n")
+    run = cli("check", "a.yaml", "--base", "HEAD")
+    assert run.code == 2
+    assert "not inside a git repository" in run.err
