@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Sequence
 from enum import Enum
@@ -40,13 +41,10 @@ def _on_github_actions() -> bool:
 def _parse_shape(text: str | None) -> tuple[int, ...] | None:
     if text is None:
         return None
-    try:
-        shape = tuple(int(part) for part in text.replace("x", ",").split(",") if part.strip())
-    except ValueError:
-        raise typer.BadParameter(f"expected sizes like 1,3,224,224, got {text!r}") from None
-    if not shape or min(shape) < 1:
+    parts = re.split(r"[,x]", text.strip())
+    if not all(part.strip().isdigit() and int(part) > 0 for part in parts):
         raise typer.BadParameter(f"expected positive sizes like 1,3,224,224, got {text!r}")
-    return shape
+    return tuple(int(part) for part in parts)
 
 
 def _write_step_summary(result: Result) -> None:
@@ -127,7 +125,8 @@ def _configured_specs() -> list[Path]:
 
 
 FilesArgument = Annotated[
-    list[Path] | None, typer.Argument(help="budget specs (default: the configured specs)")
+    list[Path] | None,
+    typer.Argument(metavar="FILE...", help="budget specs (default: the configured specs)"),
 ]
 
 
@@ -148,7 +147,7 @@ def check(
 
 @app.command()
 def diff(
-    ref: Annotated[str, typer.Argument(help="the git revision to compare with")],
+    ref: Annotated[str, typer.Argument(metavar="REF", help="the git revision to compare with")],
     files: FilesArgument = None,
     output: FormatOption = None,
     convention: ConventionOption = None,
@@ -163,7 +162,9 @@ def diff(
 
 @app.command()
 def hook(
-    files: Annotated[list[Path] | None, typer.Argument(help="the changed files")] = None,
+    files: Annotated[
+        list[Path] | None, typer.Argument(metavar="FILE...", help="the changed files")
+    ] = None,
     output: FormatOption = None,
     strict: StrictOption = False,
 ) -> None:
@@ -185,7 +186,9 @@ def hook(
 
 @app.command()
 def report(
-    file: Annotated[Path, typer.Argument(help="a budget spec or an architecture file")],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="a budget spec or an architecture file")
+    ],
     model: Annotated[str | None, typer.Option(help="only this model")] = None,
     convention: ConventionOption = None,
     output: FormatOption = None,

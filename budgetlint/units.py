@@ -10,6 +10,7 @@ exponent are accepted everywhere a number is.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 _NUMBER = re.compile(r"^\s*([+-]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-z]*)\s*$")
 
@@ -51,24 +52,39 @@ class UnitError(ValueError):
     """A quantity that can't be read; the caller adds the position."""
 
 
-def _split(value: object) -> tuple[float, str]:
+_LARGEST = Decimal(10) ** 30  # beyond any real budget; keeps arithmetic and output finite
+
+
+def _split(value: object) -> tuple[Decimal, str]:
+    """The number, exactly (4.1M is 4,100,000, not 4,099,999.999…), and its suffix."""
     if isinstance(value, bool):
         raise UnitError(f"expected a number, got {value!r}")
     if isinstance(value, int | float):
-        return float(value), ""
-    if not isinstance(value, str):
-        raise UnitError(f"expected a number or a quantity like '5M', got {value!r}")
-    match = _NUMBER.match(value)
-    if match is None:
-        raise UnitError(f"can't read {value!r} as a quantity")
-    number = float(match.group(1).replace("_", ""))
-    return number, match.group(2)
+        number, suffix = Decimal(repr(value)), ""
+    elif isinstance(value, str):
+        match = _NUMBER.match(value)
+        if match is None:
+            raise UnitError(f"can't read {_short(value)} as a quantity")
+        number, suffix = Decimal(match.group(1).replace("_", "")), match.group(2)
+    else:
+        raise UnitError(f"expected a number or a quantity like '5M', got {_short(value)}")
+    if not number.is_finite():
+        raise UnitError(f"{value!r} is not a finite number")
+    return number, suffix
 
 
-def _non_negative(number: float, text: object) -> float:
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _amount(number: Decimal, text: object) -> float:
+    """Non-negative and finite; an int when whole, so limits compare exactly."""
     if number < 0:
         raise UnitError(f"{text!r} is negative")
-    return number
+    if number > _LARGEST:
+        raise UnitError(f"{text!r} is too large")
+    return int(number) if number == number.to_integral_value() else float(number)
 
 
 def parse_count(value: object) -> float:
@@ -80,7 +96,7 @@ def parse_count(value: object) -> float:
         raise UnitError(f"{value!r} is a size in bytes, but this budget counts elements")
     if suffix not in COUNT_SUFFIXES:
         raise UnitError(f"unknown suffix '{suffix}' in {value!r}: use k, M, G or T")
-    return _non_negative(number * COUNT_SUFFIXES[suffix], value)
+    return _amount(number * COUNT_SUFFIXES[suffix], value)
 
 
 def parse_giga(value: object) -> float:
@@ -91,7 +107,7 @@ def parse_giga(value: object) -> float:
             f"{value!r}: this budget is already in 10^9; write a plain number like 0.6, "
             "or use the budget without the g prefix (flops: 600M)"
         )
-    return _non_negative(number * 1e9, value)
+    return _amount(number * 10**9, value)
 
 
 def parse_bytes(value: object) -> float:
@@ -103,7 +119,7 @@ def parse_bytes(value: object) -> float:
         raise UnitError(f"{value!r} needs a unit: B, kB, MB, GB or KiB, MiB, GiB")
     if suffix not in BYTE_UNITS:
         raise UnitError(f"unknown unit '{suffix}' in {value!r}: use B, kB, MB, GB, KiB, MiB, GiB")
-    return _non_negative(number * BYTE_UNITS[suffix], value)
+    return _amount(number * BYTE_UNITS[suffix], value)
 
 
 def format_count(value: float) -> str:
@@ -140,8 +156,8 @@ def parse_fraction(value: object) -> float:
         number, suffix = _split(value.strip()[:-1])
         if suffix:
             raise UnitError(f"can't read {value!r} as a percentage")
-        return _non_negative(number, value) / 100
+        return float(_amount(number, value)) / 100
     number, suffix = _split(value)
     if suffix or not 0 <= number <= 1:
         raise UnitError(f"{value!r}: write a percentage like 90% (or a fraction from 0 to 1)")
-    return number
+    return float(number)

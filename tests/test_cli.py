@@ -134,7 +134,7 @@ def test_report_architecture_file_with_input_option(write, cli) -> None:  # type
     assert model["layers"][0]["input_shape"] == [1, 3, 10, 10]
 
 
-@pytest.mark.parametrize("bad", ["1,three", "0,3", ""])
+@pytest.mark.parametrize("bad", ["1,three", "0,3", "", "1,x", "1,,3"])
 def test_bad_input_option(write, cli, bad: str) -> None:  # type: ignore[no-untyped-def]
     arch = write("a.yaml", "version: 1\nlayers: [relu]\n")
     run = cli("report", str(arch), "--input", bad)
@@ -196,3 +196,60 @@ def test_python_dash_m(tmp_path: Path) -> None:
         check=False,
     )
     assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_a_model_exactly_at_its_limit_passes(write, cli) -> None:  # type: ignore[no-untyped-def]
+    # linear 4099 → 1000 has 4099·1000 + 1000 = 4,100,000 params; int8 size is the same in bytes
+    spec = write(
+        "edge.yaml",
+        """
+        version: 1
+        devices: {d: {dtype: int8, budgets: {params: 4.1M, size: 4.1MB}}}
+        models: {m: {devices: [d], input: [1, 4099], layers: [linear: {out: 1000}]}}
+        """,
+    )
+    run = cli("check", str(spec))
+    assert run.code == 0, run.out
+
+
+@pytest.mark.parametrize("limit", [".nan", ".inf", "'1e400'"])
+def test_limits_must_be_finite(write, cli, limit: str) -> None:  # type: ignore[no-untyped-def]
+    spec = write(
+        "nan.yaml",
+        f"version: 1\ndevices: {{d: {{budgets: {{params: {limit}}}}}}}\n"
+        "models: {m: {devices: [d], input: [1, 4], layers: [relu]}}\n",
+    )
+    run = cli("check", str(spec), "--format", "json")
+    assert run.code == 2
+    json.loads(run.out)  # still valid JSON: no NaN or Infinity
+
+
+def test_a_fifo_is_refused_not_read(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    run = cli("check", str(fifo))
+    assert (run.code, run.err) == (2, f"{fifo}:1:1: is not a regular file\n")
+
+
+def test_huge_values_are_refused(write, cli) -> None:  # type: ignore[no-untyped-def]
+    spec = write(
+        "big.yaml",
+        """
+        version: 1
+        input: [1, 4]
+        blocks: {b: {params: {n: 10}, layers: [linear: {out: "${(n ** 9) ** 2}"}]}}
+        layers: [b]
+        """,
+    )
+    run = cli("report", str(spec))
+    assert run.code == 2
+    assert "is larger than 2,147,483,647" in run.err or "too large" in run.err
+
+
+def test_too_many_layers_points_at_the_file(write, cli) -> None:  # type: ignore[no-untyped-def]
+    spec = write("many.yaml", "version: 1\ninput: [1, 4]\nlayers:\n" + "  - relu\n" * 100_001)
+    run = cli("report", str(spec))
+    assert run.code == 2
+    assert run.err.startswith(f"{spec}:100004:5: more than 100,000 layers")

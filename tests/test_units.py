@@ -103,3 +103,25 @@ def test_format_count(value: float, text: str) -> None:
 )
 def test_format_bytes(value: float, text: str) -> None:
     assert format_bytes(value) == text
+
+
+@pytest.mark.parametrize(
+    ("parse", "text", "value"),
+    [
+        (parse_count, "4.1M", 4_100_000),
+        (parse_count, 4.1e6, 4_100_000),
+        (parse_giga, 0.3, 300_000_000),
+        (parse_bytes, "4.1MB", 4_100_000),
+        (parse_bytes, "0.1kB", 100),
+    ],
+)
+def test_limits_are_exact(parse, text, value) -> None:  # type: ignore[no-untyped-def]
+    # 4.1 * 10**6 in floats is 4099999.9999999995: a model at exactly 4.1M must pass
+    assert parse(text) == value
+    assert isinstance(parse(text), int)
+
+
+@pytest.mark.parametrize("text", [float("nan"), float("inf"), ".nan", "1e400"])
+def test_limits_must_be_finite_and_sane(text: object) -> None:
+    with pytest.raises(UnitError):
+        parse_count(text)

@@ -3,8 +3,8 @@
 Every op reports convention-free facts: its true MACs, and its work as
 (kind, count) pairs, MACs included (conv_macs, linear_macs, …) so that a
 convention can price a conv's MACs differently from a linear's. A convention
-prices each kind; a kind it doesn't list costs 0. Each convention is one table, written out here and
-rendered into the docs by `budgetlint conventions`.
+prices each kind; a kind it doesn't list costs 0. Each convention is one table,
+written out here; the README's counting table is tested against DEFAULT's.
 """
 
 from __future__ import annotations

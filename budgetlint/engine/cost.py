@@ -37,8 +37,3 @@ def numel(shape: Shape) -> int:
     for size in shape:
         total *= size
     return total
-
-
-def same_shape(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
-    """A free op: output equals input, no cost."""
-    return OpCost(inputs[0])

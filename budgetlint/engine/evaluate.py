@@ -100,8 +100,9 @@ class _Walker:
         try:
             cost = OPS[layer.op].fn((shape,), layer.attrs)
         except (ShapeError, AttrError) as error:
+            code = "shape" if isinstance(error, ShapeError) else "layer.attr_value"
             raise fail(
-                layer.position, "shape", f"{layer.name} ({layer.op}) on {list(shape)}: {error}"
+                layer.position, code, f"{layer.name} ({layer.op}) on {list(shape)}: {error}"
             ) from None
         self.record(layer.name, layer.op, layer.position, (shape,), cost)
         return cost.output

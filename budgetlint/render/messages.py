@@ -39,7 +39,8 @@ def sentence(verdict: Verdict, base_ref: str | None = None) -> str:
         return (
             f"{verdict.model} breaks the {verdict.budget} budget of {verdict.device}: "
             f"{show(verdict.value)} > {show(verdict.limit)} (value {verdict.value:,.0f}, "
-            f"limit {verdict.limit:,.0f}, over by {over:,.0f}, +{percent(over, verdict.limit)})"
+            f"limit {verdict.limit:,.0f}, over by {over:,.0f}"
+            + (f", +{percent(over, verdict.limit)})" if verdict.limit else ")")
         )
     return (
         f"{verdict.model} uses {percent(verdict.value, verdict.limit)} of the "

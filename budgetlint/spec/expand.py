@@ -7,10 +7,12 @@ prefixed by the name of the layer that contains them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from budgetlint.budgets import BUDGETS, Device, Growth, Limit
@@ -23,9 +25,9 @@ from budgetlint.spec.expr import ExpressionError, has_template, substitute
 from budgetlint.spec.load import Document, JsonPath, load_document
 from budgetlint.spec.sources import WORK_TREE, Source
 from budgetlint.spec.validate import did_you_mean, validate
-from budgetlint.units import UnitError, parse_fraction
+from budgetlint.units import UnitError, parse_count, parse_fraction
 
-MAX_UNROLLED_LAYERS = 100_000
+MAX_UNROLLED = 100_000
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,6 @@ class ModelSpec:
 class Spec:
     path: str
     convention: str
-    convention_position: Position
     devices: Mapping[str, Device]
     models: tuple[ModelSpec, ...]
     files: tuple[str, ...]  # every file it reads (loaded or not), this one first
@@ -128,6 +129,11 @@ def _has(document: Document, path: JsonPath) -> bool:
     return True
 
 
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _child(parent: str, segment: str) -> str:
     return f"{parent}.{segment}" if parent else segment
 
@@ -135,16 +141,25 @@ def _child(parent: str, segment: str) -> str:
 class _Expander:
     def __init__(self, files: _Files) -> None:
         self.files = files
-        self.count = 0
+        self.unrolled = 0  # layers made and repeat turns taken, against MAX_UNROLLED
 
     def layers(
         self, context: _Context, path: JsonPath, parent: str, label: str
     ) -> tuple[Node, ...]:
+        """Every item of the list; problems of one item don't hide the next one's."""
         items = _at(context.document, path)
         nodes: list[Node] = []
+        problems: list[Problem] = []
         for index, item in enumerate(items):
             default = f"{label}.{index}" if label else str(index)
-            nodes.extend(self.item(context, (*path, index), item, parent, default))
+            try:
+                nodes.extend(self.item(context, (*path, index), item, parent, default))
+            except SpecError as error:
+                if error.problems[0].code == "layer.too_many":
+                    raise
+                problems.extend(error.problems)
+        if problems:
+            raise SpecError(*problems)
         return tuple(nodes)
 
     def value(self, context: _Context, path: JsonPath, value: Any) -> Any:
@@ -178,6 +193,8 @@ class _Expander:
             given = self.value(context, (*path, "name"), item.get("name"))
         name = _child(parent, str(given) if given is not None else default)
         key = self.value(context, key_path, key)
+        if not isinstance(key, str):
+            raise fail(position, "layer.op", f"an op name must be text, not {_short(key)}")
         if key == "residual":
             return [self.residual(context, key_path, body, name, position)]
         if key == "parallel":
@@ -191,18 +208,20 @@ class _Expander:
         if key in context.blocks:
             return list(self.block(context, key_path, context.blocks[key], body, name))
         known = [*OPS, *COMBINATORS, *context.blocks]
-        kind = "op or block"
         raise fail(
             document.position(key_path, key=isinstance(item, dict)),
             "layer.unknown_op",
-            f"unknown {kind} '{key}'{did_you_mean(str(key), known)}",
+            f"unknown op or block '{key}'{did_you_mean(key, known)}",
         )
 
-    def counted(self) -> None:
-        self.count += 1
-        if self.count > MAX_UNROLLED_LAYERS:
-            raise SpecError(
-                Problem(Position("<spec>"), "layer.too_many", "more than 100,000 layers")
+    def count(self, position: Position) -> None:
+        """Bounds the work of unrolling: layers made and repeat turns (even of empty bodies)."""
+        self.unrolled += 1
+        if self.unrolled > MAX_UNROLLED:
+            raise fail(
+                position,
+                "layer.too_many",
+                f"more than {MAX_UNROLLED:,} layers and repeat turns once unrolled: refused",
             )
 
     def layer(
@@ -214,7 +233,7 @@ class _Expander:
         name: str,
         position: Position,
     ) -> Layer:
-        self.counted()
+        self.count(position)
         op: OpDef = OPS[op_name]
         given = body if isinstance(body, dict) else {}
         if body is not None and not isinstance(body, dict):
@@ -236,8 +255,10 @@ class _Expander:
                     f"{op_name} has no attribute '{key}'{hint}",
                 )
             value = self.value(context, (*path, key), raw)
+            if value is None:
+                continue  # null: the attribute's default, or missing when it has none
             try:
-                attrs[key] = coerce(attr, value) if value is not None else None
+                attrs[key] = coerce(attr, value)
             except AttrError as error:
                 raise fail(
                     context.document.position((*path, key)),
@@ -253,7 +274,7 @@ class _Expander:
                         f"{op_name} needs attribute '{attr.name}'",
                     )
                 attrs[attr.name] = attr.default
-        return Layer(name, op_name, attrs, position)
+        return Layer(name, op_name, MappingProxyType(attrs), position)
 
     def mapping(self, context: _Context, path: JsonPath, body: Any, what: str) -> dict[str, Any]:
         if not isinstance(body, dict):
@@ -299,6 +320,9 @@ class _Expander:
     def repeat(self, context: _Context, path: JsonPath, body: Any, name: str) -> list[Node]:
         spec = self.mapping(context, path, body, "repeat")
         times = self.value(context, (*path, "times"), spec["times"])
+        if isinstance(times, str):  # 1e3 or 2k, as YAML 1.1 leaves them
+            with contextlib.suppress(UnitError):
+                times = parse_count(times)
         if isinstance(times, float) and times.is_integer():
             times = int(times)
         if isinstance(times, bool) or not isinstance(times, int) or times < 0:
@@ -307,15 +331,16 @@ class _Expander:
                 "layer.times",
                 f"repeat times must be a non-negative integer, not {times!r}",
             )
-        if times > MAX_UNROLLED_LAYERS:
+        if times > MAX_UNROLLED:
             raise fail(
                 context.document.position((*path, "times")),
                 "layer.too_many",
-                f"repeat {times} times is more than {MAX_UNROLLED_LAYERS:,}",
+                f"repeat {times:,} times is more than {MAX_UNROLLED:,}: refused",
             )
         single = len(spec["body"]) == 1
         nodes: list[Node] = []
         for turn in range(times):
+            self.count(context.document.position((*path, "times")))
             if single:
                 item = spec["body"][0]
                 nodes.extend(self.item(context, (*path, "body", 0), item, name, str(turn)))
@@ -345,7 +370,9 @@ class _Expander:
                         did_you_mean(key, block.params) or f" (it takes: {', '.join(block.params)})"
                     ),
                 )
-            scope[key] = self.value(context, (*path, key), raw)
+            value = self.value(context, (*path, key), raw)
+            if value is not None:  # null: the default, or missing when required
+                scope[key] = value
         for key, default in block.params.items():
             if key not in scope:
                 if default is None:
@@ -379,7 +406,8 @@ class _Expander:
         self, context: _Context, path: JsonPath, reference: Any
     ) -> tuple[Document, JsonPath, dict[str, _Block]]:
         where = context.document.position(path)
-        if not isinstance(reference, str):
+        reference = self.value(context, path, reference)
+        if not isinstance(reference, str) or not reference.strip():
             raise fail(where, "arch.path", "arch takes a file path")
         target = Path(context.document.path).parent / reference
         document = self.files.load(target, where)
@@ -391,10 +419,8 @@ class _Expander:
         return document, ("layers",), _blocks(document, ("blocks",))
 
 
-def _input(document: Document, path: JsonPath, value: Any) -> Shape | None:
-    if value is None:
-        return None
-    return tuple(int(size) for size in value)
+def _input(value: Any) -> Shape | None:
+    return None if value is None else tuple(int(size) for size in value)
 
 
 def _warn_fractions(document: Document, name: str, spec: Any) -> dict[str, float]:
@@ -498,7 +524,7 @@ def _model(
         )
         context = _Context(arch_doc, blocks, {}, (), (document.path, arch_doc.path))
         source = arch_doc.path
-        shape = _input(arch_doc, ("input",), arch_doc.data.get("input"))
+        shape = _input(arch_doc.data.get("input"))
     else:
         model_blocks = _blocks(document, (*path, "blocks"))
         for block in model_blocks:
@@ -512,7 +538,7 @@ def _model(
         layers_path = (*path, "layers")
         source = document.path
         shape = None
-    shape = input_override or _input(document, (*path, "input"), spec.get("input")) or shape
+    shape = input_override or _input(spec.get("input")) or shape
     if shape is None:
         raise fail(where, "model.input", f"model '{name}' has no input shape: add 'input:'")
     layers = expander.layers(context, layers_path, "", "layers")
@@ -555,7 +581,6 @@ def read_spec(
     spec = Spec(
         document.path,
         document.data.get("convention", "default"),
-        document.position(("convention",)),
         devices,
         tuple(models),
         tuple(files.read),
@@ -570,7 +595,7 @@ def _file_architecture(
     input_override: Shape | None,
 ) -> ModelSpec:
     name = str(document.data.get("name") or Path(document.path).stem)
-    shape = input_override or _input(document, ("input",), document.data.get("input"))
+    shape = input_override or _input(document.data.get("input"))
     if shape is None:
         raise fail(
             document.position(()),

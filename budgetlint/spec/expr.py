@@ -23,6 +23,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from budgetlint.units import UnitError, parse_count
+
 Value = Any  # int | float | str | bool | list — whatever a block parameter holds
 
 _TOKEN = re.compile(
@@ -34,6 +36,7 @@ _TOKEN = re.compile(
 _TEMPLATE = re.compile(r"\$\{([^{}]*)\}")
 _MAX_LENGTH = 200
 _MAX_POWER = 64
+_LARGEST = 10**18
 
 _FUNCTIONS: dict[str, Callable[..., Value]] = {
     "min": min,
@@ -121,7 +124,11 @@ class _Parser:
         left = self.sum()
         if self.peek().kind == "op" and self.peek().text in _COMPARISONS:
             operator = self.take().text
-            return _COMPARISONS[operator](left, self.sum())
+            right = self.sum()
+            try:
+                return _COMPARISONS[operator](left, right)
+            except TypeError:
+                raise ExpressionError(f"can't compare {left!r} {operator} {right!r}") from None
         return left
 
     def sum(self) -> Value:
@@ -145,13 +152,13 @@ class _Parser:
             if operator != "*" and right == 0:
                 raise ExpressionError("division by zero")
             if operator == "*":
-                value = value * right
+                value = _checked(value * right)
             elif operator == "/":
-                value = value / right
+                value = _checked(value / right)
             elif operator == "//":
-                value = value // right
+                value = _checked(value // right)
             else:
-                value = value % right
+                value = _checked(value % right)
         return value
 
     def unary(self) -> Value:
@@ -168,7 +175,10 @@ class _Parser:
             exponent = _numeric(self.unary())
             if abs(exponent) > _MAX_POWER:
                 raise ExpressionError(f"exponent larger than {_MAX_POWER}")
-            return _numeric(base) ** exponent
+            base = _numeric(base)
+            if base == 0 and exponent < 0:
+                raise ExpressionError("division by zero")
+            return _checked(base**exponent)
         return base
 
     def atom(self) -> Value:
@@ -200,15 +210,37 @@ class _Parser:
             arguments.append(self.expr())
         self.take(")")
         try:
-            return _FUNCTIONS[name](*arguments)
-        except (TypeError, ValueError) as error:
+            return _checked(_FUNCTIONS[name](*arguments))
+        except (TypeError, ValueError, OverflowError) as error:
             raise ExpressionError(f"{name}(): {error}") from None
 
 
 def _numeric(value: Value) -> int | float:
+    """A number; a count written as text ('1e3', '32k', as YAML 1.1 leaves them) is read too."""
+    if isinstance(value, str):
+        try:
+            return parse_count(value)
+        except UnitError:
+            pass
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ExpressionError(f"expected a number, got {value!r}")
+        raise ExpressionError(f"expected a number, got {_short(value)}")
     return value
+
+
+def _checked(value: Value) -> Value:
+    """Results stay real and of a sane size, so later arithmetic and output stay finite."""
+    if isinstance(value, complex):
+        raise ExpressionError("the result is not a real number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ExpressionError("the result is not a finite number")
+    if isinstance(value, int | float) and abs(value) > _LARGEST:
+        raise ExpressionError("the result is too large")
+    return value
+
+
+def _short(value: Value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def evaluate(source: str, scope: Mapping[str, Value]) -> Value:

@@ -65,9 +65,9 @@ class Document:
 class _Bounds(Composer):
     """PyYAML's own composer, refusing deep nesting and too many aliases."""
 
-    display_path = ""
-    depth = 0
-    aliases = 0
+    display_path: str
+    depth: int
+    aliases: int
     # provided by the parser class each loader mixes in
     check_event: Any
     peek_event: Any
@@ -124,7 +124,7 @@ else:
 
 def _make_loader(text: str, display: str) -> _Bounds:
     loader = _Loader(text)  # type: ignore[call-arg]
-    loader.display_path = display
+    loader.display_path, loader.depth, loader.aliases = display, 0, 0
     return loader
 
 

@@ -15,11 +15,11 @@ import budgetlint.schemas
 from budgetlint.budgets import BUDGETS, DTYPE_BITS
 from budgetlint.engine.conventions import CONVENTIONS
 from budgetlint.engine.ops import OPS, OpDef
-from budgetlint.engine.ops.attrs import schema_of
+from budgetlint.engine.ops.attrs import COUNT_SCHEMA, schema_of
+from budgetlint.engine.ops.attrs import EXPRESSION_SCHEMA as _EXPRESSION
 
 SCHEMA_ID = "https://budgetlint.dev/schemas/budgetlint.schema.json"
 NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_.-]*$"
-_EXPRESSION = {"type": "string", "pattern": "\\$\\{"}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -57,7 +57,10 @@ def _layer_properties() -> dict[str, Any]:
             "description": "branches on the same input, merged; [] is the identity",
             "properties": {
                 "branches": {"type": "array", "minItems": 1, "items": _ref("layers")},
-                "merge": {"enum": ["concat", "add", "mul"], "default": "concat"},
+                "merge": {
+                    "anyOf": [{"enum": ["concat", "add", "mul"]}, _EXPRESSION],
+                    "default": "concat",
+                },
                 "axis": {"anyOf": [{"type": "integer"}, _EXPRESSION], "default": 1},
             },
             "required": ["branches"],
@@ -67,7 +70,7 @@ def _layer_properties() -> dict[str, Any]:
             "type": "object",
             "description": "the body, `times` times in a row",
             "properties": {
-                "times": {"anyOf": [{"type": "integer", "minimum": 0}, _EXPRESSION]},
+                "times": {"anyOf": [{"type": "integer", "minimum": 0}, _EXPRESSION, COUNT_SCHEMA]},
                 "body": _ref("layers"),
             },
             "required": ["times", "body"],

@@ -30,10 +30,14 @@ def _too_large(display: str) -> SpecError:
 class WorkTree:
     def read_bytes(self, path: Path, display: str) -> bytes:
         where = Position(display)
+        if path.is_symlink() and not path.exists():
+            raise fail(where, "file.missing", "a symbolic link to nothing (or to itself)")
         if not path.exists():
             raise fail(where, "file.missing", "no such file")
         if path.is_dir():
             raise fail(where, "file.directory", "is a directory, not a YAML file")
+        if not path.is_file():
+            raise fail(where, "file.special", "is not a regular file")
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
                 raise _too_large(display)

@@ -32,59 +32,67 @@ def _show_path(path: JsonPath) -> str:
     return text or "top level"
 
 
-_WEAK = {"type": 0, "pattern": 1}
+_EXPRESSION_PATTERN = "\\$\\{"
+
+
+def _rank(error: Any) -> int:
+    """How telling an anyOf branch's complaint is: the `${...}` branch's pattern says
+    least, then a plain "wrong type" (the value belongs to another branch)."""
+    if error.validator == "pattern" and error.validator_value == _EXPRESSION_PATTERN:
+        return 0
+    return {"type": 1, "pattern": 2}.get(error.validator, 3)
 
 
 def _leaf(error: Any) -> Any:
-    """For anyOf, the branch that fits the value best: deepest first, and a branch
-    that only says "wrong type" (the value is of another branch's type) last."""
+    """For anyOf, the branch that fits the value best: deepest, then most telling."""
     while error.context:
-        error = max(
-            error.context,
-            key=lambda e: (len(e.absolute_path), _WEAK.get(e.validator, 2)),
-        )
+        error = max(error.context, key=lambda e: (len(e.absolute_path), _rank(e)))
     return error
 
 
-def _problem(document: Document, error: Any) -> Problem:
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _problems(document: Document, error: Any) -> list[Problem]:
     error = _leaf(error)
     path: JsonPath = tuple(error.absolute_path)
+    shown = _show_path(path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = error.schema.get("properties", {})
-        extras = [key for key in error.instance if key not in allowed]
-        key = extras[0] if extras else ""
-        where = document.position((*path, key), key=True)
-        return Problem(
-            where,
-            "schema.unknown_key",
-            f"{_show_path(path)}: unknown key '{key}'{did_you_mean(key, allowed)}",
-        )
-    if error.validator == "required":
-        return Problem(
-            document.position(path),
-            "schema.required",
-            f"{_show_path(path)}: {error.message}",
-        )
-    if error.validator == "propertyNames":
-        key = error.instance
-        return Problem(
-            document.position((*path, key), key=True),
-            "schema.name",
-            f"{_show_path(path)}: '{key}' is not a valid name "
-            "(letters, digits, _ . -; not starting with a digit)",
-        )
-    return Problem(
-        document.position(path),
-        f"schema.{error.validator}",
-        f"{_show_path(path)}: {error.message}",
-    )
+        return [
+            Problem(
+                document.position((*path, key), key=True),
+                "schema.unknown_key",
+                f"{shown}: unknown key '{key}'{did_you_mean(key, allowed)}",
+            )
+            for key in error.instance
+            if key not in allowed
+        ]
+    if error.validator == "enum":
+        choices = [str(choice) for choice in error.validator_value]
+        hint = did_you_mean(str(error.instance), choices) or f" (one of: {', '.join(choices)})"
+        return [
+            Problem(
+                document.position(path),
+                "schema.enum",
+                f"{shown}: {_short(error.instance)} is not allowed{hint}",
+            )
+        ]
+    if error.validator == "pattern" and error.validator_value == _EXPRESSION_PATTERN:
+        value = _short(error.instance)
+        message = f"{shown}: {value} is neither a value of the right kind nor a ${{...}} expression"
+        return [Problem(document.position(path), "schema.value", message)]
+    message = error.message if len(error.message) <= 120 else error.message[:117] + "..."
+    return [Problem(document.position(path), f"schema.{error.validator}", f"{shown}: {message}")]
 
 
 def validate(document: Document) -> tuple[Problem, ...]:
-    """Every schema problem of the document, at most one per location, in file order."""
-    seen: dict[tuple[str, int, int], Problem] = {}
+    """Every schema problem of the document, one per location and kind, in file order."""
+    seen: dict[tuple[str, int, int, str], Problem] = {}
     for error in _validator().iter_errors(document.data):
-        problem = _problem(document, error)
-        where = problem.position
-        seen.setdefault((where.path, where.line, where.column), problem)
+        for problem in _problems(document, error):
+            where = problem.position
+            seen.setdefault((where.path, where.line, where.column, problem.code), problem)
     return tuple(sorted(seen.values(), key=lambda p: (p.position.line, p.position.column)))

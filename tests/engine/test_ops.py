@@ -145,6 +145,7 @@ ROWS = [
     ),
     # ---- linear, on the last dimension
     row("linear", (1, 64), {"out": 32}, (1, 32), 64 * 32 + 32, 0, 64 * 32, 2 * 64 * 32 + 32),
+    row("linear", (64,), {"out": 32}, (32,), 64 * 32 + 32, 0, 64 * 32, 2 * 64 * 32 + 32),
     row(
         "linear",
         (1, 10, 64),
@@ -164,6 +165,7 @@ ROWS = [
     row("layernorm", (1, 10, 64), {"bias": False}, (1, 10, 64), 64, 0, 0, (5 + 2) * 10 * 64),
     row("layernorm", (1, 4, 8, 8), {"dims": 3, "affine": False}, (1, 4, 8, 8), 0, 0, 0, 5 * 256),
     row("groupnorm", (1, 16, 8, 8), {"groups": 4}, (1, 16, 8, 8), 2 * 16, 0, 0, 7 * 16 * 64),
+    row("groupnorm", (2, 8), {"groups": 2}, (2, 8), 2 * 8, 0, 0, 7 * 16),  # [N, C] as in torch
     # ---- activations: default FLOPs per element from DEFAULT_WORK_FLOPS
     row("relu", (N, C, H, W), {}, (N, C, H, W), 0, 0, 0, 1 * E),
     row("relu6", (N, C, H, W), {}, (N, C, H, W), 0, 0, 0, 2 * E),
@@ -177,6 +179,17 @@ ROWS = [
     row("softmax", (1, 10, 64), {"dim": -1}, (1, 10, 64), 0, 0, 0, 5 * 640),
     # ---- pooling
     row("maxpool2d", (N, C, H, W), {"kernel": 2}, (N, C, 16, 16), 0, 0, 0, N * C * 16 * 16 * 4),
+    # ceil_mode lets a window start inside the input and run past it: torch gives 1x1 here
+    row(
+        "maxpool2d",
+        (1, 8, 2, 2),
+        {"kernel": 3, "stride": 2, "ceil_mode": True},
+        (1, 8, 1, 1),
+        0,
+        0,
+        0,
+        8 * 9,
+    ),
     row(
         "maxpool2d",
         (1, 64, 112, 112),
@@ -327,8 +340,8 @@ SHAPE_ERRORS = [
     ("maxpool2d", (1, 3, 8, 8), {"kernel": 2, "padding": 2}, "at most half the kernel"),
     ("batchnorm2d", (1, 16), {}, "rank 4"),
     ("groupnorm", (1, 6, 4, 4), {"groups": 4}, "must divide the 6 channels"),
-    ("layernorm", (4,), {}, "rank above 1"),
-    ("linear", (64,), {"out": 4}, "[N, ..., features]"),
+    ("layernorm", (4,), {"dims": 2}, "rank of at least 2"),
+    ("maxpool2d", (1, 3, 2, 2), {"kernel": 2, "dilation": 2}, "kernel 2 (dilated to 3) is larger"),
     ("softmax", (1, 4), {"dim": 2}, "out of range"),
     ("flatten", (1, 4), {"start_dim": 3}, "don't fit"),
     ("upsample", (1, 3, 4, 4), {}, "exactly one of 'scale' and 'size'"),
@@ -348,3 +361,11 @@ def test_counts_as_people_write_them_in_attributes() -> None:
     assert run_op("linear", (1, 8), out="1e3").output == (1, 1_000)
     with pytest.raises(AttrError, match="expected a positive integer"):
         run_op("linear", (1, 8), out="0.5k5")
+
+
+def test_free_ops_cost_nothing() -> None:
+    from budgetlint.engine.ops import FREE_OPS
+
+    for op in FREE_OPS:
+        cost = run_op(op, (2, 3, 4, 5))
+        assert (cost.params, cost.buffers, cost.macs, cost.work) == (0, 0, 0, ())

@@ -208,3 +208,65 @@ models:
         "arch.yaml:5:51",
         "arch.yaml:6:17",
     ]
+
+
+MORE_PROBLEMS = [
+    # a null argument doesn't satisfy a required parameter
+    (
+        HEADER + "blocks:\n  b: {params: {n: ~}, layers: [conv2d: {out: '${n}', kernel: 3}]}\n"
+        "layers: [b: {n: ~}]\n",
+        "block 'b' needs parameter 'n'",
+    ),
+    # an op key computed from a parameter must be text
+    (
+        HEADER + "blocks:\n  b: {params: {op: relu}, layers: ['${op}']}\nlayers: [b: {op: [1]}]\n",
+        "an op name must be text, not [1]",
+    ),
+    # nested repeats of nothing would spin for 10^15 turns
+    (
+        HEADER + "layers:\n  - repeat: {times: 100000, body: [repeat: {times: 100000, body: "
+        "[repeat: {times: 100000, body: []}]}]}\n",
+        "layers and repeat turns once unrolled: refused",
+    ),
+    (HEADER + "layers: [arch: '']\n", "arch takes a file path"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), MORE_PROBLEMS)
+def test_more_problems(write, text: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    found = problems_of(write, text, "a.yaml")
+    assert any(message in problem for problem in found), found
+
+
+def test_counts_as_text_in_repeat_and_float_attributes(write) -> None:  # type: ignore[no-untyped-def]
+    report = report_of(
+        write, HEADER + "layers:\n  - repeat: {times: 2e0, body: [leaky_relu: {slope: 1e-2}]}\n"
+    )
+    assert [layer.op for layer in report.layers] == ["leaky_relu", "leaky_relu"]
+
+
+def test_every_bad_call_in_a_model_is_reported(write) -> None:  # type: ignore[no-untyped-def]
+    found = problems_of(
+        write,
+        HEADER
+        + "blocks:\n  b: {params: {n: 1}, layers: [relu]}\n"
+        + "layers:\n  - b: {m: 1}\n  - b: {o: 1}\n  - b: {p: 1}\n",
+    )
+    assert [Path(p.split(": ")[0]).name for p in found] == [
+        "arch.yaml:6:9",
+        "arch.yaml:7:9",
+        "arch.yaml:8:9",
+    ]
+
+
+def test_all_unknown_keys_and_the_missing_one(write) -> None:  # type: ignore[no-untyped-def]
+    found = problems_of(
+        write,
+        "version: 1\ndevices:\n  d:\n    budgets: {param: 5M, gflop: 1}\nmodels:\n  m:\n"
+        "    devises: [d]\n    layers: [relu]\n    input: [1]\n",
+    )
+    messages = " | ".join(found)
+    assert "unknown key 'param' (did you mean 'params'?)" in messages
+    assert "unknown key 'gflop' (did you mean 'gflops'?)" in messages
+    assert "unknown key 'devises' (did you mean 'devices'?)" in messages
+    assert "'devices' is a required property" in messages

@@ -70,3 +70,26 @@ def test_substitute_inside_text_formats_values() -> None:
 def test_substitute_unclosed() -> None:
     with pytest.raises(ExpressionError, match="unclosed"):
         substitute("conv${mid", SCOPE)
+
+
+HOSTILE = [
+    ("'a' < 3", "can't compare 'a' < 3"),
+    ("0 ** -1", "division by zero"),
+    ("int(1e200 * 1e200)", "not a finite number"),
+    ("floor(1e300 * 1e300)", "not a finite number"),
+    ("(10 ** 64) ** 6", "too large"),
+    ("(((9 ** 64) ** 64) ** 64) ** 64", "too large"),
+    ("(-8) ** (1 / 3)", "not a real number"),
+]
+
+
+@pytest.mark.parametrize(("source", "message"), HOSTILE)
+def test_hostile_expressions_fail_cleanly(source: str, message: str) -> None:
+    with pytest.raises(ExpressionError, match=re.escape(message)):
+        evaluate(source, SCOPE)
+
+
+def test_counts_written_as_text_are_numbers() -> None:
+    # a block parameter written 1e3 or 32k in YAML reaches the evaluator as a string
+    assert evaluate("c * 2", {"c": "1e3"}) == 2000
+    assert evaluate("c // 2", {"c": "32k"}) == 16_000

@@ -62,7 +62,7 @@ OPS: dict[str, OpDef] = {
     "identity": OpDef(shape.identity),
 }
 
+# Free by design (no params, no work), as opposed to unknown: tests hold them to zero.
 FREE_OPS = frozenset({"flatten", "dropout", "identity"})
 
 COMBINATORS = ("residual", "parallel", "repeat")
-MERGES = ("add", "concat", "mul")

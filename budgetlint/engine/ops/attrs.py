@@ -7,6 +7,7 @@ JSON Schema that editors use, so the two can't drift apart.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,11 +49,21 @@ def _integral(value: Any) -> int | None:
     return None
 
 
+MAX_INT = 2**31 - 1  # beyond any real channel count or kernel; keeps shapes sane
+
+
 def _int_at_least(value: Any, least: int, what: str) -> int:
     number = _integral(value)
     if number is None or number < least:
-        raise AttrError(f"expected {what}, got {value!r}")
+        raise AttrError(f"expected {what}, got {_short(value)}")
+    if number > MAX_INT:
+        raise AttrError(f"{number:,} is larger than {MAX_INT:,}")
     return number
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _positive(value: Any, attr: Attr) -> int:
@@ -102,9 +113,18 @@ def _bool(value: Any, attr: Attr) -> bool:
 
 
 def _number(value: Any, attr: Attr) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise AttrError(f"expected a number, got {value!r}")
+    if isinstance(value, str):  # YAML 1.1 reads 1e-2 as text
+        try:
+            return float(value) if math.isfinite(float(value)) else _not_a_number(value)
+        except ValueError:
+            pass
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        _not_a_number(value)
     return float(value)
+
+
+def _not_a_number(value: Any) -> float:
+    raise AttrError(f"expected a finite number, got {_short(value)}")
 
 
 def _positive_numbers(value: Any, attr: Attr) -> float | tuple[float, ...]:
@@ -136,8 +156,8 @@ _KINDS = {
     "choice": _choice,
 }
 
-_EXPRESSION = {"type": "string", "pattern": "\\$\\{"}
-_COUNT = {
+EXPRESSION_SCHEMA = {"type": "string", "pattern": "\\$\\{"}
+COUNT_SCHEMA = {
     "type": "string",
     "pattern": "^\\s*[0-9][0-9_]*(\\.[0-9]*)?([eE][+-]?[0-9]+)?\\s*[kKMGBT]?\\s*$",
 }
@@ -182,9 +202,9 @@ def coerce(attr: Attr, value: Any) -> Any:
 def schema_of(attr: Attr) -> dict[str, Any]:
     """The attribute's JSON Schema; any attribute may also be a `${...}` expression."""
     base = {"enum": list(attr.choices)} if attr.kind == "choice" else dict(_SCHEMAS[attr.kind])
-    branches = [base, _EXPRESSION]
-    if attr.kind in ("positive", "nonnegative", "integer", "size", "offsets"):
-        branches.append(_COUNT)
+    branches = [base, EXPRESSION_SCHEMA]
+    if attr.kind in ("positive", "nonnegative", "integer", "size", "offsets", "number"):
+        branches.append(COUNT_SCHEMA)
     schema: dict[str, Any] = {"anyOf": branches}
     if attr.doc:
         schema["description"] = attr.doc

@@ -16,8 +16,8 @@ LINEAR_ATTRS = (
 
 def linear(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     shape = inputs[0]
-    if len(shape) < 2:
-        raise ShapeError(f"linear expects [N, ..., features], got {list(shape)}")
+    if not shape:
+        raise ShapeError("linear needs at least one dimension of features")
     features_in, features_out = shape[-1], attrs["out"]
     output = (*shape[:-1], features_out)
     bias = features_out if attrs["bias"] else 0

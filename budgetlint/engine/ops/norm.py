@@ -51,8 +51,10 @@ def batchnorm2d(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
 def layernorm(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     shape = inputs[0]
     dims = attrs["dims"]
-    if dims > len(shape) - 1:
-        raise ShapeError(f"layernorm over {dims} dims needs a rank above {dims}, got {list(shape)}")
+    if dims > len(shape):
+        raise ShapeError(
+            f"layernorm over {dims} dims needs a rank of at least {dims}, got {list(shape)}"
+        )
     normalized = numel(shape[-dims:])
     params = 0
     work: tuple[tuple[str, int], ...] = (("layernorm", numel(shape)),)
@@ -64,7 +66,7 @@ def layernorm(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
 
 def groupnorm(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     shape = inputs[0]
-    if len(shape) < 3:
+    if len(shape) < 2:
         raise ShapeError(f"groupnorm expects [N, C, ...], got {list(shape)}")
     channels, groups = shape[1], attrs["groups"]
     if channels % groups:

@@ -37,33 +37,38 @@ def _image(inputs: tuple[Shape, ...], op: str) -> Shape:
 def pooled_size(
     size: int, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool
 ) -> int:
-    reach = dilation * (kernel - 1) + 1
+    """PyTorch's pooling_output_shape: floor (or ceil) division, then ceil_mode's correction."""
     if 2 * padding > kernel:
         raise ShapeError(f"padding {padding} must be at most half the kernel {kernel}")
-    if reach > size + 2 * padding:
-        raise ShapeError(f"kernel {kernel} is larger than its input {size}")
-    span = size + 2 * padding - reach
-    out = (-(-span // stride) if ceil_mode else span // stride) + 1
+    reach = dilation * (kernel - 1) + 1
+    span = size + 2 * padding - reach + (stride - 1 if ceil_mode else 0)
+    out = span // stride + 1
     if ceil_mode and (out - 1) * stride >= size + padding:
         out -= 1
+    if out < 1:
+        dilated = f" (dilated to {reach})" if dilation > 1 else ""
+        padded = f" padded to {size + 2 * padding}" if padding else ""
+        raise ShapeError(f"kernel {kernel}{dilated} is larger than its input {size}{padded}")
     return out
 
 
-def _pool(inputs: tuple[Shape, ...], attrs: Attrs, op: str) -> tuple[Shape, int]:
+def _pool(
+    inputs: tuple[Shape, ...], attrs: Attrs, op: str, dilation: int | tuple[int, ...] = 1
+) -> tuple[Shape, int]:
     batch, channels, *spatial = _image(inputs, op)
     kernel = expand(attrs["kernel"], 2, "kernel")
     stride = expand(attrs["stride"], 2, "stride") if attrs["stride"] is not None else kernel
     padding = expand(attrs["padding"], 2, "padding")
-    dilation = expand(attrs.get("dilation", 1), 2, "dilation")
+    dilations = expand(dilation, 2, "dilation")
     out = [
-        pooled_size(spatial[i], kernel[i], stride[i], padding[i], dilation[i], attrs["ceil_mode"])
+        pooled_size(spatial[i], kernel[i], stride[i], padding[i], dilations[i], attrs["ceil_mode"])
         for i in range(2)
     ]
     return (batch, channels, *out), numel(kernel)
 
 
 def maxpool2d(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
-    output, window = _pool(inputs, attrs, "maxpool2d")
+    output, window = _pool(inputs, attrs, "maxpool2d", attrs["dilation"])
     return OpCost(output, work=(("maxpool_window", numel(output) * window),))
 
 
