@@ -6,8 +6,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from budgetlint.engine.evaluate import ModelReport
+from budgetlint.engine.memory import Precision, mac_bytes, peak_activations
+from budgetlint.engine.roofline import Roofline, latency
 from budgetlint.problems import Position
-from budgetlint.units import format_bytes, format_count, parse_bytes, parse_count, parse_giga
+from budgetlint.units import (
+    format_bytes,
+    format_count,
+    format_time,
+    parse_bytes,
+    parse_count,
+    parse_giga,
+    parse_time,
+)
 
 DTYPE_BITS: dict[str, int] = {
     "float32": 32,
@@ -44,10 +54,17 @@ class Growth:
 @dataclass(frozen=True)
 class Device:
     name: str
-    dtype: str
+    dtype: str  # weights and buffers
     limits: tuple[Limit, ...]
     position: Position
     growth: tuple[Growth, ...] = ()
+    activation_dtype: str = ""  # activations; empty: the same as dtype
+    roofline: Roofline | None = None
+
+    @property
+    def precision(self) -> Precision:
+        activations = self.activation_dtype or self.dtype
+        return Precision(DTYPE_BITS[self.dtype], DTYPE_BITS[activations])
 
 
 def _giga(value: float) -> str:
@@ -106,7 +123,34 @@ BUDGETS: dict[str, BudgetKind] = {
         format_bytes,
         "params and buffers stored at the device dtype, e.g. 8MB or 7.5MiB",
     ),
+    "mac_bytes": BudgetKind(
+        "mac_bytes",
+        parse_bytes,
+        lambda report, device: mac_bytes(report, device.precision),
+        format_bytes,
+        "memory access cost: bytes read (inputs, weights, buffers) and written, e.g. 150MB",
+    ),
+    "peak_activations": BudgetKind(
+        "peak_activations",
+        parse_bytes,
+        lambda report, device: peak_activations(report, device.precision.activation_bits).bytes,
+        format_bytes,
+        "the most activation memory alive at once, e.g. 4MiB",
+    ),
+    "latency": BudgetKind(
+        "latency",
+        parse_time,
+        lambda report, device: latency(report, device.precision, _roofline(device)),
+        lambda amount, binary: format_time(amount),
+        "roofline estimate from the device's compute and bandwidth, e.g. 5ms",
+    ),
 }
+
+
+def _roofline(device: Device) -> Roofline:
+    if device.roofline is None:  # the spec reader refuses latency budgets without one
+        raise ValueError(f"device {device.name} has no roofline figures")
+    return device.roofline
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,12 @@ app = typer.Typer(
 # The names of budgetlint.render.RENDERERS, here so that --help needs no renderer imported.
 FORMAT_NAMES = ("text", "json", "github", "sarif", "markdown")
 Format = Enum("Format", {name: name for name in FORMAT_NAMES}, type=str)  # type: ignore[misc]
+# The names of budgetlint.render.layers.SORT_KEYS.
+SortKey = Enum(  # type: ignore[misc]
+    "SortKey",
+    {name: name for name in ("order", "params", "macs", "flops", "mac_bytes", "latency")},
+    type=str,
+)
 ConventionName = Enum(  # type: ignore[misc]
     "ConventionName", {name: name for name in CONVENTIONS}, type=str
 )
@@ -68,6 +74,9 @@ def _emit(
     model: str | None = None,
     base: str | None = None,
     strict: bool = False,
+    device: str | None = None,
+    sort: Enum | None = None,
+    top: int | None = None,
 ) -> int:
     from budgetlint.pipeline import run
     from budgetlint.render import RENDERERS
@@ -80,6 +89,9 @@ def _emit(
         model=model,
         base=base,
         strict=strict,
+        device=device,
+        sort=sort.value if sort else "order",
+        top=top,
     )
     sys.stdout.write(RENDERERS[chosen](result, layers))
     for problem in result.problems:
@@ -195,8 +207,16 @@ def report(
     input_shape: Annotated[
         str | None, typer.Option("--input", help="input shape, e.g. 1,3,224,224")
     ] = None,
+    device: Annotated[
+        str | None,
+        typer.Option(help="a device of the file: its dtypes for bytes, its roofline for time"),
+    ] = None,
+    sort: Annotated[
+        SortKey | None, typer.Option(help="order layers by this, largest first")
+    ] = None,
+    top: Annotated[int | None, typer.Option(min=1, help="show only the first N layers")] = None,
 ) -> None:
-    """Per-layer table: shapes, params, MACs and FLOPs."""
+    """Per-layer table: shapes, params, MACs, FLOPs, bytes moved (and time on a --device)."""
     raise typer.Exit(
         _emit(
             [file],
@@ -205,6 +225,9 @@ def report(
             convention=convention,
             input_text=input_shape,
             model=model,
+            device=device,
+            sort=sort,
+            top=top,
         )
     )
 
@@ -224,4 +247,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:
         code = exit_.code
         return code if isinstance(code, int) else (0 if code is None else 2)
+    except Exception as error:  # a bug of ours: one line and exit 2, the traceback on request
+        if os.environ.get("BUDGETLINT_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"budgetlint: internal error: {type(error).__name__}: {error} "
+            "(please report it; BUDGETLINT_DEBUG=1 shows the traceback)\n"
+        )
+        return 2
     return 0

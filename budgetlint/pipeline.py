@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from budgetlint.budgets import Verdict, judge
+from budgetlint.budgets import Device, Verdict, judge
 from budgetlint.engine.conventions import CONVENTIONS
 from budgetlint.engine.cost import Shape
 from budgetlint.engine.evaluate import ModelReport, evaluate
@@ -20,6 +20,7 @@ class ModelResult:
     spec: str  # the budget (or architecture) file that declares the model
     report: ModelReport
     base: ModelReport | None = None  # at the base revision; None when not asked or new
+    device: Device | None = None  # whose dtypes and roofline the report uses (report --device)
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class Result:
     files: tuple[str, ...]
     base_ref: str | None = None
     strict: bool = False
+    sort: str = "order"  # how report orders its layer rows
+    top: int | None = None  # and how many it shows
 
     @property
     def reports(self) -> tuple[ModelReport, ...]:
@@ -81,6 +84,9 @@ def run(
     model: str | None = None,
     base: str | None = None,
     strict: bool = False,
+    device: str | None = None,
+    sort: str = "order",
+    top: int | None = None,
 ) -> Result:
     """Check every file; problems in one file don't stop the others."""
     models: list[ModelResult] = []
@@ -92,7 +98,7 @@ def run(
         try:
             revision = resolve_revision(base, Path.cwd())
         except SpecError as error:
-            return Result((), (), error.problems, (), base, strict)
+            return Result((), (), error.problems, (), base, strict, sort, top)
     for path in paths:
         found_spec, found = read_spec(path, input_shape)
         problems.extend(found)
@@ -102,6 +108,7 @@ def run(
         files.append(found_spec.path)
         spec = _selected(found_spec, model, problems)
         chosen = CONVENTIONS[convention or spec.convention]
+        shown_on = _device(spec, device, problems)
         before = _base_reports(path, revision, convention, input_shape) if revision else {}
         for model_spec in spec.models:
             try:
@@ -110,7 +117,21 @@ def run(
                 problems.extend(error.problems)
                 continue
             base_report = before.get(report.name)
-            models.append(ModelResult(spec.path, report, base_report))
-            for device in model_spec.devices:
-                verdicts.extend(judge(report, spec.devices[device], base_report))
-    return Result(tuple(models), tuple(verdicts), tuple(problems), tuple(files), base, strict)
+            models.append(ModelResult(spec.path, report, base_report, shown_on))
+            for target in model_spec.devices:
+                verdicts.extend(judge(report, spec.devices[target], base_report))
+    return Result(
+        tuple(models), tuple(verdicts), tuple(problems), tuple(files), base, strict, sort, top
+    )
+
+
+def _device(spec: Spec, name: str | None, problems: list[Problem]) -> Device | None:
+    if name is None:
+        return None
+    if name not in spec.devices:
+        known = ", ".join(spec.devices) or "none"
+        problems.append(
+            Problem(Position(spec.path), "cli.device", f"no device '{name}' (devices: {known})")
+        )
+        return None
+    return spec.devices[name]

@@ -161,3 +161,48 @@ def parse_fraction(value: object) -> float:
     if suffix or not 0 <= number <= 1:
         raise UnitError(f"{value!r}: write a percentage like 90% (or a fraction from 0 to 1)")
     return float(number)
+
+
+_PREFIXES = {"": 1, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15}
+_TIMES = {
+    "s": Decimal(1),
+    "ms": Decimal("1e-3"),
+    "us": Decimal("1e-6"),
+    "µs": Decimal("1e-6"),
+    "ns": Decimal("1e-9"),
+}
+_TIME = re.compile(r"^\s*([0-9][0-9_]*\.?[0-9]*(?:[eE][+-]?[0-9]+)?)\s*(s|ms|us|µs|ns)\s*$")
+
+
+def parse_rate(value: object) -> float:
+    """Peak compute: `26TOPS`, `13 TFLOPS`, `900GFLOPS` → operations per second."""
+    number, suffix = _split(value)
+    for unit in ("FLOPS", "OPS"):
+        if suffix.endswith(unit) and suffix[: -len(unit)] in _PREFIXES:
+            return _amount(number * _PREFIXES[suffix[: -len(unit)]], value)
+    raise UnitError(f"{value!r} needs a unit like TOPS, TFLOPS or GFLOPS")
+
+
+def parse_bandwidth(value: object) -> float:
+    """Memory bandwidth: `51.2GB/s`, `68GiB/s` → bytes per second."""
+    if isinstance(value, str) and value.strip().endswith("/s"):
+        return parse_bytes(value.strip()[:-2])
+    raise UnitError(f"{value!r} needs a unit like GB/s or GiB/s")
+
+
+def parse_time(value: object) -> float:
+    """`5ms`, `250us`, `1.5s` → seconds; a bare number is refused as ambiguous."""
+    match = _TIME.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise UnitError(f"{value!r} needs a unit: s, ms, us or ns")
+    seconds = Decimal(match.group(1).replace("_", "")) * _TIMES[match.group(2)]
+    if seconds > _LARGEST:
+        raise UnitError(f"{value!r} is too large")
+    return float(seconds)
+
+
+def format_time(seconds: float) -> str:
+    for suffix, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if abs(seconds) >= scale:
+            return f"{_three_digits(seconds / scale)} {suffix}"
+    return f"{seconds / 1e-9:.3g} ns"

@@ -153,7 +153,7 @@ def test_report_one_model_of_a_budget_file(cli) -> None:  # type: ignore[no-unty
 def test_report_text_is_a_layer_table(cli) -> None:  # type: ignore[no-untyped-def]
     run = cli("report", str(ROOT / "specs" / "zoo" / "lenet.yaml"), "--convention", "paddle")
     lines = [line for line in run.out.splitlines() if line]
-    assert lines[1].split() == [
+    assert lines[1].split()[:9] == [
         "Layer",
         "Op",
         "Input",
@@ -164,7 +164,8 @@ def test_report_text_is_a_layer_table(cli) -> None:  # type: ignore[no-untyped-d
         "MACs",
         "FLOPs",
     ]
-    assert lines[-1].split() == ["total", "61,610", "341,256", "347,560"]
+    total = next(line for line in lines if line.startswith("total"))
+    assert total.split()[:4] == ["total", "61,610", "341,256", "347,560"]
 
 
 def test_schema_command_prints_the_schema(cli) -> None:  # type: ignore[no-untyped-def]

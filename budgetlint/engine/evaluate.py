@@ -1,12 +1,12 @@
-"""Walk an architecture, infer every shape and cost every layer."""
+"""Walk an architecture, infer every shape, cost every layer, and track live tensors."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from budgetlint.engine.conventions import Convention
-from budgetlint.engine.cost import OpCost, Shape, ShapeError
-from budgetlint.engine.ops import OPS, merge
+from budgetlint.engine.conventions import DEFAULT, Convention
+from budgetlint.engine.cost import OpCost, Shape, ShapeError, numel
+from budgetlint.engine.ops import FREE_OPS, OPS, merge
 from budgetlint.engine.ops.attrs import AttrError
 from budgetlint.graph import Architecture, Layer, Node, Residual
 from budgetlint.problems import Position, fail
@@ -23,7 +23,10 @@ class LayerReport:
     learnable: int
     buffers: int
     macs: int
-    flops: int
+    flops: int  # as the convention counts them
+    physical_flops: int  # the default convention's count, for time estimates
+    alias: bool = False  # a view of its input (flatten, dropout, identity): no new tensor
+    live: tuple[int, ...] = ()  # elements of every tensor alive while it runs
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,8 @@ class ModelReport:
 def evaluate(architecture: Architecture, convention: Convention) -> ModelReport:
     """Cost every layer; raises SpecError at the first layer whose shapes don't fit."""
     walker = _Walker(convention)
-    walker.run(architecture.layers, architecture.input)
+    tensor = walker.new(architecture.input)
+    walker.run(architecture.layers, tensor)
     return ModelReport(
         architecture.name,
         architecture.source,
@@ -76,27 +80,58 @@ def evaluate(architecture: Architecture, convention: Convention) -> ModelReport:
     )
 
 
+Tensor = tuple[int, Shape]  # (identity for liveness, shape); views share the identity
+
+
 class _Walker:
+    """Runs the graph in order, keeping each tensor alive until its last reader has run.
+
+    A residual holds its input for the shortcut while the body runs; parallel
+    branches hold the shared input until the last branch and every branch
+    output until the merge. Merges make a new tensor (no in-place adds assumed).
+    """
+
     def __init__(self, convention: Convention) -> None:
         self.convention = convention
         self.rows: list[LayerReport] = []
+        self.live: dict[int, int] = {}  # tensor id → elements
+        self.refs: dict[int, int] = {}
+        self.created = 0
 
-    def run(self, nodes: tuple[Node, ...], shape: Shape) -> Shape:
+    def new(self, shape: Shape) -> Tensor:
+        self.created += 1
+        self.live[self.created] = numel(shape)
+        self.refs[self.created] = 1
+        return self.created, shape
+
+    def retain(self, tensor: Tensor, times: int = 1) -> None:
+        self.refs[tensor[0]] += times
+
+    def release(self, tensor: Tensor) -> None:
+        self.refs[tensor[0]] -= 1
+        if self.refs[tensor[0]] == 0:
+            del self.live[tensor[0]], self.refs[tensor[0]]
+
+    def run(self, nodes: tuple[Node, ...], tensor: Tensor) -> Tensor:
+        """Consumes one reference to `tensor`; returns one reference to the result."""
         for node in nodes:
-            shape = self.node(node, shape)
-        return shape
+            tensor = self.node(node, tensor)
+        return tensor
 
-    def node(self, node: Node, shape: Shape) -> Shape:
+    def node(self, node: Node, tensor: Tensor) -> Tensor:
         if isinstance(node, Layer):
-            return self.layer(node, shape)
+            return self.layer(node, tensor)
         if isinstance(node, Residual):
-            body = self.run(node.body, shape)
-            shortcut = self.run(node.shortcut, shape)
+            self.retain(tensor)  # held for the shortcut while the body runs
+            body = self.run(node.body, tensor)
+            shortcut = self.run(node.shortcut, tensor)
             return self.merge(node.name, node.position, "add", (body, shortcut), 1)
-        outputs = tuple(self.run(branch, shape) for branch in node.branches)
+        self.retain(tensor, len(node.branches) - 1)
+        outputs = tuple(self.run(branch, tensor) for branch in node.branches)
         return self.merge(node.name, node.position, node.merge, outputs, node.axis)
 
-    def layer(self, layer: Layer, shape: Shape) -> Shape:
+    def layer(self, layer: Layer, tensor: Tensor) -> Tensor:
+        shape = tensor[1]
         try:
             cost = OPS[layer.op].fn((shape,), layer.attrs)
         except (ShapeError, AttrError) as error:
@@ -104,26 +139,41 @@ class _Walker:
             raise fail(
                 layer.position, code, f"{layer.name} ({layer.op}) on {list(shape)}: {error}"
             ) from None
+        if layer.op in FREE_OPS:
+            self.record(layer.name, layer.op, layer.position, (shape,), cost, alias=True)
+            return tensor[0], cost.output
+        output = self.new(cost.output)
         self.record(layer.name, layer.op, layer.position, (shape,), cost)
-        return cost.output
+        self.release(tensor)
+        return output
 
     def merge(
-        self, name: str, position: Position, how: str, inputs: tuple[Shape, ...], axis: int
-    ) -> Shape:
+        self, name: str, position: Position, how: str, inputs: tuple[Tensor, ...], axis: int
+    ) -> Tensor:
+        shapes = tuple(shape for _, shape in inputs)
         try:
             if how == "add":
-                cost = merge.add(inputs)
+                cost = merge.add(shapes)
             elif how == "mul":
-                cost = merge.mul(inputs)
+                cost = merge.mul(shapes)
             else:
-                cost = merge.concat(inputs, axis)
+                cost = merge.concat(shapes, axis)
         except ShapeError as error:
             raise fail(position, "shape", f"{name}: {error}") from None
-        self.record(f"{name}.{how}", how, position, inputs, cost)
-        return cost.output
+        output = self.new(cost.output)
+        self.record(f"{name}.{how}", how, position, shapes, cost)
+        for tensor in inputs:
+            self.release(tensor)
+        return output
 
     def record(
-        self, name: str, op: str, position: Position, inputs: tuple[Shape, ...], cost: OpCost
+        self,
+        name: str,
+        op: str,
+        position: Position,
+        inputs: tuple[Shape, ...],
+        cost: OpCost,
+        alias: bool = False,
     ) -> None:
         self.rows.append(
             LayerReport(
@@ -137,5 +187,8 @@ class _Walker:
                 buffers=cost.buffers,
                 macs=cost.macs,
                 flops=self.convention.flops(cost),
+                physical_flops=DEFAULT.flops(cost),
+                alias=alias,
+                live=() if alias else tuple(self.live.values()),
             )
         )

@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 from budgetlint.budgets import Verdict
-from budgetlint.engine.evaluate import LayerReport, ModelReport
+from budgetlint.engine.evaluate import ModelReport
 from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import Problem
+from budgetlint.render.layers import LayerFigures, figures
 
 FORMAT_VERSION = 1
 
@@ -17,8 +18,9 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-def _layer(layer: LayerReport) -> dict[str, Any]:
-    return {
+def _layer(row: LayerFigures) -> dict[str, Any]:
+    layer = row.layer
+    document = {
         "name": layer.name,
         "op": layer.op,
         "file": layer.position.path,
@@ -31,7 +33,14 @@ def _layer(layer: LayerReport) -> dict[str, Any]:
         "buffers": layer.buffers,
         "macs": layer.macs,
         "flops": layer.flops,
+        "bytes_read": row.traffic.read,
+        "bytes_written": row.traffic.written,
     }
+    if row.time is not None:
+        document.update(
+            seconds=row.time.seconds, bound=row.time.bound, intensity=row.time.intensity
+        )
+    return document
 
 
 def _totals(report: ModelReport) -> dict[str, int]:
@@ -46,6 +55,16 @@ def _totals(report: ModelReport) -> dict[str, int]:
 
 def _model(model: ModelResult, base_ref: str | None) -> dict[str, Any]:
     report = model.report
+    seen = figures(report, model.device)
+    totals: dict[str, Any] = {
+        **_totals(report),
+        "mac_bytes": seen.mac_bytes,
+        "peak_activation_bytes": seen.peak.bytes,
+        "peak_activation_layer": seen.peak.layer,
+        "naive_activation_bytes": seen.naive_activation_bytes,
+    }
+    if seen.latency is not None:
+        totals["latency_seconds"] = seen.latency
     document: dict[str, Any] = {
         "name": report.name,
         "spec": model.spec,
@@ -53,8 +72,9 @@ def _model(model: ModelResult, base_ref: str | None) -> dict[str, Any]:
         "input": list(report.input),
         "output": list(report.output),
         "convention": report.convention,
-        "totals": _totals(report),
-        "layers": [_layer(layer) for layer in report.layers],
+        "device": model.device.name if model.device else None,
+        "totals": totals,
+        "layers": [_layer(row) for row in seen.layers],
     }
     if base_ref is not None:
         base = model.base

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from budgetlint.budgets import Verdict
-from budgetlint.engine.evaluate import ModelReport
+from budgetlint.budgets import DTYPE_BITS, Verdict
+from budgetlint.engine.memory import Precision
 from budgetlint.pipeline import ModelResult, Result
+from budgetlint.render.layers import figures, layer_metric, ordered
 from budgetlint.render.messages import METRICS, metric, percent, sentence, signed_percent
-from budgetlint.units import format_bytes, format_count
+from budgetlint.units import format_bytes, format_count, format_time
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
@@ -28,9 +29,25 @@ def _shape(shape: Sequence[int]) -> str:
     return "[" + ", ".join(str(size) for size in shape) + "]"
 
 
-def layer_table(report: ModelReport) -> list[str]:
-    rows = [
-        [
+def _dtypes(precision: Precision) -> str:
+    names = {bits: name for name, bits in reversed(DTYPE_BITS.items())}
+    weights, activations = names[precision.weight_bits], names[precision.activation_bits]
+    return weights if weights == activations else f"{weights} weights, {activations} activations"
+
+
+def layer_table(model: ModelResult, sort: str, top: int | None) -> list[str]:
+    """The paddle.flops-style detail table, with bytes moved and, on a device, time."""
+    report = model.report
+    seen = figures(report, model.device)
+    timed = seen.roofline is not None
+    share_key = sort if sort != "order" else "latency" if timed else "flops"
+    total_share = sum(layer_metric(row, share_key) for row in seen.layers) or 1
+    header = ["Layer", "Op", "Input Shape", "Output Shape", "Params", "MACs", "FLOPs"]
+    header += ["Read", "Written"] + (["Time", "Bound", "FLOP/B"] if timed else []) + ["Share"]
+    rows = []
+    for row in ordered(seen.layers, sort, top):
+        layer = row.layer
+        cells = [
             layer.name,
             layer.op,
             " ".join(_shape(shape) for shape in layer.inputs),
@@ -38,18 +55,33 @@ def layer_table(report: ModelReport) -> list[str]:
             f"{layer.params:,}",
             f"{layer.macs:,}",
             f"{layer.flops:,}",
+            format_bytes(row.traffic.read),
+            format_bytes(row.traffic.written),
         ]
-        for layer in report.layers
-    ]
-    rows.append(
-        ["total", "", "", "", f"{report.params:,}", f"{report.macs:,}", f"{report.flops:,}"]
-    )
-    header = ["Layer", "Op", "Input Shape", "Output Shape", "Params", "MACs", "FLOPs"]
+        if row.time is not None:
+            cells += [format_time(row.time.seconds), row.time.bound, f"{row.time.intensity:.1f}"]
+        cells.append(f"{100 * layer_metric(row, share_key) / total_share:.1f}%")
+        rows.append(cells)
+    reads = sum(row.traffic.read for row in seen.layers)
+    writes = sum(row.traffic.written for row in seen.layers)
+    total = ["total", "", "", "", f"{report.params:,}", f"{report.macs:,}", f"{report.flops:,}"]
+    total += [format_bytes(reads), format_bytes(writes)]
+    total += [format_time(seen.latency or 0.0), "", ""] if timed else []
+    rows.append([*total, "100%"])
+    on = f", on {model.device.name}" if model.device else ""
     title = (
         f"{report.name}  ({report.source}, input {_shape(report.input)}, "
-        f"convention {report.convention})"
+        f"convention {report.convention}{on}, {_dtypes(seen.precision)})"
     )
-    return [title, *table(header, rows, {4, 5, 6})]
+    shown = f"top {top} by {sort}" if top is not None else f"by {sort}" if sort != "order" else ""
+    numeric = set(range(4, len(header)))
+    lines = [title + (f"  [{shown}]" if shown else ""), *table(header, rows, numeric - {11})]
+    lines.append(
+        f"memory access cost {format_bytes(seen.mac_bytes)} ({seen.mac_bytes:,} bytes); "
+        f"peak activations {format_bytes(seen.peak.bytes)} ({seen.peak.bytes:,} bytes) "
+        f"at {seen.peak.layer}; all activations summed {format_bytes(seen.naive_activation_bytes)}"
+    )
+    return lines
 
 
 def _budget_name(verdict: Verdict) -> str:
@@ -127,8 +159,8 @@ def tables(result: Result, layers: bool) -> list[str]:
     """Everything but the findings: layer tables, changes, verdicts."""
     lines: list[str] = []
     if layers:
-        for report in result.reports:
-            lines.extend([*layer_table(report), ""])
+        for model in result.models:
+            lines.extend([*layer_table(model, result.sort, result.top), ""])
     if result.base_ref is not None and result.models:
         lines.extend([*change_table(result.models, result.base_ref), ""])
     if result.verdicts:

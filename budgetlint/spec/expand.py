@@ -15,17 +15,18 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from budgetlint.budgets import BUDGETS, Device, Growth, Limit
+from budgetlint.budgets import Device
 from budgetlint.engine.cost import Shape
 from budgetlint.engine.ops import COMBINATORS, OPS, OpDef
 from budgetlint.engine.ops.attrs import AttrError, coerce
 from budgetlint.graph import Architecture, Layer, Node, Parallel, Residual
 from budgetlint.problems import Position, Problem, SpecError, fail
+from budgetlint.spec.devices import read_devices
 from budgetlint.spec.expr import ExpressionError, has_template, substitute
 from budgetlint.spec.load import Document, JsonPath, load_document
 from budgetlint.spec.sources import WORK_TREE, Source
 from budgetlint.spec.validate import did_you_mean, validate
-from budgetlint.units import UnitError, parse_count, parse_fraction
+from budgetlint.units import UnitError, parse_count
 
 MAX_UNROLLED = 100_000
 
@@ -423,79 +424,6 @@ def _input(value: Any) -> Shape | None:
     return None if value is None else tuple(int(size) for size in value)
 
 
-def _warn_fractions(document: Document, name: str, spec: Any) -> dict[str, float]:
-    """`warn: 90%` for every budget, or `warn: {params: 80%}` per budget."""
-    raw = spec.get("warn")
-    if raw is None:
-        return {}
-    path: JsonPath = ("devices", name, "warn")
-    if not isinstance(raw, dict):
-        try:
-            fraction = parse_fraction(raw)
-        except UnitError as error:
-            raise fail(document.position(path), "budget.warn", f"warn: {error}") from None
-        return dict.fromkeys(BUDGETS, fraction)
-    fractions = {}
-    for budget, value in raw.items():
-        try:
-            fractions[budget] = parse_fraction(value)
-        except UnitError as error:
-            raise fail(
-                document.position((*path, budget)), "budget.warn", f"warn.{budget}: {error}"
-            ) from None
-    return fractions
-
-
-def _growth(document: Document, name: str, budget: str, raw: Any) -> Growth:
-    """`params: 2%` (of the base value) or `params: 100k` (in the budget's unit)."""
-    path: JsonPath = ("devices", name, "max_increase", budget)
-    relative = isinstance(raw, str) and raw.strip().endswith("%")
-    try:
-        allowed = parse_fraction(raw) if relative else BUDGETS[budget].parse(raw)
-    except UnitError as error:
-        raise fail(
-            document.position(path), "budget.unit", f"max_increase.{budget}: {error}"
-        ) from None
-    return Growth(budget, allowed, relative, str(raw), document.position(path))
-
-
-def _device(document: Document, name: str, spec: Any, problems: list[Problem]) -> Device:
-    warn = _warn_fractions(document, name, spec)
-    limits: list[Limit] = []
-    for budget, raw in spec.get("budgets", {}).items():
-        where = ("devices", name, "budgets", budget)
-        try:
-            limit = BUDGETS[budget].parse(raw)
-        except UnitError as error:
-            problems.append(Problem(document.position(where), "budget.unit", f"{budget}: {error}"))
-            continue
-        limits.append(Limit(budget, limit, str(raw), document.position(where), warn.get(budget)))
-    growth: list[Growth] = []
-    for budget, raw in spec.get("max_increase", {}).items():
-        try:
-            growth.append(_growth(document, name, budget, raw))
-        except SpecError as error:
-            problems.extend(error.problems)
-    return Device(
-        name,
-        spec.get("dtype", "float32"),
-        tuple(limits),
-        document.position(("devices", name), key=True),
-        tuple(growth),
-    )
-
-
-def _devices(document: Document) -> tuple[dict[str, Device], list[Problem]]:
-    devices: dict[str, Device] = {}
-    problems: list[Problem] = []
-    for name, spec in document.data.get("devices", {}).items():
-        try:
-            devices[name] = _device(document, name, spec, problems)
-        except SpecError as error:
-            problems.extend(error.problems)
-    return devices, problems
-
-
 def _model(
     expander: _Expander,
     document: Document,
@@ -557,7 +485,7 @@ def read_spec(
         return None, list(error.problems)
     expander = _Expander(files)
     problems: list[Problem] = []
-    devices, device_problems = _devices(document)
+    devices, device_problems = read_devices(document, files.load)
     problems.extend(device_problems)
     try:
         file_blocks = _blocks(document, ("blocks",))
@@ -574,9 +502,9 @@ def read_spec(
             models.append(_file_architecture(expander, document, file_blocks, input_override))
         except SpecError as error:
             problems.extend(error.problems)
-    if not models and not problems:
+    if not models and not devices and not problems:
         problems.append(
-            Problem(document.position(()), "spec.empty", "no models and no layers to evaluate")
+            Problem(document.position(()), "spec.empty", "no models, layers or devices")
         )
     spec = Spec(
         document.path,

@@ -103,6 +103,11 @@ def build_schema() -> dict[str, Any]:
             "description": {"type": "string"},
             "source": {"type": "string", "description": "where the architecture comes from"},
             "convention": {"enum": sorted(CONVENTIONS), "default": "default"},
+            "include": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "files whose devices this file can target (device profiles)",
+            },
             "input": _ref("shape"),
             "blocks": _ref("blocks"),
             "layers": _ref("layers"),
@@ -130,7 +135,38 @@ def build_schema() -> dict[str, Any]:
                 "type": "object",
                 "properties": {
                     "description": {"type": "string"},
-                    "dtype": {"enum": list(DTYPE_BITS), "default": "float32"},
+                    "extends": {
+                        "type": "string",
+                        "description": "start from this device's fields (own or included)",
+                    },
+                    "dtype": {
+                        "enum": list(DTYPE_BITS),
+                        "default": "float32",
+                        "description": "storage type of weights and buffers",
+                    },
+                    "activation_dtype": {
+                        "enum": list(DTYPE_BITS),
+                        "description": "type of activations (default: dtype)",
+                    },
+                    "compute": {
+                        "type": "object",
+                        "description": "peak compute per dtype, e.g. "
+                        "{int8: 26TOPS, float16: 13TFLOPS}",
+                        "propertyNames": {"enum": list(DTYPE_BITS)},
+                        "additionalProperties": {"type": ["number", "string"]},
+                    },
+                    "bandwidth": {
+                        "type": ["number", "string"],
+                        "description": "memory bandwidth, e.g. 51.2GB/s",
+                    },
+                    "efficiency": {
+                        "type": ["number", "string"],
+                        "description": "share of peak compute and bandwidth reached, e.g. 60%",
+                    },
+                    "layer_overhead": {
+                        "type": "string",
+                        "description": "time added per layer, e.g. 10us",
+                    },
                     "budgets": {
                         "type": "object",
                         "properties": budgets,
@@ -158,7 +194,6 @@ def build_schema() -> dict[str, Any]:
                         ],
                     },
                 },
-                "required": ["budgets"],
                 "additionalProperties": False,
             },
             "model": {

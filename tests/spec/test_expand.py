@@ -181,7 +181,7 @@ PROBLEMS = [
     (HEADER + "layers: [parallel: {branches: [[]], axis: '${0.5}'}]\n", "axis must be an integer"),
     ("version: 1\nmodels:\n  m: {devices: [], input: [1]}\n", "needs either 'arch' or 'layers'"),
     ("version: 1\nmodels:\n  m: {devices: [], arch: a.yaml}\n", "circular arch reference"),
-    ("version: 1\n", "no models and no layers to evaluate"),
+    ("version: 1\n", "no models, layers or devices"),
 ]
 
 

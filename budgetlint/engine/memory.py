@@ -1,0 +1,75 @@
+"""Memory: bytes moved per layer (memory access cost) and activations held at once.
+
+Memory access cost, as in ShuffleNet V2 (Ma et al. 2018, arXiv:1807.11164)
+and the seeds: a layer reads its inputs, weights and buffers and writes its
+output; a model's cost is the sum over layers. Views (flatten, dropout,
+identity) move nothing. Each tensor is stored at its dtype, sub-byte types
+packed and rounded up to a byte per tensor.
+
+Peak activation memory: the largest total of tensors alive at once, from the
+liveness the evaluator records (a residual's input stays alive across its
+body, branch outputs until their merge); the model's input counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from budgetlint.engine.cost import numel
+from budgetlint.engine.evaluate import LayerReport, ModelReport
+
+
+@dataclass(frozen=True)
+class Precision:
+    weight_bits: int = 32
+    activation_bits: int = 32
+
+
+FLOAT32 = Precision()
+
+
+def packed(elements: int, bits: int) -> int:
+    return -(-elements * bits // 8)
+
+
+@dataclass(frozen=True)
+class Traffic:
+    read: int
+    written: int
+
+    @property
+    def total(self) -> int:
+        return self.read + self.written
+
+
+def layer_traffic(layer: LayerReport, precision: Precision) -> Traffic:
+    if layer.alias:
+        return Traffic(0, 0)
+    activations = sum(packed(numel(shape), precision.activation_bits) for shape in layer.inputs)
+    weights = packed(layer.learnable + layer.buffers, precision.weight_bits)
+    return Traffic(activations + weights, packed(numel(layer.output), precision.activation_bits))
+
+
+def mac_bytes(report: ModelReport, precision: Precision) -> int:
+    return sum(layer_traffic(layer, precision).total for layer in report.layers)
+
+
+@dataclass(frozen=True)
+class Peak:
+    bytes: int
+    layer: str  # the layer running when the peak is reached ("input" for an empty model)
+
+
+def peak_activations(report: ModelReport, bits: int) -> Peak:
+    peak = Peak(packed(numel(report.input), bits), "input")
+    for layer in report.layers:
+        held = sum(packed(elements, bits) for elements in layer.live)
+        if held > peak.bytes:
+            peak = Peak(held, layer.name)
+    return peak
+
+
+def naive_activations(report: ModelReport, bits: int) -> int:
+    """Input plus every layer's output, all at once: what summary tools print."""
+    outputs = sum(packed(numel(layer.output), bits) for layer in report.layers if not layer.alias)
+    return packed(numel(report.input), bits) + outputs

@@ -1,0 +1,59 @@
+"""Roofline latency: each layer is bound by compute or by memory, whichever is slower.
+
+time = max(FLOPs / (peak compute at the activation dtype · efficiency),
+           bytes moved / (bandwidth · efficiency)) + per-layer overhead,
+summed over layers. FLOPs here are physical (the default convention) whatever
+convention the report counts in; views (flatten, dropout, identity) are free.
+Arithmetic intensity is FLOPs per byte moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from budgetlint.engine.evaluate import LayerReport, ModelReport
+from budgetlint.engine.memory import Precision, layer_traffic
+
+
+@dataclass(frozen=True)
+class Roofline:
+    compute: float  # operations per second at the activation dtype
+    bandwidth: float  # bytes per second
+    efficiency: float = 1.0  # share of both peaks reached in practice
+    overhead: float = 0.0  # seconds added per layer (launch, sync)
+
+
+@dataclass(frozen=True)
+class LayerTime:
+    seconds: float
+    bound: str  # "compute" | "memory" | "-" for a view
+    intensity: float  # FLOPs per byte
+
+
+def layer_time(layer: LayerReport, precision: Precision, roofline: Roofline) -> LayerTime:
+    if layer.alias:
+        return LayerTime(0.0, "-", 0.0)
+    moved = layer_traffic(layer, precision).total
+    compute = layer.physical_flops / (roofline.compute * roofline.efficiency)
+    memory = moved / (roofline.bandwidth * roofline.efficiency)
+    bound = "compute" if compute >= memory else "memory"
+    intensity = layer.physical_flops / moved if moved else 0.0
+    return LayerTime(max(compute, memory) + roofline.overhead, bound, intensity)
+
+
+def latency(report: ModelReport, precision: Precision, roofline: Roofline) -> float:
+    return sum(layer_time(layer, precision, roofline).seconds for layer in report.layers)
+
+
+def roofline_of(
+    compute: Mapping[str, float],
+    activation_dtype: str,
+    bandwidth: float | None,
+    efficiency: float,
+    overhead: float,
+) -> Roofline | None:
+    """The device's roofline at its activation dtype, or None if a figure is missing."""
+    if activation_dtype not in compute or bandwidth is None:
+        return None
+    return Roofline(compute[activation_dtype], bandwidth, efficiency, overhead)

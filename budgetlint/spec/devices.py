@@ -1,0 +1,223 @@
+"""Devices: budgets, dtypes and roofline figures, from this file and its includes.
+
+`include: [devices/pixel-8.yaml]` brings in another file's devices (and its
+own includes); a device may `extends: other-device` to start from its fields,
+overriding scalars and merging the budgets, compute, max_increase and warn
+mappings key by key. Every value keeps the position where it is written, so
+an inherited budget is reported at its line in the profile it came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from budgetlint.budgets import BUDGETS, Device, Growth, Limit
+from budgetlint.engine.roofline import roofline_of
+from budgetlint.problems import Position, Problem, SpecError, fail
+from budgetlint.spec.load import Document, JsonPath
+from budgetlint.spec.validate import did_you_mean
+from budgetlint.units import (
+    UnitError,
+    parse_bandwidth,
+    parse_fraction,
+    parse_rate,
+    parse_time,
+)
+
+Loader = Callable[[Path, Position], Document]
+MAPPINGS = ("budgets", "compute", "max_increase")
+
+
+@dataclass(frozen=True)
+class _Definition:
+    document: Document
+    path: JsonPath  # ("devices", name)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        value: dict[str, Any] = self.document.data["devices"][self.path[1]]
+        return value
+
+
+@dataclass(frozen=True)
+class _Field:
+    value: Any
+    document: Document
+    path: JsonPath
+
+    @property
+    def position(self) -> Position:
+        return self.document.position(self.path)
+
+
+def _definitions(
+    document: Document, load: Loader, active: tuple[str, ...]
+) -> dict[str, _Definition]:
+    """This file's devices and its includes', each name defined once."""
+    table: dict[str, _Definition] = {}
+    for index, reference in enumerate(document.data.get("include", [])):
+        where = document.position(("include", index))
+        included = load(Path(document.path).parent / reference, where)
+        if included.path in active:
+            chain = " → ".join((*active, included.path))
+            raise fail(where, "include.circular", f"circular include: {chain}")
+        for name, definition in _definitions(included, load, (*active, included.path)).items():
+            if name in table:
+                raise fail(
+                    where,
+                    "device.duplicate",
+                    f"device '{name}' comes from both {table[name].document.path} "
+                    f"and {definition.document.path}",
+                )
+            table[name] = definition
+    for name in document.data.get("devices", {}):
+        if name in table:
+            raise fail(
+                document.position(("devices", name), key=True),
+                "device.duplicate",
+                f"device '{name}' is already defined in {table[name].document.path}",
+            )
+        table[name] = _Definition(document, ("devices", name))
+    return table
+
+
+def _lineage(name: str, table: dict[str, _Definition]) -> list[_Definition]:
+    """The device and the devices it extends, base first."""
+    chain = [table[name]]
+    seen = [name]
+    while "extends" in chain[0].data:
+        definition = chain[0]
+        parent = definition.data["extends"]
+        where = definition.document.position((*definition.path, "extends"))
+        if parent in seen:
+            raise fail(where, "device.circular", "circular extends: " + " → ".join([*seen, parent]))
+        if parent not in table:
+            hint = did_you_mean(parent, table) or f" (devices: {', '.join(table)})"
+            raise fail(where, "device.unknown", f"extends unknown device '{parent}'{hint}")
+        seen.append(parent)
+        chain.insert(0, table[parent])
+    return chain
+
+
+def _fields(lineage: list[_Definition]) -> dict[str, Any]:
+    """Each field from the last definition that writes it; mappings merged key by key."""
+    fields: dict[str, Any] = {}
+    for definition in lineage:
+        for key, value in definition.data.items():
+            path = (*definition.path, key)
+            if key in MAPPINGS or (key == "warn" and isinstance(value, dict)):
+                earlier = fields.get(key)
+                merged: dict[str, _Field] = earlier if isinstance(earlier, dict) else {}
+                fields[key] = {
+                    **merged,
+                    **{
+                        sub: _Field(item, definition.document, (*path, sub))
+                        for sub, item in value.items()
+                    },
+                }
+            else:
+                fields[key] = _Field(value, definition.document, path)
+    return fields
+
+
+def _parsed(field: _Field, parse: Callable[[object], float], label: str) -> float:
+    try:
+        return parse(field.value)
+    except UnitError as error:
+        raise fail(field.position, "budget.unit", f"{label}: {error}") from None
+
+
+def _warn(fields: dict[str, Any]) -> dict[str, float]:
+    warn = fields.get("warn")
+    if warn is None:
+        return {}
+    if isinstance(warn, _Field):
+        return dict.fromkeys(BUDGETS, _parsed(warn, parse_fraction, "warn"))
+    return {
+        budget: _parsed(field, parse_fraction, f"warn.{budget}") for budget, field in warn.items()
+    }
+
+
+def _growth(budget: str, field: _Field) -> Growth:
+    """`params: 2%` (of the base value) or `params: 100k` (in the budget's unit)."""
+    relative = isinstance(field.value, str) and field.value.strip().endswith("%")
+    parse = parse_fraction if relative else BUDGETS[budget].parse
+    allowed = _parsed(field, parse, f"max_increase.{budget}")
+    return Growth(budget, allowed, relative, str(field.value), field.position)
+
+
+def _device(name: str, lineage: list[_Definition], problems: list[Problem]) -> Device:
+    fields = _fields(lineage)
+
+    def scalar(key: str, parse: Callable[[object], float], default: float) -> float:
+        field = fields.get(key)
+        return default if field is None else _parsed(field, parse, key)
+
+    dtype = fields["dtype"].value if "dtype" in fields else "float32"
+    activation = fields["activation_dtype"].value if "activation_dtype" in fields else dtype
+    compute = {
+        kind: _parsed(field, parse_rate, f"compute.{kind}")
+        for kind, field in fields.get("compute", {}).items()
+    }
+    bandwidth = scalar("bandwidth", parse_bandwidth, 0.0) or None
+    roofline = roofline_of(
+        compute,
+        activation,
+        bandwidth,
+        scalar("efficiency", parse_fraction, 1.0),
+        scalar("layer_overhead", parse_time, 0.0),
+    )
+    warn = _warn(fields)
+    limits: list[Limit] = []
+    for budget, field in fields.get("budgets", {}).items():
+        try:
+            limit = _parsed(field, BUDGETS[budget].parse, budget)
+        except SpecError as error:
+            problems.extend(error.problems)
+            continue
+        if budget == "latency" and roofline is None:
+            problems.append(
+                Problem(
+                    field.position,
+                    "budget.roofline",
+                    f"a latency budget needs the device's bandwidth and its compute for "
+                    f"{activation} (compute: {{{activation}: ...}})",
+                )
+            )
+            continue
+        limits.append(Limit(budget, limit, str(field.value), field.position, warn.get(budget)))
+    growth = []
+    for budget, field in fields.get("max_increase", {}).items():
+        try:
+            growth.append(_growth(budget, field))
+        except SpecError as error:
+            problems.extend(error.problems)
+    own = lineage[-1]
+    return Device(
+        name,
+        dtype,
+        tuple(limits),
+        own.document.position(own.path, key=True),
+        tuple(growth),
+        activation,
+        roofline,
+    )
+
+
+def read_devices(document: Document, load: Loader) -> tuple[dict[str, Device], list[Problem]]:
+    """Every device the file can target: its own and its includes'; all problems found."""
+    try:
+        table = _definitions(document, load, (document.path,))
+    except SpecError as error:
+        return {}, list(error.problems)
+    devices: dict[str, Device] = {}
+    problems: list[Problem] = []
+    for name in table:
+        try:
+            devices[name] = _device(name, _lineage(name, table), problems)
+        except SpecError as error:
+            problems.extend(error.problems)
+    return devices, problems
