@@ -107,3 +107,26 @@ def test_default_params_equal_torch_count(name: str) -> None:
         measured["torch_params"],
         measured["bn_running_stats"],
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("resnet50", 4 * (25_557_032 + 53_120)), ("mobilenet_v2", 4 * (3_504_872 + 34_112))],
+)
+def test_float32_size_counts_batchnorm_running_stats(name: str, expected: int, cli) -> None:  # type: ignore[no-untyped-def]
+    run = cli("report", str(ZOO / f"{name}.yaml"), "--format", "json")
+    totals = run.json()["models"][0]["totals"]
+    assert totals["size_bytes"] == expected
+    assert isinstance(totals["mac_bytes"], int) and isinstance(totals["peak_activation_bytes"], int)
+    text = cli("report", str(ZOO / f"{name}.yaml")).out
+    peak = f"peak activations {totals['peak_activation_bytes'] / 1e6:.2f} MB"
+    assert peak[:-4] in text and f"at {totals['peak_activation_layer']}" in text
+
+
+def test_lenet_memory_access_cost_equals_torchstat() -> None:
+    """torchstat 0.0.7 reads inputs and weights and writes outputs, as budgetlint does;
+    its MemR+W for LeNet is in tests/data/measured_counters.json."""
+    from budgetlint.engine.memory import FLOAT32, mac_bytes
+
+    measured = json.loads(MEASURED.read_text())["models"]["lenet"]["torchstat"]["totals"]
+    assert mac_bytes(zoo_report("lenet"), FLOAT32) == measured["MemRW_B"]

@@ -1,0 +1,169 @@
+"""Device profiles, includes and extends, and the memory and time budgets on them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from budgetlint.units import UnitError, format_time, parse_bandwidth, parse_rate, parse_time
+from tests.conftest import ROOT
+
+PROFILE = """
+version: 1
+devices:
+  board:
+    dtype: float32
+    compute: {float32: 1TFLOPS, int8: 4TOPS}
+    bandwidth: 10GB/s
+    budgets:
+      size: 100MB
+"""
+# one 1x1 conv, 16 → 16 channels on 32x32, no bias, float32 everywhere:
+MACS = 16 * 32 * 32 * 16
+FLOPS = 2 * MACS
+BYTES = 4 * (16 * 32 * 32 + 16 * 16 + 16 * 32 * 32)
+SPEC = """
+version: 1
+include: [profiles/board.yaml]
+devices:
+  fast:
+    extends: board
+    budgets:
+      mac_bytes: {mac_bytes}
+      peak_activations: {peak}
+      latency: {latency}
+models:
+  m:
+    input: [1, 16, 32, 32]
+    devices: [fast]
+    layers: [conv2d: {{out: 16, kernel: 1, bias: false}}]
+"""
+
+
+@pytest.fixture
+def spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "board.yaml").write_text(PROFILE.lstrip("\n"))
+
+    def write(mac_bytes: str, peak: str, latency: str) -> Path:
+        path = tmp_path / "spec.yaml"
+        path.write_text(SPEC.format(mac_bytes=mac_bytes, peak=peak, latency=latency).lstrip("\n"))
+        return Path("spec.yaml")
+
+    return write
+
+
+def test_memory_and_time_verdicts_at_their_lines(spec, cli) -> None:  # type: ignore[no-untyped-def]
+    # memory-bound: BYTES / 10 GB/s = 13.2 us > FLOPS / 1 TFLOPS = 0.5 us
+    assert BYTES / 10e9 > FLOPS / 1e12
+    path = spec(mac_bytes=f"{BYTES - 1}B", peak="128KiB", latency="10us")
+    run = cli("check", str(path), "--format", "json")
+    verdicts = {(v["budget"], v["file"], v["line"]): v for v in run.json()["verdicts"]}
+    assert run.code == 1
+    mac = verdicts[("mac_bytes", "spec.yaml", 7)]
+    assert (mac["value"], mac["ok"]) == (BYTES, False)
+    peak = verdicts[("peak_activations", "spec.yaml", 8)]
+    assert (peak["value"], peak["ok"]) == (4 * 2 * 16 * 32 * 32, True)
+    time = verdicts[("latency", "spec.yaml", 9)]
+    assert time["value"] == pytest.approx(BYTES / 10e9)
+    assert time["ok"] is False
+    size = verdicts[("size", "profiles/board.yaml", 8)]  # inherited: reported where written
+    assert (size["value"], size["ok"]) == (4 * 16 * 16, True)
+
+
+def test_all_memory_and_time_budgets_hold(spec, cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli("check", str(spec(mac_bytes=f"{BYTES}B", peak="128KiB", latency="30us"))).code == 0
+
+
+def test_latency_needs_roofline_figures(tmp_path: Path, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    Path("s.yaml").write_text(
+        "version: 1\ndevices:\n  d:\n    dtype: int8\n    compute: {float32: 1TFLOPS}\n"
+        "    budgets: {latency: 1ms}\n"
+        "models: {m: {devices: [d], input: [1, 4], layers: [relu]}}\n"
+    )
+    run = cli("check", "s.yaml")
+    assert run.code == 2
+    assert (
+        "s.yaml:6:24: a latency budget needs the device's bandwidth and its compute for int8"
+        in run.err
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("  loop1: {extends: loop2}\n  loop2: {extends: loop1}\n", "circular extends"),
+        ("  child: {extends: bord}\n", "extends unknown device 'bord' (did you mean 'board'?)"),
+        ("  board: {budgets: {params: 1}}\n", "device 'board' is already defined in"),
+    ],
+)
+def test_extends_problems(spec, cli, extra: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    path = spec(mac_bytes="1MB", peak="1MB", latency="1ms")
+    text = path.read_text().replace("devices:\n", "devices:\n" + extra, 1)
+    path.write_text(text)
+    run = cli("check", str(path))
+    assert run.code == 2 and message in run.err
+
+
+def test_circular_include(tmp_path: Path, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    Path("a.yaml").write_text("version: 1\ninclude: [b.yaml]\ndevices: {}\n")
+    Path("b.yaml").write_text("version: 1\ninclude: [a.yaml]\ndevices: {}\n")
+    run = cli("check", "a.yaml")
+    assert run.code == 2 and "circular include: a.yaml → b.yaml → a.yaml" in run.err
+
+
+def test_editing_a_profile_rechecks_the_specs_that_include_it(spec, cli) -> None:  # type: ignore[no-untyped-def]
+    spec(mac_bytes="1MB", peak="1MB", latency="1ms")
+    Path("pyproject.toml").write_text('[tool.budgetlint]\nspecs = ["spec.yaml"]\n')
+    from budgetlint.config import load_config
+    from budgetlint.hook import specs_to_check
+
+    chosen = specs_to_check([Path("profiles/board.yaml")], load_config(Path.cwd()), Path.cwd())
+    assert chosen == [Path("spec.yaml")]
+
+
+@pytest.mark.parametrize(
+    "profile", sorted((ROOT / "specs" / "devices").glob("*.yaml")), ids=lambda p: p.name
+)
+def test_shipped_profiles_load_and_name_their_sources(profile: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli("check", str(profile)).code == 0
+    assert "Source" in profile.read_text() or "source" in profile.read_text()
+
+
+UNITS = [
+    (parse_rate, "26TOPS", 26e12),
+    (parse_rate, "13 TFLOPS", 13e12),
+    (parse_rate, "900GFLOPS", 900e9),
+    (parse_bandwidth, "51.2GB/s", 51.2e9),
+    (parse_bandwidth, "68GiB/s", 68 * 2**30),
+    (parse_time, "5ms", 5e-3),
+    (parse_time, "250us", 250e-6),
+    (parse_time, "1.5s", 1.5),
+]
+
+
+@pytest.mark.parametrize(("parse", "text", "value"), UNITS)
+def test_rate_bandwidth_time_units(parse, text: str, value: float) -> None:  # type: ignore[no-untyped-def]
+    assert parse(text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
+    ("parse", "text"),
+    [(parse_rate, "26T"), (parse_bandwidth, "51GB"), (parse_time, "5"), (parse_time, 5)],
+)
+def test_ambiguous_rate_bandwidth_time(parse, text: object) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UnitError):
+        parse(text)
+
+
+def test_format_time() -> None:
+    assert [format_time(t) for t in (2.5, 1.82e-3, 64e-6, 5e-9)] == [
+        "2.50 s",
+        "1.82 ms",
+        "64.0 us",
+        "5 ns",
+    ]
