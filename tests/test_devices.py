@@ -167,3 +167,24 @@ def test_format_time() -> None:
         "64.0 us",
         "5 ns",
     ]
+
+
+def test_report_on_a_device_sorted_and_cut(cli) -> None:  # type: ignore[no-untyped-def]
+    spec = str(ROOT / "specs" / "edge.yaml")
+    args = ("report", spec, "--model", "resnet18", "--device", "orin-int8")
+    data = cli(*args, "--format", "json").json()
+    (model,) = data["models"]
+    layers = model["layers"]
+    assert model["device"] == "orin-int8"
+    assert sum(layer["seconds"] for layer in layers) == pytest.approx(
+        model["totals"]["latency_seconds"]
+    )
+    assert all(layer["bound"] in ("compute", "memory", "-") for layer in layers)
+    moved = sum(layer["bytes_read"] + layer["bytes_written"] for layer in layers)
+    assert moved == model["totals"]["mac_bytes"]
+    slowest = sorted(layers, key=lambda layer: -layer["seconds"])[:3]
+    text = cli(*args, "--sort", "latency", "--top", "3").out.splitlines()
+    assert "[top 3 by latency]" in text[0]
+    assert [row.split()[0] for row in text[3:6]] == [layer["name"] for layer in slowest]
+    assert text[6].startswith("total")
+    assert cli(*args[:-2], "--device", "nope").code == 2
