@@ -39,7 +39,8 @@ DEFAULT_WORK_FLOPS: dict[str, int] = {
     "batchnorm": 2,  # inference: running stats folded into one scale and one shift
     "layernorm": 5,  # mean (1 add), variance (sub, square, add), normalise (1 mul)
     "groupnorm": 5,
-    "norm_affine": 2,  # γ·x + β
+    "layernorm_affine": 2,  # γ·x + β
+    "groupnorm_affine": 2,
     "relu": 1,
     "relu6": 2,  # two comparisons
     "leaky_relu": 2,  # compare, multiply
@@ -87,7 +88,152 @@ PADDLE = Convention(
     buffers_are_params=True,
 )
 
+# The other tools' rules, read from their code and checked against what they print
+# (tests/data/measured_counters.json, written by tools/measure_counters.py).
+
+TORCHVISION = Convention(
+    name="torchvision",
+    summary="the GFLOPS column of torchvision's model docs: multiply-accumulates of conv "
+    "and linear layers, nothing else (despite the name, these are MACs).",
+    work_flops={"conv_macs": 1, "conv_transpose_macs": 1, "linear_macs": 1},
+)
+
+TORCH = Convention(
+    name="torch",
+    summary="torch.utils.flop_counter.FlopCounterMode: 2 per multiply-accumulate of "
+    "convolution and matrix products (addmm, mm, bmm); bias, norms, activations and "
+    "pooling 0.",
+    work_flops={"conv_macs": 2, "conv_transpose_macs": 2, "linear_macs": 2},
+)
+
+FVCORE = Convention(
+    name="fvcore",
+    summary="fvcore.nn.FlopCountAnalysis: 1 per multiply-accumulate (no bias); batchnorm "
+    "1 per element (2 when affine); layernorm and groupnorm 4 (5 when affine); adaptive "
+    "average pooling 1 per input element; upsampling 1 (nearest) or 4 (bilinear) per "
+    "output; activations, max/avg pooling and adds are skipped (listed as unsupported).",
+    work_flops={
+        "conv_macs": 1,
+        "conv_transpose_macs": 1,
+        "linear_macs": 1,
+        "batchnorm": 1,
+        "batchnorm_affine": 1,
+        "layernorm": 4,
+        "layernorm_affine": 1,
+        "groupnorm": 4,
+        "groupnorm_affine": 1,
+        "adaptive_avgpool_input": 1,
+        "upsample_nearest": 1,
+        "upsample_bilinear": 4,
+    },
+)
+
+THOP = Convention(
+    name="thop",
+    summary="thop.profile (it calls them MACs): conv and linear multiply-accumulates "
+    "without bias, a transposed conv counted by its output like a conv (thop's known "
+    "overcount); batchnorm 2 per element (4 when affine), layernorm 2 (4 when affine); "
+    "softmax 3n − 1 per row; avgpool 1 per output; adaptive avgpool ∏(in/out) + 1 per "
+    "output; upsampling 1 (nearest) or 11 (bilinear) per output; activations, max "
+    "pooling, groupnorm and adds 0.",
+    work_flops={
+        "conv_macs": 1,
+        "conv_transpose_output_macs": 1,
+        "linear_macs": 1,
+        "batchnorm": 2,
+        "batchnorm_affine": 2,
+        "layernorm": 2,
+        "layernorm_affine": 2,
+        "softmax": 3,
+        "softmax_rows": -1,
+        "avgpool_output": 1,
+        "adaptive_avgpool_floor_kernel": 1,
+        "adaptive_avgpool_output": 1,
+        "upsample_nearest": 1,
+        "upsample_bilinear": 11,
+    },
+)
+
+PTFLOPS = Convention(
+    name="ptflops",
+    summary="ptflops.get_model_complexity_info, pytorch backend (it calls them MACs): "
+    "conv and linear multiply-accumulates plus bias; batchnorm and groupnorm 1 per "
+    "element (2 when affine), layernorm 1; relu and gelu 2 per element (hooked as a "
+    "module and again as a function), relu6, leaky_relu, silu and softmax 1; max, avg "
+    "and adaptive pooling 2 per input element and upsampling 2 per output (hooked "
+    "twice too); sigmoid, tanh, hardswish, hardsigmoid and the + operator 0.",
+    work_flops={
+        "conv_macs": 1,
+        "conv_transpose_macs": 1,
+        "conv_bias": 1,
+        "linear_macs": 1,
+        "linear_bias": 1,
+        "batchnorm": 1,
+        "batchnorm_affine": 1,
+        "groupnorm": 1,
+        "groupnorm_affine": 1,
+        "layernorm": 1,
+        "relu": 2,
+        "gelu": 2,
+        "relu6": 1,
+        "leaky_relu": 1,
+        "silu": 1,
+        "softmax": 1,
+        "maxpool_input": 2,
+        "avgpool_input": 2,
+        "adaptive_avgpool_input": 2,
+        "upsample_nearest": 2,
+        "upsample_bilinear": 2,
+    },
+)
+
+TORCHSTAT = Convention(
+    name="torchstat",
+    summary="torchstat's Flops column: conv multiply-accumulates plus bias, linear "
+    "multiply-accumulates; batchnorm 1 per element (2 when affine); relu, relu6 and "
+    "leaky_relu 1 per element; max and avg pooling 1 per input element; transposed "
+    "conv, other activations, adaptive pooling, norms and adds 0.",
+    work_flops={
+        "conv_macs": 1,
+        "conv_bias": 1,
+        "linear_macs": 1,
+        "batchnorm": 1,
+        "batchnorm_affine": 1,
+        "relu": 1,
+        "relu6": 1,
+        "leaky_relu": 1,
+        "maxpool_input": 1,
+        "avgpool_input": 1,
+    },
+)
+
+FLOPS_CNN = Convention(
+    name="flops-cnn",
+    summary="the seeds' rule from sagartesla/flops-cnn: (2·Cin·K² − 1)·H·W·Cout for a "
+    "conv (no −1 with a bias), (2·I − 1)·O for a linear layer likewise, and one per "
+    "element for relu; everything else 0.",
+    work_flops={
+        "conv_macs": 2,
+        "conv_output": -1,
+        "conv_bias": 1,
+        "linear_macs": 2,
+        "linear_output": -1,
+        "linear_bias": 1,
+        "relu": 1,
+    },
+)
+
 CONVENTIONS: dict[str, Convention] = {
-    "default": DEFAULT,
-    "paddle": PADDLE,
+    convention.name: convention
+    for convention in (
+        DEFAULT,
+        PADDLE,
+        TORCHVISION,
+        TORCH,
+        FVCORE,
+        THOP,
+        PTFLOPS,
+        TORCHSTAT,
+        FLOPS_CNN,
+    )
 }

@@ -84,7 +84,7 @@ def _conv(inputs: tuple[Shape, ...], attrs: Attrs, rank: int, op: str) -> OpCost
     weights = channels_out * (channels_in // groups) * numel(kernel)
     bias = channels_out if attrs["bias"] else 0
     macs = numel(output) * (channels_in // groups) * numel(kernel)
-    work: tuple[tuple[str, int], ...] = (("conv_macs", macs),)
+    work: tuple[tuple[str, int], ...] = (("conv_macs", macs), ("conv_output", numel(output)))
     if attrs["bias"]:
         work += (("conv_bias", numel(output)),)
     return OpCost(output, params=weights + bias, macs=macs, work=work)

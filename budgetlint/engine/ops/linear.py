@@ -22,7 +22,7 @@ def linear(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     output = (*shape[:-1], features_out)
     bias = features_out if attrs["bias"] else 0
     macs = numel(output) * features_in
-    work: tuple[tuple[str, int], ...] = (("linear_macs", macs),)
+    work: tuple[tuple[str, int], ...] = (("linear_macs", macs), ("linear_output", numel(output)))
     if attrs["bias"]:
         work += (("linear_bias", numel(output)),)
     return OpCost(output, params=features_in * features_out + bias, macs=macs, work=work)

@@ -32,11 +32,14 @@ def _batchnorm(inputs: tuple[Shape, ...], attrs: Attrs, ranks: tuple[int, ...], 
         expected = " or ".join(f"rank {rank}" for rank in ranks)
         raise ShapeError(f"{op} expects {expected} [N, C, ...], got {list(shape)}")
     channels = shape[1]
+    work: tuple[tuple[str, int], ...] = (("batchnorm", numel(shape)),)
+    if attrs["affine"]:
+        work += (("batchnorm_affine", numel(shape)),)
     return OpCost(
         shape,
         params=2 * channels if attrs["affine"] else 0,
         buffers=2 * channels if attrs["running_stats"] else 0,
-        work=(("batchnorm", numel(shape)),),
+        work=work,
     )
 
 
@@ -60,7 +63,7 @@ def layernorm(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     work: tuple[tuple[str, int], ...] = (("layernorm", numel(shape)),)
     if attrs["affine"]:
         params = normalized * (2 if attrs["bias"] else 1)
-        work += (("norm_affine", numel(shape)),)
+        work += (("layernorm_affine", numel(shape)),)
     return OpCost(shape, params=params, work=work)
 
 
@@ -73,5 +76,5 @@ def groupnorm(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
         raise ShapeError(f"groups={groups} must divide the {channels} channels")
     work: tuple[tuple[str, int], ...] = (("groupnorm", numel(shape)),)
     if attrs["affine"]:
-        work += (("norm_affine", numel(shape)),)
+        work += (("groupnorm_affine", numel(shape)),)
     return OpCost(shape, params=2 * channels if attrs["affine"] else 0, work=work)

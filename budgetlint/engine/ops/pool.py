@@ -69,14 +69,21 @@ def _pool(
 
 def maxpool2d(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     output, window = _pool(inputs, attrs, "maxpool2d", attrs["dilation"])
-    return OpCost(output, work=(("maxpool_window", numel(output) * window),))
+    return OpCost(
+        output,
+        work=(("maxpool_window", numel(output) * window), ("maxpool_input", numel(inputs[0]))),
+    )
 
 
 def avgpool2d(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     output, window = _pool(inputs, attrs, "avgpool2d")
     return OpCost(
         output,
-        work=(("avgpool_window", numel(output) * window), ("avgpool_output", numel(output))),
+        work=(
+            ("avgpool_window", numel(output) * window),
+            ("avgpool_output", numel(output)),
+            ("avgpool_input", numel(inputs[0])),
+        ),
     )
 
 
@@ -97,5 +104,6 @@ def adaptive_avgpool2d(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
             ("adaptive_avgpool_window", batch * channels * windows),
             ("adaptive_avgpool_output", numel(output)),
             ("adaptive_avgpool_floor_kernel", numel(output) * floor_kernel),
+            ("adaptive_avgpool_input", numel(inputs[0])),
         ),
     )
