@@ -20,6 +20,8 @@ class Layer:
     op: str
     attrs: Mapping[str, Any]
     position: Position
+    functional: bool = False  # called as a function, not a module: module hooks miss it
+    module: str = ""  # layers with the same module (within a block use) are one module object
 
 
 @dataclass(frozen=True)

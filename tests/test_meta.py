@@ -24,7 +24,7 @@ def test_committed_schema_is_the_built_schema() -> None:
 
 def test_schema_op_list_equals_ops_table() -> None:
     layer = build_schema()["definitions"]["layer"]["anyOf"][1]["properties"]
-    assert set(layer) - {"name", "arch", *COMBINATORS} == set(OPS)
+    assert set(layer) - {"name", "functional", "module", "arch", *COMBINATORS} == set(OPS)
 
 
 def test_every_op_has_a_formula_row() -> None:

@@ -21,9 +21,16 @@ class Convention:
     summary: str
     work_flops: Mapping[str, int]
     buffers_are_params: bool = False
+    # Prices for ops called as functions; None: the same as modules (tools that trace).
+    functional_work_flops: Mapping[str, int] | None = None
+    # A module object called several times counts only its last call (torchstat's records).
+    last_call_only: bool = False
 
-    def flops(self, cost: OpCost) -> int:
-        return sum(self.work_flops.get(kind, 0) * count for kind, count in cost.work)
+    def flops(self, cost: OpCost, functional: bool = False) -> int:
+        table = self.work_flops
+        if functional and self.functional_work_flops is not None:
+            table = self.functional_work_flops
+        return sum(table.get(kind, 0) * count for kind, count in cost.work)
 
     def params(self, cost: OpCost) -> int:
         return cost.params + (cost.buffers if self.buffers_are_params else 0)
@@ -35,6 +42,7 @@ DEFAULT_WORK_FLOPS: dict[str, int] = {
     "conv_transpose_macs": 2,
     "linear_macs": 2,
     "conv_bias": 1,  # one add per output element
+    "conv_transpose_bias": 1,
     "linear_bias": 1,
     "batchnorm": 2,  # inference: running stats folded into one scale and one shift
     "layernorm": 5,  # mean (1 add), variance (sub, square, add), normalise (1 mul)
@@ -79,6 +87,7 @@ PADDLE = Convention(
         "conv_transpose_output_macs": 1,  # paddle applies its conv rule to the output
         "linear_macs": 1,
         "conv_bias": 1,
+        "conv_transpose_bias": 1,
         "batchnorm": 2,
         "leaky_relu": 1,
         "avgpool_output": 1,
@@ -86,6 +95,7 @@ PADDLE = Convention(
         "adaptive_avgpool_output": 1,
     },
     buffers_are_params=True,
+    functional_work_flops={},  # paddle.flops hooks layers only
 )
 
 # The other tools' rules, read from their code and checked against what they print
@@ -152,6 +162,7 @@ THOP = Convention(
         "upsample_nearest": 1,
         "upsample_bilinear": 11,
     },
+    functional_work_flops={},  # thop hooks modules only
 )
 
 PTFLOPS = Convention(
@@ -166,6 +177,7 @@ PTFLOPS = Convention(
         "conv_macs": 1,
         "conv_transpose_macs": 1,
         "conv_bias": 1,
+        "conv_transpose_bias": 1,
         "linear_macs": 1,
         "linear_bias": 1,
         "batchnorm": 1,
@@ -185,6 +197,22 @@ PTFLOPS = Convention(
         "upsample_nearest": 2,
         "upsample_bilinear": 2,
     },
+    # ptflops also patches torch.nn.functional: a bare call is counted once
+    functional_work_flops={
+        "linear_macs": 1,
+        "linear_bias": 1,
+        "relu": 1,
+        "gelu": 1,
+        "relu6": 1,
+        "leaky_relu": 1,
+        "silu": 1,
+        "softmax": 1,
+        "maxpool_input": 1,
+        "avgpool_input": 1,
+        "adaptive_avgpool_input": 1,
+        "upsample_nearest": 1,
+        "upsample_bilinear": 1,
+    },
 )
 
 TORCHSTAT = Convention(
@@ -192,7 +220,9 @@ TORCHSTAT = Convention(
     summary="torchstat's Flops column: conv multiply-accumulates plus bias, linear "
     "multiply-accumulates; batchnorm 1 per element (2 when affine); relu, relu6 and "
     "leaky_relu 1 per element; max and avg pooling 1 per input element; transposed "
-    "conv, other activations, adaptive pooling, norms and adds 0.",
+    "conv, other activations, adaptive pooling, norms and adds 0. A module called "
+    "more than once (ResNet's shared ReLU) counts only its last call: torchstat keeps "
+    "one record per module.",
     work_flops={
         "conv_macs": 1,
         "conv_bias": 1,
@@ -205,6 +235,8 @@ TORCHSTAT = Convention(
         "maxpool_input": 1,
         "avgpool_input": 1,
     },
+    functional_work_flops={},  # torchstat hooks modules only
+    last_call_only=True,
 )
 
 FLOPS_CNN = Convention(

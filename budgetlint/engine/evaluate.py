@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from budgetlint.engine.conventions import DEFAULT, Convention
 from budgetlint.engine.cost import OpCost, Shape, ShapeError, numel
@@ -71,12 +71,24 @@ def evaluate(architecture: Architecture, convention: Convention) -> ModelReport:
     walker = _Walker(convention)
     tensor = walker.new(architecture.input)
     walker.run(architecture.layers, tensor)
+    rows = tuple(walker.rows)
+    if convention.last_call_only:
+        rows = _last_calls_only(rows, walker.modules)
     return ModelReport(
         architecture.name,
         architecture.source,
         architecture.input,
         convention.name,
-        tuple(walker.rows),
+        rows,
+    )
+
+
+def _last_calls_only(rows: tuple[LayerReport, ...], modules: list[str]) -> tuple[LayerReport, ...]:
+    """Rows of a module object called again count nothing but at its last call."""
+    last = {module: index for index, module in enumerate(modules) if module}
+    return tuple(
+        replace(row, flops=0) if modules[index] and last[modules[index]] != index else row
+        for index, row in enumerate(rows)
     )
 
 
@@ -94,6 +106,7 @@ class _Walker:
     def __init__(self, convention: Convention) -> None:
         self.convention = convention
         self.rows: list[LayerReport] = []
+        self.modules: list[str] = []  # the module object of each row ("" when its own)
         self.live: dict[int, int] = {}  # tensor id → elements
         self.refs: dict[int, int] = {}
         self.created = 0
@@ -143,7 +156,8 @@ class _Walker:
             self.record(layer.name, layer.op, layer.position, (shape,), cost, alias=True)
             return tensor[0], cost.output
         output = self.new(cost.output)
-        self.record(layer.name, layer.op, layer.position, (shape,), cost)
+        self.record(layer.name, layer.op, layer.position, (shape,), cost, layer.functional)
+        self.modules[-1] = layer.module
         self.release(tensor)
         return output
 
@@ -173,8 +187,10 @@ class _Walker:
         position: Position,
         inputs: tuple[Shape, ...],
         cost: OpCost,
+        functional: bool = False,
         alias: bool = False,
     ) -> None:
+        self.modules.append("")
         self.rows.append(
             LayerReport(
                 name=name,
@@ -186,7 +202,7 @@ class _Walker:
                 learnable=cost.params,
                 buffers=cost.buffers,
                 macs=cost.macs,
-                flops=self.convention.flops(cost),
+                flops=self.convention.flops(cost, functional),
                 physical_flops=DEFAULT.flops(cost),
                 alias=alias,
                 live=() if alias else tuple(self.live.values()),

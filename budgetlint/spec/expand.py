@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -29,6 +29,7 @@ from budgetlint.spec.validate import did_you_mean, validate
 from budgetlint.units import UnitError, parse_count
 
 MAX_UNROLLED = 100_000
+LAYER_KEYS = ("name", "functional", "module")  # keys a layer may carry beside its one op
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class _Context:
     scope: Mapping[str, Any]
     active_blocks: tuple[str, ...]
     active_files: tuple[str, ...]
+    instance: str = ""  # the name of the block use we are inside: scopes `module:` names
 
 
 def display_path(path: Path) -> str:
@@ -185,7 +187,7 @@ class _Expander:
             key, body, given = item, None, None
             key_path = path
         else:
-            keys = [key for key in item if key != "name"]
+            keys = [key for key in item if key not in LAYER_KEYS]
             if len(keys) != 1:
                 found = ", ".join(keys) if keys else "nothing but a name"
                 raise fail(position, "layer.shape", f"a layer holds exactly one op; found {found}")
@@ -205,7 +207,12 @@ class _Expander:
         if key == "arch":
             return list(self.arch(context, key_path, body, name))
         if key in OPS:
-            return [self.layer(context, key_path, key, body, name, position)]
+            functional = isinstance(item, dict) and item.get("functional") is True
+            module = item.get("module") if isinstance(item, dict) else None
+            made = self.layer(context, key_path, key, body, name, position, functional)
+            if isinstance(module, str):
+                made = replace(made, module=f"{context.instance}/{module}")
+            return [made]
         if key in context.blocks:
             return list(self.block(context, key_path, context.blocks[key], body, name))
         known = [*OPS, *COMBINATORS, *context.blocks]
@@ -233,6 +240,7 @@ class _Expander:
         body: Any,
         name: str,
         position: Position,
+        functional: bool = False,
     ) -> Layer:
         self.count(position)
         op: OpDef = OPS[op_name]
@@ -275,7 +283,7 @@ class _Expander:
                         f"{op_name} needs attribute '{attr.name}'",
                     )
                 attrs[attr.name] = attr.default
-        return Layer(name, op_name, MappingProxyType(attrs), position)
+        return Layer(name, op_name, MappingProxyType(attrs), position, functional)
 
     def mapping(self, context: _Context, path: JsonPath, body: Any, what: str) -> dict[str, Any]:
         if not isinstance(body, dict):
@@ -389,6 +397,7 @@ class _Expander:
             scope,
             (*context.active_blocks, block.name),
             context.active_files,
+            name,
         )
         return self.layers(inner, (*block.path, "layers"), name, "")
 
@@ -400,6 +409,7 @@ class _Expander:
             {},
             (),
             (*context.active_files, document.path),
+            name,
         )
         return self.layers(inner, layers_path, name, "")
 

@@ -45,6 +45,16 @@ def _op_schema(name: str, op: OpDef) -> dict[str, Any]:
 def _layer_properties() -> dict[str, Any]:
     properties: dict[str, Any] = {
         "name": {"type": "string", "description": "the layer's name in reports"},
+        "module": {
+            "type": "string",
+            "description": "layers of one block use with the same module name are one "
+            "module object called again (a shared ReLU): torchstat keeps its last call",
+        },
+        "functional": {
+            "type": "boolean",
+            "description": "called as a function (F.adaptive_avg_pool2d) rather than a "
+            "module: counters that hook modules (thop, paddle, torchstat) don't see it",
+        },
         "residual": {
             "type": "object",
             "description": "body(x) + shortcut(x); without a shortcut, body(x) + x",

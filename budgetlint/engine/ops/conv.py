@@ -139,5 +139,5 @@ def conv_transpose2d(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
         ("conv_transpose_output_macs", by_output),
     )
     if attrs["bias"]:
-        work += (("conv_bias", numel(output)),)
+        work += (("conv_transpose_bias", numel(output)),)
     return OpCost(output, params=weights + bias, macs=macs, work=work)

@@ -1,0 +1,184 @@
+"""Every named convention against what the real tool printed, op by op and model by model.
+
+The measured numbers come from tests/data/measured_counters.json (tools/measure_counters.py
+ran thop 0.1.1, fvcore 0.1.5, ptflops 0.7.5, torch 2.14.1's FlopCounterMode, torchstat
+0.0.7 and paddle 3.3.1 on 2026-11-23). No tool is imported here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from budgetlint.engine.conventions import CONVENTIONS
+from budgetlint.engine.evaluate import ModelReport, evaluate
+from budgetlint.graph import Architecture, Layer, Node, Parallel
+from budgetlint.problems import Position
+from budgetlint.spec.expand import read_spec
+from tests.conftest import ROOT
+
+MEASURED = json.loads((ROOT / "tests" / "data" / "measured_counters.json").read_text())
+HERE = Position("test.yaml")
+
+# convention → (the tool's entry in the JSON, the field with its headline number)
+TOOLS: dict[str, tuple[str, str]] = {
+    "thop": ("thop", "macs"),
+    "fvcore": ("fvcore", "total"),
+    "ptflops": ("ptflops_pytorch", "macs"),
+    "torch": ("torch_flop_counter", "total"),
+    "torchstat": ("torchstat", "Flops"),
+    "paddle": ("paddle", "flops"),
+}
+
+
+def measured(entry: dict[str, Any], convention: str) -> int | None:
+    tool, field = TOOLS[convention]
+    found = entry.get(tool)
+    if not isinstance(found, dict) or "error" in found:
+        return None
+    value = found["totals"][field] if convention == "torchstat" else found.get(field)
+    return None if value is None else int(value)
+
+
+def layer(op: str, **attrs: Any) -> Layer:
+    from budgetlint.engine.ops import OPS
+
+    values = {a.name: attrs.get(a.name, a.default) for a in OPS[op].attrs}
+    return Layer(op, op, values, HERE)
+
+
+ACTIVATIONS = ("relu", "relu6", "leaky_relu", "gelu", "silu", "sigmoid", "tanh", "hardswish")
+ACTIVATIONS += ("hardsigmoid", "softmax")
+
+# The measured single-op cases, as budgetlint layers (names as in the JSON's "ops").
+OP_CASES: dict[str, tuple[tuple[int, ...], Node]] = {
+    "conv2d": ((1, 8, 32, 32), layer("conv2d", out=16, kernel=3, padding=1)),
+    "conv2d_nobias": ((1, 8, 32, 32), layer("conv2d", out=16, kernel=3, padding=1, bias=False)),
+    "conv2d_depthwise": ((1, 16, 32, 32), layer("conv2d", out=16, kernel=3, padding=1, groups=16)),
+    "conv2d_stride2": ((1, 8, 32, 32), layer("conv2d", out=16, kernel=3, stride=2, padding=1)),
+    "conv_transpose2d": (
+        (1, 8, 16, 16),
+        layer("conv_transpose2d", out=4, kernel=3, stride=2, padding=1, output_padding=1),
+    ),
+    "conv1d": ((1, 8, 50), layer("conv1d", out=16, kernel=3)),
+    "conv3d": ((1, 4, 8, 16, 16), layer("conv3d", out=8, kernel=3)),
+    "batchnorm2d": ((1, 16, 32, 32), layer("batchnorm2d")),
+    "layernorm": ((1, 10, 64), layer("layernorm")),
+    "groupnorm": ((1, 16, 8, 8), layer("groupnorm", groups=4)),
+    **{name: ((1, 16, 32, 32), layer(name)) for name in ACTIVATIONS},
+    "maxpool2d": ((1, 16, 32, 32), layer("maxpool2d", kernel=2, stride=2)),
+    "avgpool2d": ((1, 16, 32, 32), layer("avgpool2d", kernel=2, stride=2)),
+    "avgpool2d_k3s2_ceil": (
+        (1, 16, 32, 32),
+        layer("avgpool2d", kernel=3, stride=2, ceil_mode=True),
+    ),
+    "adaptive_avgpool2d_1": ((1, 16, 32, 32), layer("adaptive_avgpool2d", size=1)),
+    "adaptive_avgpool2d_7": ((1, 16, 32, 32), layer("adaptive_avgpool2d", size=7)),
+    "upsample_nearest": ((1, 16, 8, 8), layer("upsample", scale=2.0)),
+    "upsample_bilinear": ((1, 16, 8, 8), layer("upsample", scale=2.0, mode="bilinear")),
+    "linear_2d": ((1, 64), layer("linear", out=32)),
+    "linear_2d_nobias": ((1, 64), layer("linear", out=32, bias=False)),
+    "linear_3d": ((1, 10, 64), layer("linear", out=32)),
+    "linear_3d_nobias": ((1, 10, 64), layer("linear", out=32, bias=False)),
+    "add": ((1, 16, 8, 8), Parallel("add", ((), ()), "add", 1, HERE)),
+    "cat": ((1, 16, 8, 8), Parallel("cat", ((), ()), "concat", 1, HERE)),
+    "flatten": ((1, 16, 8, 8), layer("flatten")),
+    "dropout": ((1, 16, 8, 8), layer("dropout")),
+    "identity": ((1, 16, 8, 8), layer("identity")),
+}
+
+# Where a tool can't be reproduced from shapes, with the reason; everything else must match.
+NOT_REPRODUCED: dict[tuple[str, str], str] = {
+    ("thop", "adaptive_avgpool2d_7"): "thop divides sizes as floats (32/7): not an integer count",
+    ("torchstat", "upsample_nearest"): "torchstat bug: uses out[0]'s spatial size",
+    ("torchstat", "upsample_bilinear"): "torchstat bug: uses out[0]'s spatial size",
+}
+
+
+def one_op(shape: tuple[int, ...], node: Node, convention: str) -> ModelReport:
+    architecture = Architecture("case", "test.yaml", shape, (node,), HERE)
+    return evaluate(architecture, CONVENTIONS[convention])
+
+
+OP_ROWS = [
+    pytest.param(convention, case, id=f"{convention}-{case}")
+    for convention in TOOLS
+    for case in OP_CASES
+    if measured(MEASURED["ops"][case], convention) is not None
+    and (convention, case) not in NOT_REPRODUCED
+]
+
+
+@pytest.mark.parametrize(("convention", "case"), OP_ROWS)
+def test_each_op_as_the_tool_counts_it(convention: str, case: str) -> None:
+    shape, node = OP_CASES[case]
+    expected = measured(MEASURED["ops"][case], convention)
+    assert one_op(shape, node, convention).flops == expected
+
+
+MODELS = ["lenet", "resnet18", "resnet50", "mobilenet_v2", "vgg16"]
+
+
+def zoo(name: str, convention: str, text: str | None = None) -> ModelReport:
+    spec, problems = read_spec(ROOT / "specs" / "zoo" / f"{name}.yaml")
+    assert spec is not None and not problems
+    return evaluate(spec.models[0].architecture, CONVENTIONS[convention])
+
+
+MODEL_ROWS = [
+    pytest.param(convention, name, id=f"{convention}-{name}")
+    for convention in TOOLS
+    for name in MODELS
+    if measured(MEASURED["models"][name], convention) is not None
+    and not (convention == "paddle" and name == "mobilenet_v2")
+]
+
+
+@pytest.mark.parametrize(("convention", "name"), MODEL_ROWS)
+def test_zoo_totals_equal_the_tool(convention: str, name: str) -> None:
+    assert zoo(name, convention).flops == measured(MEASURED["models"][name], convention)
+
+
+def test_paddle_mobilenet_v2_pools_with_a_module(tmp_path: Path) -> None:
+    """paddle.vision's MobileNetV2 pools with nn.AdaptiveAvgPool2D where torchvision calls
+    the function: with the pool as a module, the paddle convention equals paddle.flops."""
+    text = (ROOT / "specs" / "zoo" / "mobilenet_v2.yaml").read_text()
+    assert "functional: true" in text
+    path = tmp_path / "mobilenet_v2_paddle.yaml"
+    path.write_text(text.replace("functional: true", "functional: false"))
+    spec, problems = read_spec(path)
+    assert spec is not None and not problems
+    report = evaluate(spec.models[0].architecture, CONVENTIONS["paddle"])
+    paddle = MEASURED["models"]["mobilenet_v2"]["paddle"]
+    assert (report.flops, report.params) == (paddle["flops"], paddle["params"])
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_torch_family_params(name: str) -> None:
+    """thop, fvcore, ptflops and torchstat count model.parameters(): budgetlint's params."""
+    report = zoo(name, "default")
+    entry = MEASURED["models"][name]
+    assert report.params == entry["torch_params"] == entry["fvcore"]["params"]
+    assert report.params == int(entry["thop"]["params"]) == entry["ptflops_pytorch"]["params"]
+
+
+@pytest.mark.parametrize(
+    ("name", "gflops"),
+    # torchvision 0.29 model docs, "GFLOPS" column
+    [("resnet18", "1.81"), ("resnet50", "4.09"), ("mobilenet_v2", "0.30"), ("vgg16", "15.47")],
+)
+def test_torchvision_published_gflops(name: str, gflops: str) -> None:
+    assert f"{zoo(name, 'torchvision').flops / 1e9:.2f}" == gflops
+
+
+def test_flops_cnn_rule_from_the_seeds() -> None:
+    # (2·Cin·K² − 1)·H·W·Cout without bias; no −1 with a bias (seeds/003)
+    no_bias = one_op((1, 3, 5, 5), layer("conv2d", out=1, kernel=3, bias=False), "flops-cnn")
+    assert no_bias.flops == (2 * 1 * 3 * 3 * 3 - 1) * 3 * 3 * 1
+    with_bias = one_op((1, 3, 5, 5), layer("conv2d", out=1, kernel=3), "flops-cnn")
+    assert with_bias.flops == 2 * 3 * 3 * 3 * 3 * 3 * 1
+    fc = one_op((1, 10), layer("linear", out=4, bias=False), "flops-cnn")
+    assert fc.flops == (2 * 10 - 1) * 4
