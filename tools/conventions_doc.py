@@ -1,0 +1,105 @@
+"""Write docs/conventions.md from the convention tables and the measured tool totals.
+
+    python tools/conventions_doc.py > docs/conventions.md
+
+tests/engine/test_conventions_doc.py checks the committed file equals this output, so
+the doc can't drift from the tables in budgetlint/engine/conventions.py.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from budgetlint.engine.conventions import CONVENTIONS  # noqa: E402
+from budgetlint.engine.evaluate import evaluate  # noqa: E402
+from budgetlint.spec.expand import read_spec  # noqa: E402
+
+MODELS = ("lenet", "resnet18", "resnet50", "mobilenet_v2", "vgg16")
+TOOLS = {
+    "thop": ("thop", "macs"),
+    "fvcore": ("fvcore", "total"),
+    "ptflops": ("ptflops_pytorch", "macs"),
+    "torch": ("torch_flop_counter", "total"),
+    "torchstat": ("torchstat", "Flops"),
+    "paddle": ("paddle", "flops"),
+}
+INTRO = """# Counting conventions
+
+Counters disagree because each counts a different thing and calls it FLOPs:
+some count multiply-accumulates (thop, ptflops, fvcore, torchvision's docs),
+others two operations per multiply-accumulate (torch's FlopCounterMode, the
+TF profiler, budgetlint's default); some add the bias, some the batchnorm
+(1, 2 or 4 per element), some activations and pooling, some count a ReLU twice
+(ptflops hooks the module and the function it calls), some never see what a
+model does with functions instead of modules (thop, paddle.flops, torchstat),
+and torchstat keeps one record per module, so a ReLU module called twice
+counts once. Paddle also counts BatchNorm's running mean and variance as
+parameters. budgetlint computes convention-free facts per op (true MACs,
+element-wise work by kind) and each named convention prices them with one
+table, below; `--convention NAME` on `report` and `check`, or `convention:` in
+a budget file, picks one. A layer may say `functional: true` (called as a
+function) and `module: NAME` (the same module object as other layers of its
+block use with that name), which is what the module-hooking tools need.
+
+Prices are FLOPs per unit of each kind of work; a kind not listed costs 0.
+"""
+
+
+def measured_table() -> list[str]:
+    data = json.loads((ROOT / "tests" / "data" / "measured_counters.json").read_text())
+    versions = data["versions"]
+    lines = [
+        "## Ours against the tools",
+        "",
+        f"Measured on {data['measured_on']} with thop {versions['thop']}, fvcore "
+        f"{versions['fvcore']}, ptflops {versions['ptflops']} (pytorch backend), torch "
+        f"{versions['torch']}, torchstat {versions['torchstat']}, paddle {versions['paddle']} "
+        "by `tools/measure_counters.py`; models from torchvision "
+        f"{versions['torchvision']} (LeNet: paddle's, rebuilt in torch).",
+        "",
+        "| convention | model | budgetlint | the tool | equal |",
+        "|---|---|---:|---:|---|",
+    ]
+    for convention, (tool, field) in TOOLS.items():
+        for name in MODELS:
+            entry = data["models"][name].get(tool)
+            if not isinstance(entry, dict) or "error" in entry:
+                continue
+            theirs = int(entry["totals"][field] if tool == "torchstat" else entry[field])
+            spec, _ = read_spec(ROOT / "specs" / "zoo" / f"{name}.yaml")
+            assert spec is not None
+            ours = evaluate(spec.models[0].architecture, CONVENTIONS[convention]).flops
+            note = "yes" if ours == theirs else "no"
+            if convention == "paddle" and name == "mobilenet_v2":
+                note += " (paddle's MobileNetV2 pools with a module, torchvision's with a function)"
+            lines.append(f"| {convention} | {name} | {ours:,} | {theirs:,} | {note} |")
+    return lines
+
+
+def main() -> int:
+    lines = INTRO.splitlines()
+    for convention in CONVENTIONS.values():
+        lines += ["", f"## `{convention.name}`", "", convention.summary, ""]
+        lines += ["| work | FLOPs per unit |", "|---|---:|"]
+        lines += [f"| `{kind}` | {cost} |" for kind, cost in convention.work_flops.items()]
+        if convention.functional_work_flops is not None:
+            priced = ", ".join(
+                f"`{kind}` {cost}" for kind, cost in convention.functional_work_flops.items()
+            )
+            lines += ["", f"Called as a function: {priced or 'nothing is counted'}."]
+        if convention.buffers_are_params:
+            lines += ["", "Params include BatchNorm's running mean and variance."]
+        if convention.last_call_only:
+            lines += ["", "A module called more than once counts its last call only."]
+    lines += ["", *measured_table(), ""]
+    sys.stdout.write("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
