@@ -25,6 +25,8 @@ class Convention:
     functional_work_flops: Mapping[str, int] | None = None
     # A module object called several times counts only its last call (torchstat's records).
     last_call_only: bool = False
+    # Ops whose params the tool doesn't see (thop counts params per module rule only).
+    params_unseen: frozenset[str] = frozenset()
 
     def flops(self, cost: OpCost, functional: bool = False) -> int:
         table = self.work_flops
@@ -32,7 +34,9 @@ class Convention:
             table = self.functional_work_flops
         return sum(table.get(kind, 0) * count for kind, count in cost.work)
 
-    def params(self, cost: OpCost) -> int:
+    def params(self, cost: OpCost, op: str = "") -> int:
+        if op in self.params_unseen:
+            return 0
         return cost.params + (cost.buffers if self.buffers_are_params else 0)
 
 
@@ -41,6 +45,12 @@ DEFAULT_WORK_FLOPS: dict[str, int] = {
     "conv_macs": 2,  # a multiply and an add
     "conv_transpose_macs": 2,
     "linear_macs": 2,
+    "matmul_macs": 2,
+    "attention_projection_macs": 2,  # q, k, v and out projections
+    "attention_macs": 2,  # QKᵀ and the weighted sum of V
+    "fused_attention_macs": 2,
+    "attention_bias": 1,
+    "attention_softmax": 5,  # as softmax, per attended score
     "conv_bias": 1,  # one add per output element
     "conv_transpose_bias": 1,
     "linear_bias": 1,
@@ -59,6 +69,9 @@ DEFAULT_WORK_FLOPS: dict[str, int] = {
     "hardswish": 5,  # add, 2 clamps, multiply, divide
     "hardsigmoid": 4,  # add, 2 clamps, divide
     "softmax": 5,  # max, subtract, exp, sum, divide
+    "attention_scale": 1,  # queries · 1/√hd
+    "rmsnorm": 4,  # square, sum, rsqrt, multiply
+    "rmsnorm_affine": 1,
     "maxpool_window": 1,  # one comparison per window element
     "avgpool_window": 1,  # k·k − 1 adds and one divide per output element
     "adaptive_avgpool_window": 1,
@@ -86,6 +99,7 @@ PADDLE = Convention(
         "conv_macs": 1,
         "conv_transpose_output_macs": 1,  # paddle applies its conv rule to the output
         "linear_macs": 1,
+        "attention_projection_macs": 1,  # MultiHeadAttention's four Linear layers
         "conv_bias": 1,
         "conv_transpose_bias": 1,
         "batchnorm": 2,
@@ -105,7 +119,15 @@ TORCHVISION = Convention(
     name="torchvision",
     summary="the GFLOPS column of torchvision's model docs: multiply-accumulates of conv "
     "and linear layers, nothing else (despite the name, these are MACs).",
-    work_flops={"conv_macs": 1, "conv_transpose_macs": 1, "linear_macs": 1},
+    work_flops={
+        "conv_macs": 1,
+        "conv_transpose_macs": 1,
+        "linear_macs": 1,
+        "matmul_macs": 1,
+        "attention_projection_macs": 1,
+        "attention_macs": 1,
+        "fused_attention_macs": 1,
+    },
 )
 
 TORCH = Convention(
@@ -113,7 +135,15 @@ TORCH = Convention(
     summary="torch.utils.flop_counter.FlopCounterMode: 2 per multiply-accumulate of "
     "convolution and matrix products (addmm, mm, bmm); bias, norms, activations and "
     "pooling 0.",
-    work_flops={"conv_macs": 2, "conv_transpose_macs": 2, "linear_macs": 2},
+    work_flops={
+        "conv_macs": 2,
+        "conv_transpose_macs": 2,
+        "linear_macs": 2,
+        "matmul_macs": 2,
+        "attention_projection_macs": 2,
+        "attention_macs": 2,
+        # the fused CPU attention kernel has no FLOP formula registered: 0
+    },
 )
 
 FVCORE = Convention(
@@ -126,6 +156,9 @@ FVCORE = Convention(
         "conv_macs": 1,
         "conv_transpose_macs": 1,
         "linear_macs": 1,
+        "matmul_macs": 1,
+        "attention_projection_macs": 1,
+        "attention_macs": 1,  # bmm; the fused kernel is skipped as unsupported
         "batchnorm": 1,
         "batchnorm_affine": 1,
         "layernorm": 4,
@@ -163,6 +196,10 @@ THOP = Convention(
         "upsample_bilinear": 11,
     },
     functional_work_flops={},  # thop hooks modules only
+    # no rule for these module types, or parameters held outside leaf modules
+    params_unseen=frozenset(
+        {"multihead_attention", "class_token", "position_embedding", "groupnorm", "embedding"}
+    ),
 )
 
 PTFLOPS = Convention(
@@ -180,6 +217,14 @@ PTFLOPS = Convention(
         "conv_transpose_bias": 1,
         "linear_macs": 1,
         "linear_bias": 1,
+        # its MultiheadAttention rule: projections, biases, QKᵀ and AV, softmax, q scaling
+        "attention_projection_macs": 1,
+        "attention_bias": 1,
+        "attention_macs": 2,  # once by the rule, once more by the patched bmm (unfused)
+        "fused_attention_macs": 1,
+        "attention_softmax": 1,
+        "unfused_attention_softmax": 1,  # the patched F.softmax
+        "attention_scale": 1,
         "batchnorm": 1,
         "batchnorm_affine": 1,
         "groupnorm": 1,
@@ -249,6 +294,9 @@ FLOPS_CNN = Convention(
         "conv_output": -1,
         "conv_bias": 1,
         "linear_macs": 2,
+        "matmul_macs": 2,
+        "attention_macs": 2,  # QKᵀ and the weighted sum of V
+        "fused_attention_macs": 2,
         "linear_output": -1,
         "linear_bias": 1,
         "relu": 1,

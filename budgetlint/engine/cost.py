@@ -23,6 +23,10 @@ class OpCost:
     buffers: int = 0
     macs: int = 0
     work: tuple[tuple[str, int], ...] = ()
+    weights_read: int | None = (
+        None  # weight elements actually read; None: all (a gather reads rows)
+    )
+    state_read: int = 0  # elements of persistent state read, such as a KV cache
 
 
 OpFn = Callable[[tuple[Shape, ...], Attrs], OpCost]

@@ -26,6 +26,8 @@ class LayerReport:
     flops: int  # as the convention counts them
     physical_flops: int  # the default convention's count, for time estimates
     alias: bool = False  # a view of its input (flatten, dropout, identity): no new tensor
+    weights_read: int | None = None  # weight elements read, when not all (a gather)
+    state_read: int = 0  # persistent state read (a KV cache)
     live: tuple[int, ...] = ()  # elements of every tensor alive while it runs
 
 
@@ -170,6 +172,8 @@ class _Walker:
                 cost = merge.add(shapes)
             elif how == "mul":
                 cost = merge.mul(shapes)
+            elif how == "matmul":
+                cost = merge.matmul(shapes)
             else:
                 cost = merge.concat(shapes, axis)
         except ShapeError as error:
@@ -198,13 +202,15 @@ class _Walker:
                 position=position,
                 inputs=inputs,
                 output=cost.output,
-                params=self.convention.params(cost),
+                params=self.convention.params(cost, op),
                 learnable=cost.params,
                 buffers=cost.buffers,
                 macs=cost.macs,
                 flops=self.convention.flops(cost, functional),
                 physical_flops=DEFAULT.flops(cost),
                 alias=alias,
+                weights_read=cost.weights_read,
+                state_read=cost.state_read,
                 live=() if alias else tuple(self.live.values()),
             )
         )

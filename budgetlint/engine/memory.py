@@ -46,7 +46,9 @@ def layer_traffic(layer: LayerReport, precision: Precision) -> Traffic:
     if layer.alias:
         return Traffic(0, 0)
     activations = sum(packed(numel(shape), precision.activation_bits) for shape in layer.inputs)
-    weights = packed(layer.learnable + layer.buffers, precision.weight_bits)
+    stored = layer.learnable + layer.buffers if layer.weights_read is None else layer.weights_read
+    weights = packed(stored, precision.weight_bits)
+    activations += packed(layer.state_read, precision.activation_bits)
     return Traffic(activations + weights, packed(numel(layer.output), precision.activation_bits))
 
 

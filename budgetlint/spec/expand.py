@@ -312,11 +312,11 @@ class _Expander:
         )
         merge = self.value(context, (*path, "merge"), spec.get("merge", "concat"))
         axis = self.value(context, (*path, "axis"), spec.get("axis", 1))
-        if merge not in ("concat", "add", "mul"):
+        if merge not in ("concat", "add", "mul", "matmul"):
             raise fail(
                 context.document.position((*path, "merge")),
                 "layer.merge",
-                f"merge must be concat, add or mul, not {merge!r}",
+                f"merge must be concat, add, mul or matmul, not {merge!r}",
             )
         if isinstance(axis, bool) or not isinstance(axis, int):
             raise fail(

@@ -68,7 +68,7 @@ def _layer_properties() -> dict[str, Any]:
             "properties": {
                 "branches": {"type": "array", "minItems": 1, "items": _ref("layers")},
                 "merge": {
-                    "anyOf": [{"enum": ["concat", "add", "mul"]}, _EXPRESSION],
+                    "anyOf": [{"enum": ["concat", "add", "mul", "matmul"]}, _EXPRESSION],
                     "default": "concat",
                 },
                 "axis": {"anyOf": [{"type": "integer"}, _EXPRESSION], "default": 1},

@@ -10,7 +10,7 @@ from budgetlint.engine.ops import OPS
 from budgetlint.engine.ops.attrs import coerce
 
 
-def run_op(op: str, shape: tuple[int, ...], **attrs: Any) -> OpCost:
+def run_op(op: str, shape: tuple[int, ...], /, **attrs: Any) -> OpCost:
     definition = OPS[op]
     values = {
         a.name: coerce(a, attrs[a.name]) if a.name in attrs else a.default for a in definition.attrs

@@ -247,6 +247,54 @@ ROWS = [
         7 * 16 * 16 * 16,
     ),
     row("upsample", (1, 16, 8, 8), {"size": [10, 12]}, (1, 16, 10, 12), 0, 0, 0, 0),
+    # ---- attention on [N, S, D] = [1, 10, 64], 4 heads of 16: projections 4·S·D², biases,
+    # QKᵀ and AV (2·H·S·T·hd), softmax 5 per score, query scaling 1 per query element
+    row(
+        "multihead_attention",
+        (1, 10, 64),
+        {"heads": 4},
+        (1, 10, 64),
+        4 * 64 * 64 + 4 * 64,
+        0,
+        4 * 10 * 64 * 64 + 2 * 4 * 10 * 10 * 16,
+        2 * (4 * 10 * 64 * 64 + 2 * 4 * 10 * 10 * 16) + 4 * 10 * 64 + 5 * 4 * 10 * 10 + 10 * 64,
+    ),
+    # grouped-query (8 heads, 2 kv heads of 8), causal, 4 new tokens after 12 cached:
+    # keys attended = S·context + S(S+1)/2 = 48 + 10; k/v projections only for new tokens
+    row(
+        "multihead_attention",
+        (1, 4, 64),
+        {"heads": 8, "kv_heads": 2, "causal": True, "context": 12, "bias": False},
+        (1, 4, 64),
+        64 * 64 + 2 * 64 * 16 + 64 * 64,
+        0,
+        4 * 64 * 64 + 2 * 4 * 64 * 16 + 4 * 64 * 64 + 2 * 8 * (4 * 12 + 10) * 8,
+        2 * (4 * 64 * 64 + 2 * 4 * 64 * 16 + 4 * 64 * 64 + 2 * 8 * (4 * 12 + 10) * 8)
+        + 5 * 8 * (4 * 12 + 10)
+        + 4 * 64,
+    ),
+    # cross-attention on 20 encoder tokens of 32 features
+    row(
+        "multihead_attention",
+        (1, 5, 64),
+        {"heads": 4, "kv_len": 20, "kv_dim": 32, "bias": False},
+        (1, 5, 64),
+        64 * 64 + 2 * 32 * 64 + 64 * 64,
+        0,
+        5 * 64 * 64 + 2 * 20 * 32 * 64 + 5 * 64 * 64 + 2 * 4 * 5 * 20 * 16,
+        2 * (5 * 64 * 64 + 2 * 20 * 32 * 64 + 5 * 64 * 64 + 2 * 4 * 5 * 20 * 16)
+        + 5 * 4 * 5 * 20
+        + 5 * 64,
+    ),
+    row("embedding", (1, 10), {"vocab": 100, "dim": 32}, (1, 10, 32), 100 * 32, 0, 0, 0),
+    row("class_token", (1, 196, 768), {}, (1, 197, 768), 768, 0, 0, 0),
+    row("position_embedding", (1, 197, 768), {}, (1, 197, 768), 197 * 768, 0, 0, 197 * 768),
+    row("rmsnorm", (1, 10, 64), {}, (1, 10, 64), 64, 0, 0, (4 + 1) * 10 * 64),
+    row("pixel_shuffle", (1, 16, 8, 8), {"factor": 2}, (1, 4, 16, 16), 0, 0, 0, 0),
+    row("channel_shuffle", (1, 16, 8, 8), {"groups": 4}, (1, 16, 8, 8), 0, 0, 0, 0),
+    row("reshape", (1, 16, 8, 8), {"shape": [1, -1, 64]}, (1, 16, 64), 0, 0, 0, 0),
+    row("permute", (1, 768, 196), {"dims": [0, 2, 1]}, (1, 196, 768), 0, 0, 0, 0),
+    row("select", (1, 197, 768), {"dim": 1, "index": 0}, (1, 768), 0, 0, 0, 0),
     # ---- free by design
     row("flatten", (N, C, H, W), {}, (N, C * H * W), 0, 0, 0, 0),
     row("flatten", (N, C, H, W), {"start_dim": 2}, (N, C, H * W), 0, 0, 0, 0),
@@ -346,6 +394,13 @@ SHAPE_ERRORS = [
     ("flatten", (1, 4), {"start_dim": 3}, "don't fit"),
     ("upsample", (1, 3, 4, 4), {}, "exactly one of 'scale' and 'size'"),
     ("upsample", (1, 3, 4, 4), {"scale": 0.1}, "leaves no output"),
+    ("multihead_attention", (1, 4, 10), {"heads": 3}, "heads=3 must divide the 10 features"),
+    ("multihead_attention", (1, 4, 12), {"heads": 4, "kv_heads": 3}, "kv_heads=3 must divide"),
+    ("multihead_attention", (1, 4), {"heads": 1}, "expects [N, S, D]"),
+    ("reshape", (1, 6), {"shape": [4, -1]}, "can't reshape"),
+    ("permute", (1, 6), {"dims": [0, 0]}, "not an order"),
+    ("select", (1, 6), {"dim": 1, "index": 6}, "out of range"),
+    ("pixel_shuffle", (1, 6, 2, 2), {"factor": 2}, "needs [N, C·2², H, W]"),
 ]
 
 
@@ -366,6 +421,41 @@ def test_counts_as_people_write_them_in_attributes() -> None:
 def test_free_ops_cost_nothing() -> None:
     from budgetlint.engine.ops import FREE_OPS
 
+    needs = {"reshape": {"shape": [-1]}, "permute": {"dims": [3, 2, 1, 0]}}
     for op in FREE_OPS:
-        cost = run_op(op, (2, 3, 4, 5))
+        cost = run_op(op, (2, 3, 4, 5), **needs.get(op, {}))
         assert (cost.params, cost.buffers, cost.macs, cost.work) == (0, 0, 0, ())
+
+
+def test_kv_cache_is_read_and_an_embedding_reads_only_its_rows() -> None:
+    from budgetlint.engine.evaluate import LayerReport
+    from budgetlint.engine.memory import Precision, layer_traffic
+    from budgetlint.problems import Position
+
+    decode = run_op("multihead_attention", (1, 1, 64), heads=8, kv_heads=2, context=100, bias=False)
+    assert decode.state_read == 2 * 100 * 2 * 8  # keys and values of 100 cached tokens
+    gather = run_op("embedding", (1, 10), vocab=50_000, dim=32)
+    row = LayerReport(
+        "e",
+        "embedding",
+        Position("x"),
+        ((1, 10),),
+        gather.output,
+        gather.params,
+        gather.params,
+        0,
+        0,
+        0,
+        0,
+        weights_read=gather.weights_read,
+    )
+    assert layer_traffic(row, Precision(8, 8)).read == 10 + 10 * 32  # ids, then 10 rows
+
+
+def test_matmul_merge() -> None:
+    from budgetlint.engine.ops.merge import matmul
+
+    cost = matmul(((1, 4, 10, 16), (1, 4, 16, 12)))
+    assert (cost.output, cost.macs) == ((1, 4, 10, 12), 4 * 10 * 12 * 16)
+    with pytest.raises(ShapeError):
+        matmul(((1, 4, 10, 16), (1, 4, 15, 12)))

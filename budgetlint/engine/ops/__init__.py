@@ -10,7 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from budgetlint.engine.cost import OpFn
-from budgetlint.engine.ops import activation, conv, linear, norm, pool, resize, shape
+from budgetlint.engine.ops import (
+    activation,
+    attention,
+    conv,
+    linear,
+    norm,
+    pool,
+    resize,
+    sequence,
+    shape,
+    shuffle,
+)
 from budgetlint.engine.ops.attrs import Attr
 
 
@@ -39,6 +50,18 @@ OPS: dict[str, OpDef] = {
     "batchnorm2d": OpDef(norm.batchnorm2d, norm.BATCHNORM_ATTRS, "BatchNorm over [N, C, H, W]"),
     "layernorm": OpDef(norm.layernorm, norm.LAYERNORM_ATTRS, "LayerNorm over the last dims"),
     "groupnorm": OpDef(norm.groupnorm, norm.GROUPNORM_ATTRS, "GroupNorm over [N, C, ...]"),
+    "rmsnorm": OpDef(sequence.rmsnorm, sequence.RMSNORM_ATTRS, "RMSNorm over the last dims"),
+    # attention and sequences
+    "multihead_attention": OpDef(
+        attention.multihead_attention,
+        attention.ATTENTION_ATTRS,
+        "attention on [N, S, D] with its q, k, v and out projections",
+    ),
+    "embedding": OpDef(
+        sequence.embedding, sequence.EMBEDDING_ATTRS, "token ids [N, S] → [N, S, dim]"
+    ),
+    "class_token": OpDef(sequence.class_token, doc="prepend one learned token: S → S + 1"),
+    "position_embedding": OpDef(sequence.position_embedding, doc="add learned [S, D] positions"),
     # activation
     "relu": OpDef(activation.relu),
     "relu6": OpDef(activation.relu6),
@@ -56,13 +79,19 @@ OPS: dict[str, OpDef] = {
     "adaptive_avgpool2d": OpDef(pool.adaptive_avgpool2d, pool.ADAPTIVE_ATTRS),
     # resizing
     "upsample": OpDef(resize.upsample, resize.UPSAMPLE_ATTRS),
-    # free by design: no params, no work
+    # data movement, no arithmetic
+    "pixel_shuffle": OpDef(shuffle.pixel_shuffle, shuffle.PIXEL_SHUFFLE_ATTRS),
+    "channel_shuffle": OpDef(shuffle.channel_shuffle, shuffle.CHANNEL_SHUFFLE_ATTRS),
+    # free by design: views, no params, no work
     "flatten": OpDef(shape.flatten, shape.FLATTEN_ATTRS),
+    "reshape": OpDef(shape.reshape, shape.RESHAPE_ATTRS),
+    "permute": OpDef(shape.permute, shape.PERMUTE_ATTRS),
+    "select": OpDef(shape.select, shape.SELECT_ATTRS, "x[:, index] along dim"),
     "dropout": OpDef(shape.identity, shape.DROPOUT_ATTRS, "no cost at inference"),
     "identity": OpDef(shape.identity),
 }
 
-# Free by design (no params, no work), as opposed to unknown: tests hold them to zero.
-FREE_OPS = frozenset({"flatten", "dropout", "identity"})
+# Free by design (views: no params, no work), as opposed to unknown: tests hold them to zero.
+FREE_OPS = frozenset({"flatten", "reshape", "permute", "select", "dropout", "identity"})
 
 COMBINATORS = ("residual", "parallel", "repeat")

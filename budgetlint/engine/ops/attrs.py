@@ -94,6 +94,15 @@ def _size(value: Any, attr: Attr) -> int | tuple[int, ...]:
     return _sizes(value, 1)
 
 
+def _integer_list(value: Any, attr: Attr) -> tuple[int, ...]:
+    if not isinstance(value, list) or not value:
+        raise AttrError(f"expected a list of integers, got {_short(value)}")
+    numbers = [_integral(item) for item in value]
+    if any(number is None or abs(number) > MAX_INT for number in numbers):
+        raise AttrError(f"expected a list of integers, got {_short(value)}")
+    return tuple(number for number in numbers if number is not None)
+
+
 def _offsets(value: Any, attr: Attr) -> int | tuple[int, ...]:
     return _sizes(value, 0)
 
@@ -149,6 +158,7 @@ _KINDS = {
     "integer": _integer,
     "size": _size,
     "offsets": _offsets,
+    "integer_list": _integer_list,
     "padding": _padding,
     "bool": _bool,
     "number": _number,
@@ -171,6 +181,7 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
             {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1}},
         ]
     },
+    "integer_list": {"type": "array", "minItems": 1, "items": {"type": "integer"}},
     "offsets": {
         "anyOf": [
             {"type": "integer", "minimum": 0},

@@ -50,3 +50,16 @@ def concat(inputs: tuple[Shape, ...], axis: int) -> OpCost:
             raise ShapeError(f"concat along axis {axis} needs matching shapes, got {_show(inputs)}")
     output = (*inputs[0][:axis], sum(shape[axis] for shape in inputs), *inputs[0][axis + 1 :])
     return OpCost(output)
+
+
+def matmul(inputs: tuple[Shape, ...]) -> OpCost:
+    """a @ b with batch broadcasting: [..., M, K] @ [..., K, N] → [..., M, N]."""
+    if len(inputs) != 2 or min(len(shape) for shape in inputs) < 2:
+        raise ShapeError(f"matmul needs two inputs of rank 2 or more, got {_show(inputs)}")
+    left, right = inputs
+    if left[-1] != right[-2]:
+        raise ShapeError(f"matmul needs [..., M, K] @ [..., K, N], got {_show(inputs)}")
+    batch = broadcast((left[:-2], right[:-2])) if left[:-2] or right[:-2] else ()
+    output = (*batch, left[-2], right[-1])
+    macs = numel(output) * left[-1]
+    return OpCost(output, macs=macs, work=(("matmul_macs", macs),))

@@ -1,0 +1,83 @@
+"""Multi-head attention on sequences [N, S, D], projections included (nn.MultiheadAttention).
+
+H heads of size hd (default D / H), G key/value heads (grouped-query when G < H),
+T keys per query: S (+ `context` cached tokens, for a decode step with a KV cache),
+or `kv_len` for cross-attention on another sequence of `kv_dim` features.
+
+- params  = D·H·hd (q) + 2·Dkv·G·hd (k, v) + H·hd·D (out) (+ their biases)
+- MACs    = projections + 2·N·H·hd·(keys attended): QKᵀ and the weighted sum of V;
+  causal self-attention attends S·context + S(S+1)/2 keys, not S·T
+- work    = softmax on every attended score, the 1/√hd scale on the queries
+- a KV cache of `context` tokens is read: 2·N·context·G·hd elements of state
+
+`fused: true` (the default) marks the scaled-dot-product kernel PyTorch runs
+when no attention weights are returned; some counters skip it.
+"""
+
+from __future__ import annotations
+
+from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError
+from budgetlint.engine.ops.attrs import Attr, AttrError
+
+ATTENTION_ATTRS = (
+    Attr("heads", "positive"),
+    Attr("kv_heads", "positive", None, doc="key/value heads (grouped-query); default heads"),
+    Attr("head_dim", "positive", None, doc="default: features / heads"),
+    Attr("causal", "bool", False),
+    Attr("context", "nonnegative", 0, doc="tokens already in the KV cache (decode)"),
+    Attr("kv_len", "positive", None, doc="cross-attention: length of the attended sequence"),
+    Attr("kv_dim", "positive", None, doc="cross-attention: its features (default: D)"),
+    Attr("bias", "bool", True),
+    Attr("fused", "bool", True, doc="run as one scaled-dot-product kernel"),
+)
+
+
+def multihead_attention(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    shape = inputs[0]
+    if len(shape) != 3:
+        raise ShapeError(f"multihead_attention expects [N, S, D], got {list(shape)}")
+    batch, length, features = shape
+    heads = attrs["heads"]
+    kv_heads = attrs["kv_heads"] or heads
+    if heads % kv_heads:
+        raise ShapeError(f"kv_heads={kv_heads} must divide heads={heads}")
+    if attrs["head_dim"] is None and features % heads:
+        raise ShapeError(f"heads={heads} must divide the {features} features (or set head_dim)")
+    head_dim = attrs["head_dim"] or features // heads
+    cross = attrs["kv_len"] is not None
+    if cross and (attrs["causal"] or attrs["context"]):
+        raise AttrError("cross-attention takes neither causal nor context")
+    kv_dim = attrs["kv_dim"] or features
+    new_kv = attrs["kv_len"] if cross else length
+    context = attrs["context"]
+    if attrs["causal"]:
+        attended = length * context + length * (length + 1) // 2
+    else:
+        attended = length * (new_kv + context)
+    q, kv = heads * head_dim, kv_heads * head_dim
+    params = features * q + 2 * kv_dim * kv + q * features
+    bias_adds = 0
+    if attrs["bias"]:
+        params += q + 2 * kv + features
+        bias_adds = batch * (length * q + 2 * new_kv * kv + length * features)
+    projections = batch * (length * features * q + 2 * new_kv * kv_dim * kv + length * q * features)
+    scores = batch * heads * attended
+    attention = 2 * scores * head_dim
+    kind = "fused_attention_macs" if attrs["fused"] else "attention_macs"
+    work: tuple[tuple[str, int], ...] = (
+        ("attention_projection_macs", projections),
+        (kind, attention),
+        ("attention_softmax", scores),
+        ("attention_scale", batch * length * q),
+    )
+    if bias_adds:
+        work += (("attention_bias", bias_adds),)
+    if not attrs["fused"]:  # the softmax runs as its own call, which some counters see again
+        work += (("unfused_attention_softmax", scores),)
+    return OpCost(
+        shape,
+        params=params,
+        macs=projections + attention,
+        work=work,
+        state_read=2 * batch * context * kv,
+    )

@@ -1,0 +1,50 @@
+"""Sequence ops: token embeddings, class tokens, learned position embeddings, rmsnorm.
+
+- embedding [N, S] ids → [N, S, dim]: params vocab·dim; reads only the S rows it gathers
+- class_token [N, S, D] → [N, S + 1, D]: params D (one learned token, prepended)
+- position_embedding [N, S, D]: params S·D (learned, added): one add per element
+- rmsnorm over the last `dims` dims: params ∏normalized (scale) when affine
+"""
+
+from __future__ import annotations
+
+from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, numel
+from budgetlint.engine.ops.attrs import Attr
+
+EMBEDDING_ATTRS = (Attr("vocab", "positive"), Attr("dim", "positive"))
+RMSNORM_ATTRS = (Attr("dims", "positive", 1), Attr("affine", "bool", True))
+
+
+def embedding(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    shape = inputs[0]
+    output = (*shape, attrs["dim"])
+    return OpCost(output, params=attrs["vocab"] * attrs["dim"], weights_read=numel(output))
+
+
+def _tokens(shape: Shape, op: str) -> tuple[int, int, int]:
+    if len(shape) != 3:
+        raise ShapeError(f"{op} expects [N, S, D], got {list(shape)}")
+    return shape[0], shape[1], shape[2]
+
+
+def class_token(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    batch, length, features = _tokens(inputs[0], "class_token")
+    return OpCost((batch, length + 1, features), params=features)
+
+
+def position_embedding(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    batch, length, features = _tokens(inputs[0], "position_embedding")
+    return OpCost(inputs[0], params=length * features, work=(("add", numel(inputs[0])),))
+
+
+def rmsnorm(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    shape = inputs[0]
+    dims = attrs["dims"]
+    if dims > len(shape):
+        raise ShapeError(f"rmsnorm over {dims} dims needs a rank of at least {dims}")
+    work: tuple[tuple[str, int], ...] = (("rmsnorm", numel(shape)),)
+    params = 0
+    if attrs["affine"]:
+        params = numel(shape[-dims:])
+        work += (("rmsnorm_affine", numel(shape)),)
+    return OpCost(shape, params=params, work=work)
