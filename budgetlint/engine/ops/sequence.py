@@ -33,7 +33,7 @@ def class_token(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
 
 
 def position_embedding(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
-    batch, length, features = _tokens(inputs[0], "position_embedding")
+    _, length, features = _tokens(inputs[0], "position_embedding")
     return OpCost(inputs[0], params=length * features, work=(("add", numel(inputs[0])),))
 
 
