@@ -122,3 +122,43 @@ def test_lenet_memory_access_cost_equals_torchstat() -> None:
 
     measured = json.loads(MEASURED.read_text())["models"]["lenet"]["torchstat"]["totals"]
     assert mac_bytes(zoo_report("lenet"), FLOAT32) == measured["MemRW_B"]
+
+
+# (model, params): Hugging Face transformers' own count, sum(p.numel() for p in
+# model.parameters()), for gpt2 (tied LM head), bert-base-uncased (BertModel, with its
+# pooler) and meta-llama/Llama-2-7b-hf; torchvision 0.29.1's for vit_b_16.
+GOLDEN_PARAMS = [
+    ("vit_b_16", 86_567_656),
+    ("gpt2", 124_439_808),
+    ("bert-base-uncased", 109_482_240),
+    ("llama-2-7b", 6_738_415_616),
+]
+
+
+@pytest.mark.parametrize(("name", "params"), GOLDEN_PARAMS)
+def test_transformer_params(name: str, params: int) -> None:
+    assert zoo_report(name).params == params
+
+
+def test_llama_prefill_and_decode_are_fast_and_consistent() -> None:
+    import time
+
+    from budgetlint.engine.memory import Precision, mac_bytes
+
+    spec, problems = read_spec(ZOO.parent / "llm.yaml")
+    assert spec is not None and not problems
+    models = {m.architecture.name: m.architecture for m in spec.models}
+    start = time.perf_counter()
+    prefill = evaluate(models["llama-2-7b-prefill"], CONVENTIONS["default"])
+    decode = evaluate(models["llama-2-7b-decode"], CONVENTIONS["default"])
+    elapsed = time.perf_counter() - start
+    assert elapsed < 1.0  # a forward-pass counter would need the 13.5 GB model in memory
+    assert prefill.params == decode.params == 6_738_415_616
+    # decode: every weight once per token (embedding: one row), plus the KV cache
+    layers, heads, head_dim, context = 32, 32, 128, 4096
+    dense = prefill.params - 2 * 32000 * 4096 - (2 * layers + 1) * 4096  # all but tables, norms
+    attention = layers * 2 * heads * (context + 1) * head_dim  # QKᵀ and AV over 4097 keys
+    assert decode.macs == dense + 32000 * 4096 + attention  # + the LM head
+    fp16 = Precision(16, 16)
+    kv_cache = layers * 2 * context * heads * head_dim * 2  # bytes of keys and values read
+    assert mac_bytes(decode, fp16) > kv_cache + 2 * dense

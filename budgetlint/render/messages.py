@@ -36,6 +36,12 @@ def sentence(verdict: Verdict, base_ref: str | None = None) -> str:
         )
     if not verdict.ok:
         over = verdict.value - verdict.limit
+        if verdict.budget == "latency":  # seconds: the shown figures are the exact ones
+            return (
+                f"{verdict.model} breaks the latency budget of {verdict.device}: "
+                f"{show(verdict.value)} > {show(verdict.limit)} (over by {show(over)}, "
+                f"+{percent(over, verdict.limit)})"
+            )
         return (
             f"{verdict.model} breaks the {verdict.budget} budget of {verdict.device}: "
             f"{show(verdict.value)} > {show(verdict.limit)} (value {verdict.value:,.0f}, "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -63,6 +63,7 @@ class _Context:
     active_blocks: tuple[str, ...]
     active_files: tuple[str, ...]
     instance: str = ""  # the name of the block use we are inside: scopes `module:` names
+    file_params: Mapping[str, Any] = field(default_factory=dict)  # the architecture's `params`
 
 
 def display_path(path: Path) -> str:
@@ -394,10 +395,11 @@ class _Expander:
         inner = _Context(
             block.document,
             context.blocks,
-            scope,
+            {**context.file_params, **scope},
             (*context.active_blocks, block.name),
             context.active_files,
             name,
+            context.file_params,
         )
         return self.layers(inner, (*block.path, "layers"), name, "")
 
@@ -430,6 +432,30 @@ class _Expander:
         return document, ("layers",), _blocks(document, ("blocks",))
 
 
+def _arch_params(
+    arch: Document, model_doc: Document, model_path: JsonPath, given: dict[str, Any]
+) -> dict[str, Any]:
+    """An architecture file's `params` (defaults; ~ is required) with a model's values."""
+    defaults: dict[str, Any] = arch.data.get("params") or {}
+    for key in given:
+        if key not in defaults:
+            hint = did_you_mean(key, defaults) or f" (it takes: {', '.join(defaults) or 'none'})"
+            raise fail(
+                model_doc.position((*model_path, "params", key), key=True),
+                "model.unknown_param",
+                f"'{arch.path}' has no parameter '{key}'{hint}",
+            )
+    scope = {**defaults, **{k: v for k, v in given.items() if v is not None}}
+    for key, value in scope.items():
+        if value is None:
+            raise fail(
+                model_doc.position(model_path, key=True),
+                "model.missing_param",
+                f"'{arch.path}' needs parameter '{key}': set it in the model's params",
+            )
+    return scope
+
+
 def _input(value: Any) -> Shape | None:
     return None if value is None else tuple(int(size) for size in value)
 
@@ -460,7 +486,8 @@ def _model(
         arch_doc, layers_path, blocks = expander.architecture_file(
             root, (*path, "arch"), spec["arch"]
         )
-        context = _Context(arch_doc, blocks, {}, (), (document.path, arch_doc.path))
+        scope = _arch_params(arch_doc, document, path, spec.get("params") or {})
+        context = _Context(arch_doc, blocks, scope, (), (document.path, arch_doc.path), "", scope)
         source = arch_doc.path
         shape = _input(arch_doc.data.get("input"))
     else:
@@ -540,7 +567,8 @@ def _file_architecture(
             "model.input",
             f"'{document.path}' has no input shape: add 'input:' or pass --input",
         )
-    context = _Context(document, blocks, {}, (), (document.path,))
+    scope = _arch_params(document, document, (), {})
+    context = _Context(document, blocks, scope, (), (document.path,), "", scope)
     layers = expander.layers(context, ("layers",), "", "layers")
     architecture = Architecture(name, document.path, shape, layers, document.position(()))
     return ModelSpec(architecture, ())

@@ -119,6 +119,11 @@ def build_schema() -> dict[str, Any]:
                 "description": "files whose devices this file can target (device profiles)",
             },
             "input": _ref("shape"),
+            "params": {
+                "type": "object",
+                "description": "parameters of this architecture (defaults; ~ is required), "
+                "usable in ${...} and set per model with the model's `params`",
+            },
             "blocks": _ref("blocks"),
             "layers": _ref("layers"),
             "devices": {
@@ -211,6 +216,10 @@ def build_schema() -> dict[str, Any]:
                 "properties": {
                     "description": {"type": "string"},
                     "arch": {"type": "string", "description": "architecture file, relative"},
+                    "params": {
+                        "type": "object",
+                        "description": "values for the architecture file's params",
+                    },
                     "input": _ref("shape"),
                     "blocks": _ref("blocks"),
                     "layers": _ref("layers"),

@@ -61,7 +61,12 @@ OPS: dict[str, OpDef] = {
         sequence.embedding, sequence.EMBEDDING_ATTRS, "token ids [N, S] → [N, S, dim]"
     ),
     "class_token": OpDef(sequence.class_token, doc="prepend one learned token: S → S + 1"),
-    "position_embedding": OpDef(sequence.position_embedding, doc="add learned [S, D] positions"),
+    "segment_embedding": OpDef(
+        sequence.segment_embedding, sequence.SEGMENT_ATTRS, "add learned token-type rows"
+    ),
+    "position_embedding": OpDef(
+        sequence.position_embedding, sequence.POSITION_ATTRS, "add learned positions"
+    ),
     # activation
     "relu": OpDef(activation.relu),
     "relu6": OpDef(activation.relu6),

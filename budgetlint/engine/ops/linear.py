@@ -11,6 +11,7 @@ from budgetlint.engine.ops.attrs import Attr
 LINEAR_ATTRS = (
     Attr("out", "positive", doc="output features"),
     Attr("bias", "bool", True),
+    Attr("tied", "bool", False, doc="weights shared with an embedding: not counted again"),
 )
 
 
@@ -25,4 +26,5 @@ def linear(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     work: tuple[tuple[str, int], ...] = (("linear_macs", macs), ("linear_output", numel(output)))
     if attrs["bias"]:
         work += (("linear_bias", numel(output)),)
-    return OpCost(output, params=features_in * features_out + bias, macs=macs, work=work)
+    weights = 0 if attrs["tied"] else features_in * features_out
+    return OpCost(output, params=weights + bias, macs=macs, work=work)

@@ -2,7 +2,8 @@
 
 - embedding [N, S] ids → [N, S, dim]: params vocab·dim; reads only the S rows it gathers
 - class_token [N, S, D] → [N, S + 1, D]: params D (one learned token, prepended)
-- position_embedding [N, S, D]: params S·D (learned, added): one add per element
+- position_embedding [N, S, D]: params max_len·D (learned, added; default max_len = S):
+  one add per element
 - rmsnorm over the last `dims` dims: params ∏normalized (scale) when affine
 """
 
@@ -12,6 +13,8 @@ from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, numel
 from budgetlint.engine.ops.attrs import Attr
 
 EMBEDDING_ATTRS = (Attr("vocab", "positive"), Attr("dim", "positive"))
+SEGMENT_ATTRS = (Attr("vocab", "positive", doc="rows of the table (BERT: 2 token types)"),)
+POSITION_ATTRS = (Attr("max_len", "positive", None, doc="rows of the learned table (default: S)"),)
 RMSNORM_ATTRS = (Attr("dims", "positive", 1), Attr("affine", "bool", True))
 
 
@@ -34,7 +37,16 @@ def class_token(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
 
 def position_embedding(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     _, length, features = _tokens(inputs[0], "position_embedding")
-    return OpCost(inputs[0], params=length * features, work=(("add", numel(inputs[0])),))
+    rows = attrs["max_len"] or length
+    if rows < length:
+        raise ShapeError(f"{length} positions don't fit a table of max_len={rows}")
+    return OpCost(inputs[0], params=rows * features, work=(("add", numel(inputs[0])),))
+
+
+def segment_embedding(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    """BERT's token-type embeddings: a `vocab`-row table, one row added at each position."""
+    _, _, features = _tokens(inputs[0], "segment_embedding")
+    return OpCost(inputs[0], params=attrs["vocab"] * features, work=(("add", numel(inputs[0])),))
 
 
 def rmsnorm(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
