@@ -126,9 +126,14 @@ def test_lenet_memory_access_cost_equals_torchstat() -> None:
 
 # (model, params): Hugging Face transformers' own count, sum(p.numel() for p in
 # model.parameters()), for gpt2 (tied LM head), bert-base-uncased (BertModel, with its
-# pooler) and meta-llama/Llama-2-7b-hf; torchvision 0.29.1's for vit_b_16.
+# pooler) and meta-llama/Llama-2-7b-hf; torchvision 0.29.1's for the vision models.
 GOLDEN_PARAMS = [
     ("vit_b_16", 86_567_656),
+    ("convnext_tiny", 28_589_128),
+    ("efficientnet_b0", 5_288_548),
+    ("shufflenet_v2_x1_0", 2_278_604),
+    ("mobilenet_v3_large", 5_483_032),
+    ("densenet121", 7_978_856),
     ("gpt2", 124_439_808),
     ("bert-base-uncased", 109_482_240),
     ("llama-2-7b", 6_738_415_616),

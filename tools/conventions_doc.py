@@ -19,7 +19,8 @@ from budgetlint.engine.conventions import CONVENTIONS  # noqa: E402
 from budgetlint.engine.evaluate import evaluate  # noqa: E402
 from budgetlint.spec.expand import read_spec  # noqa: E402
 
-MODELS = ("lenet", "resnet18", "resnet50", "mobilenet_v2", "vgg16")
+MODELS = ("lenet", "resnet18", "resnet50", "mobilenet_v2", "vgg16", "vit_b_16", "convnext_tiny")
+MODELS += ("efficientnet_b0", "shufflenet_v2_x1_0", "mobilenet_v3_large", "densenet121")
 TOOLS = {
     "thop": ("thop", "macs"),
     "fvcore": ("fvcore", "total"),

@@ -58,6 +58,9 @@ DEFAULT_WORK_FLOPS: dict[str, int] = {
     "layernorm": 5,  # mean (1 add), variance (sub, square, add), normalise (1 mul)
     "groupnorm": 5,
     "layernorm_affine": 2,  # γ·x + β
+    "layernorm2d": 5,
+    "layernorm2d_affine": 2,
+    "layer_scale": 1,
     "groupnorm_affine": 2,
     "relu": 1,
     "relu6": 2,  # two comparisons
@@ -75,6 +78,7 @@ DEFAULT_WORK_FLOPS: dict[str, int] = {
     "maxpool_window": 1,  # one comparison per window element
     "avgpool_window": 1,  # k·k − 1 adds and one divide per output element
     "adaptive_avgpool_window": 1,
+    "mean_input": 1,  # one add per element averaged (the divide is per output)
     "upsample_nearest": 0,  # a copy
     "upsample_bilinear": 7,  # 4 multiplies and 3 adds per output element
     "add": 1,
@@ -163,6 +167,8 @@ FVCORE = Convention(
         "batchnorm_affine": 1,
         "layernorm": 4,
         "layernorm_affine": 1,
+        "layernorm2d": 4,  # traced to the same aten::layer_norm
+        "layernorm2d_affine": 1,
         "groupnorm": 4,
         "groupnorm_affine": 1,
         "adaptive_avgpool_input": 1,
@@ -198,7 +204,16 @@ THOP = Convention(
     functional_work_flops={},  # thop hooks modules only
     # no rule for these module types, or parameters held outside leaf modules
     params_unseen=frozenset(
-        {"multihead_attention", "class_token", "position_embedding", "groupnorm", "embedding"}
+        {
+            "multihead_attention",
+            "class_token",
+            "position_embedding",
+            "segment_embedding",
+            "groupnorm",
+            "embedding",
+            "layernorm2d",  # a LayerNorm subclass: thop's rules match exact types
+            "layer_scale",  # a parameter of a non-leaf module
+        }
     ),
 )
 

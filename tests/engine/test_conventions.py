@@ -124,7 +124,8 @@ def test_each_op_as_the_tool_counts_it(convention: str, case: str) -> None:
     assert one_op(shape, node, convention).flops == expected
 
 
-MODELS = ["lenet", "resnet18", "resnet50", "mobilenet_v2", "vgg16", "vit_b_16"]
+MODELS = ["lenet", "resnet18", "resnet50", "mobilenet_v2", "vgg16", "vit_b_16", "convnext_tiny"]
+MODELS += ["efficientnet_b0", "shufflenet_v2_x1_0", "mobilenet_v3_large", "densenet121"]
 
 
 def zoo(name: str, convention: str, text: str | None = None) -> ModelReport:
@@ -181,6 +182,11 @@ def test_torch_family_params(name: str) -> None:
         ("mobilenet_v2", "0.301"),
         ("vgg16", "15.470"),
         ("vit_b_16", "17.564"),
+        ("convnext_tiny", "4.456"),
+        ("efficientnet_b0", "0.386"),
+        ("shufflenet_v2_x1_0", "0.145"),
+        ("mobilenet_v3_large", "0.217"),
+        ("densenet121", "2.834"),
     ],
 )
 def test_torchvision_published_gflops(name: str, gflops: str) -> None:

@@ -290,6 +290,8 @@ ROWS = [
     row("class_token", (1, 196, 768), {}, (1, 197, 768), 768, 0, 0, 0),
     row("position_embedding", (1, 197, 768), {}, (1, 197, 768), 197 * 768, 0, 0, 197 * 768),
     row("rmsnorm", (1, 10, 64), {}, (1, 10, 64), 64, 0, 0, (4 + 1) * 10 * 64),
+    row("layernorm2d", (1, 96, 56, 56), {}, (1, 96, 56, 56), 2 * 96, 0, 0, 7 * 96 * 56 * 56),
+    row("layer_scale", (1, 96, 56, 56), {}, (1, 96, 56, 56), 96, 0, 0, 96 * 56 * 56),
     row("segment_embedding", (1, 8, 32), {"vocab": 2}, (1, 8, 32), 2 * 32, 0, 0, 8 * 32),
     row("position_embedding", (1, 8, 32), {"max_len": 512}, (1, 8, 32), 512 * 32, 0, 0, 8 * 32),
     row(
@@ -307,6 +309,8 @@ ROWS = [
     row("reshape", (1, 16, 8, 8), {"shape": [1, -1, 64]}, (1, 16, 64), 0, 0, 0, 0),
     row("permute", (1, 768, 196), {"dims": [0, 2, 1]}, (1, 196, 768), 0, 0, 0, 0),
     row("select", (1, 197, 768), {"dim": 1, "index": 0}, (1, 768), 0, 0, 0, 0),
+    row("slice", (1, 116, 28, 28), {"start": 58, "end": 116}, (1, 58, 28, 28), 0, 0, 0, 0),
+    row("mean", (1, 1024, 7, 7), {"dims": [2, 3]}, (1, 1024), 0, 0, 0, 1024 * 49),
     # ---- free by design
     row("flatten", (N, C, H, W), {}, (N, C * H * W), 0, 0, 0, 0),
     row("flatten", (N, C, H, W), {"start_dim": 2}, (N, C, H * W), 0, 0, 0, 0),
@@ -433,7 +437,7 @@ def test_counts_as_people_write_them_in_attributes() -> None:
 def test_free_ops_cost_nothing() -> None:
     from budgetlint.engine.ops import FREE_OPS
 
-    needs = {"reshape": {"shape": [-1]}, "permute": {"dims": [3, 2, 1, 0]}}
+    needs = {"reshape": {"shape": [-1]}, "permute": {"dims": [3, 2, 1, 0]}, "slice": {"end": 2}}
     for op in FREE_OPS:
         cost = run_op(op, (2, 3, 4, 5), **needs.get(op, {}))
         assert (cost.params, cost.buffers, cost.macs, cost.work) == (0, 0, 0, ())

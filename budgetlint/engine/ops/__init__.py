@@ -50,6 +50,8 @@ OPS: dict[str, OpDef] = {
     "batchnorm2d": OpDef(norm.batchnorm2d, norm.BATCHNORM_ATTRS, "BatchNorm over [N, C, H, W]"),
     "layernorm": OpDef(norm.layernorm, norm.LAYERNORM_ATTRS, "LayerNorm over the last dims"),
     "groupnorm": OpDef(norm.groupnorm, norm.GROUPNORM_ATTRS, "GroupNorm over [N, C, ...]"),
+    "layernorm2d": OpDef(norm.layernorm2d, norm.LAYERNORM2D_ATTRS, "LayerNorm over channels"),
+    "layer_scale": OpDef(norm.layer_scale, doc="learned per-channel factor"),
     "rmsnorm": OpDef(sequence.rmsnorm, sequence.RMSNORM_ATTRS, "RMSNorm over the last dims"),
     # attention and sequences
     "multihead_attention": OpDef(
@@ -82,6 +84,7 @@ OPS: dict[str, OpDef] = {
     "maxpool2d": OpDef(pool.maxpool2d, pool.MAXPOOL_ATTRS),
     "avgpool2d": OpDef(pool.avgpool2d, pool.AVGPOOL_ATTRS),
     "adaptive_avgpool2d": OpDef(pool.adaptive_avgpool2d, pool.ADAPTIVE_ATTRS),
+    "mean": OpDef(pool.mean, pool.MEAN_ATTRS, "x.mean(dims), a tensor method"),
     # resizing
     "upsample": OpDef(resize.upsample, resize.UPSAMPLE_ATTRS),
     # data movement, no arithmetic
@@ -92,11 +95,12 @@ OPS: dict[str, OpDef] = {
     "reshape": OpDef(shape.reshape, shape.RESHAPE_ATTRS),
     "permute": OpDef(shape.permute, shape.PERMUTE_ATTRS),
     "select": OpDef(shape.select, shape.SELECT_ATTRS, "x[:, index] along dim"),
+    "slice": OpDef(shape.slice_, shape.SLICE_ATTRS, "x[start:end] along dim"),
     "dropout": OpDef(shape.identity, shape.DROPOUT_ATTRS, "no cost at inference"),
     "identity": OpDef(shape.identity),
 }
 
 # Free by design (views: no params, no work), as opposed to unknown: tests hold them to zero.
-FREE_OPS = frozenset({"flatten", "reshape", "permute", "select", "dropout", "identity"})
+FREE_OPS = frozenset({"flatten", "reshape", "permute", "select", "slice", "dropout", "identity"})
 
 COMBINATORS = ("residual", "parallel", "repeat")

@@ -78,3 +78,25 @@ def groupnorm(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     if attrs["affine"]:
         work += (("groupnorm_affine", numel(shape)),)
     return OpCost(shape, params=2 * channels if attrs["affine"] else 0, work=work)
+
+
+def layernorm2d(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    """LayerNorm over the channels of [N, C, H, W] (ConvNeXt's LayerNorm2d): params 2·C."""
+    shape = inputs[0]
+    if len(shape) != 4:
+        raise ShapeError(f"layernorm2d expects [N, C, H, W], got {list(shape)}")
+    work: tuple[tuple[str, int], ...] = (("layernorm2d", numel(shape)),)
+    if attrs["affine"]:
+        work += (("layernorm2d_affine", numel(shape)),)
+    return OpCost(shape, params=2 * shape[1] if attrs["affine"] else 0, work=work)
+
+
+LAYERNORM2D_ATTRS = (Attr("affine", "bool", True),)
+
+
+def layer_scale(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    """A learned per-channel factor (ConvNeXt's layer scale): params C, one multiply each."""
+    shape = inputs[0]
+    if len(shape) < 2:
+        raise ShapeError(f"layer_scale expects [N, C, ...], got {list(shape)}")
+    return OpCost(shape, params=shape[1], work=(("layer_scale", numel(shape)),))

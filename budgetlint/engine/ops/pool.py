@@ -107,3 +107,22 @@ def adaptive_avgpool2d(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
             ("adaptive_avgpool_input", numel(inputs[0])),
         ),
     )
+
+
+MEAN_ATTRS = (
+    Attr("dims", "offsets", doc="the dimensions averaged away"),
+    Attr("keepdim", "bool", False),
+)
+
+
+def mean(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    """x.mean(dims): one unit of work per input element."""
+    shape = inputs[0]
+    dims = attrs["dims"] if isinstance(attrs["dims"], tuple) else (attrs["dims"],)
+    if any(dim >= len(shape) for dim in dims) or len(set(dims)) != len(dims):
+        raise ShapeError(f"mean dims {list(dims)} don't fit {list(shape)}")
+    if attrs["keepdim"]:
+        output = tuple(1 if axis in dims else size for axis, size in enumerate(shape))
+    else:
+        output = tuple(size for axis, size in enumerate(shape) if axis not in dims)
+    return OpCost(output, work=(("mean_input", numel(shape)),))

@@ -59,3 +59,21 @@ def select(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
         raise ShapeError(f"select dim {dim} index {index} is out of range for {list(shape)}")
     dim %= len(shape)
     return OpCost(shape[:dim] + shape[dim + 1 :])
+
+
+SLICE_ATTRS = (Attr("dim", "integer", 1), Attr("start", "integer", 0), Attr("end", "integer"))
+
+
+def slice_(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    """x[start:end] along `dim` (a channel split): a view."""
+    shape, dim = inputs[0], attrs["dim"]
+    if not -len(shape) <= dim < len(shape):
+        raise ShapeError(f"slice dim {dim} is out of range for {list(shape)}")
+    dim %= len(shape)
+    start, end = attrs["start"], attrs["end"]
+    start, end = start % shape[dim] if start < 0 else start, end + shape[dim] if end < 0 else end
+    if not 0 <= start < end <= shape[dim]:
+        raise ShapeError(
+            f"slice {attrs['start']}:{attrs['end']} doesn't fit {shape[dim]} along dim {dim}"
+        )
+    return OpCost((*shape[:dim], end - start, *shape[dim + 1 :]))
