@@ -19,17 +19,8 @@ sys.path.insert(0, str(ROOT))
 from budgetlint.engine.conventions import CONVENTIONS  # noqa: E402
 from budgetlint.engine.evaluate import evaluate  # noqa: E402
 from budgetlint.spec.expand import read_spec  # noqa: E402
+from tests.engine.test_conventions import MODELS, TOOLS, measured  # noqa: E402
 
-MODELS = ("lenet", "resnet18", "resnet50", "mobilenet_v2", "vgg16", "vit_b_16", "convnext_tiny")
-MODELS += ("efficientnet_b0", "shufflenet_v2_x1_0", "mobilenet_v3_large", "densenet121")
-TOOLS = {
-    "thop": ("thop", "macs"),
-    "fvcore": ("fvcore", "total"),
-    "ptflops": ("ptflops_pytorch", "macs"),
-    "torch": ("torch_flop_counter", "total"),
-    "torchstat": ("torchstat", "Flops"),
-    "paddle": ("paddle", "flops"),
-}
 INTRO = """# Counting conventions
 
 Counters disagree because each counts a different thing and calls it FLOPs:
@@ -82,12 +73,11 @@ def measured_table() -> list[str]:
         "| convention | model | budgetlint | the tool | equal |",
         "|---|---|---:|---:|---|",
     ]
-    for convention, (tool, field) in TOOLS.items():
+    for convention in TOOLS:
         for name in MODELS:
-            entry = data["models"][name].get(tool)
-            if not isinstance(entry, dict) or "error" in entry:
+            theirs = measured(data["models"][name], convention)
+            if theirs is None:
                 continue
-            theirs = int(entry["totals"][field] if tool == "torchstat" else entry[field])
             ours = _ours(name, convention)
             note = "yes" if ours == theirs else "no"
             if convention == "paddle" and name == "mobilenet_v2":
