@@ -299,6 +299,34 @@ TORCHSTAT = Convention(
     last_call_only=True,
 )
 
+TORCHSTAT_MADD = Convention(
+    name="torchstat-madd",
+    summary="torchstat's MAdd column: conv 2·MACs − 1 per output (no −1 with a bias), "
+    "transposed conv 2·MACs, linear (2·in − 1) per output; batchnorm 2 per element "
+    "(4 when affine); relu and relu6 1 per element; softmax 3n − 1 over the whole "
+    "tensor; max pooling k² − 1 and average pooling k² per output; everything else 0. "
+    "A module called more than once counts its last call only.",
+    work_flops={
+        "conv_macs": 2,
+        "conv_output": -1,
+        "conv_bias": 1,
+        "conv_transpose_macs": 2,
+        "linear_macs": 2,
+        "linear_output": -1,
+        "batchnorm": 2,
+        "batchnorm_affine": 2,
+        "relu": 1,
+        "relu6": 1,
+        "softmax": 3,
+        "softmax_tensor": -1,
+        "maxpool_window": 1,
+        "maxpool_output": -1,
+        "avgpool_window": 1,
+    },
+    functional_work_flops={},
+    last_call_only=True,
+)
+
 FLOPS_CNN = Convention(
     name="flops-cnn",
     summary="the seeds' rule from sagartesla/flops-cnn: (2·Cin·K² − 1)·H·W·Cout for a "
@@ -329,6 +357,7 @@ CONVENTIONS: dict[str, Convention] = {
         THOP,
         PTFLOPS,
         TORCHSTAT,
+        TORCHSTAT_MADD,
         FLOPS_CNN,
     )
 }

@@ -30,6 +30,7 @@ TOOLS: dict[str, tuple[str, str]] = {
     "ptflops": ("ptflops_pytorch", "macs"),
     "torch": ("torch_flop_counter", "total"),
     "torchstat": ("torchstat", "Flops"),
+    "torchstat-madd": ("torchstat", "MAdd"),
     "paddle": ("paddle", "flops"),
 }
 
@@ -39,7 +40,7 @@ def measured(entry: dict[str, Any], convention: str) -> int | None:
     found = entry.get(tool)
     if not isinstance(found, dict) or "error" in found:
         return None
-    value = found["totals"][field] if convention == "torchstat" else found.get(field)
+    value = found["totals"][field] if tool == "torchstat" else found.get(field)
     return None if value is None else int(value)
 
 

@@ -60,4 +60,5 @@ def softmax(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     if not -len(shape) <= attrs["dim"] < len(shape):
         raise ShapeError(f"softmax dim {attrs['dim']} is out of range for {list(shape)}")
     rows = numel(shape) // shape[attrs["dim"]]
-    return OpCost(shape, work=(("softmax", numel(shape)), ("softmax_rows", rows)))
+    work = (("softmax", numel(shape)), ("softmax_rows", rows), ("softmax_tensor", 1))
+    return OpCost(shape, work=work)

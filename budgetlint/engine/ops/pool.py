@@ -71,7 +71,11 @@ def maxpool2d(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     output, window = _pool(inputs, attrs, "maxpool2d", attrs["dilation"])
     return OpCost(
         output,
-        work=(("maxpool_window", numel(output) * window), ("maxpool_input", numel(inputs[0]))),
+        work=(
+            ("maxpool_window", numel(output) * window),
+            ("maxpool_output", numel(output)),
+            ("maxpool_input", numel(inputs[0])),
+        ),
     )
 
 
