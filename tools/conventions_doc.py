@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 from budgetlint.engine.conventions import CONVENTIONS  # noqa: E402
 from budgetlint.engine.evaluate import evaluate  # noqa: E402
 from budgetlint.spec.expand import read_spec  # noqa: E402
-from tests.engine.test_conventions import MODELS, TOOLS, measured  # noqa: E402
+from tests.engine.test_conventions import MODELS, TENSORFLOW, TOOLS, measured  # noqa: E402
 
 INTRO = """# Counting conventions
 
@@ -32,12 +32,15 @@ TF profiler, budgetlint's default); some add the bias, some the batchnorm
 model does with functions instead of modules (thop, paddle.flops, torchstat),
 and torchstat keeps one record per module, so a ReLU module called twice
 counts once. Paddle also counts BatchNorm's running mean and variance as
-parameters. budgetlint computes convention-free facts per op (true MACs,
-element-wise work by kind) and each named convention prices them with one
-table, below; `--convention NAME` on `report` and `check`, or `convention:` in
-a budget file, picks one. A layer may say `functional: true` (called as a
-function) and `module: NAME` (the same module object as other layers of its
-block use with that name), which is what the module-hooking tools need.
+parameters; the TF profiler's trainable parameters leave them out (its
+variables hold them), measured on TF 2.21.
+
+budgetlint computes convention-free facts per op (true MACs, element-wise work
+by kind) and each named convention prices them with one table, below;
+`--convention NAME` on `report` and `check`, or `convention:` in a budget
+file, picks one. A layer may say `functional: true` (called as a function) and
+`module: NAME` (the same module object as other layers of its block use with
+that name), which is what the module-hooking tools need.
 
 Prices are FLOPs per unit of each kind of work; a kind not listed costs 0.
 """
@@ -83,6 +86,17 @@ def measured_table() -> list[str]:
             if convention == "paddle" and name == "mobilenet_v2":
                 note += " (with the final pool a module, as in paddle.vision's MobileNetV2)"
             lines.append(f"| {convention} | {name} | {ours:,} | {theirs:,} | {note} |")
+    for name, entry in TENSORFLOW["models"].items():
+        ours, theirs = _ours(name, "tensorflow"), entry["total_float_ops"]
+        note = "yes" if ours == theirs else "no"
+        lines.append(f"| tensorflow | {name} | {ours:,} | {theirs:,} | {note} |")
+    tf_version = TENSORFLOW["versions"]["tensorflow"]
+    lines += [
+        "",
+        f"tensorflow: the TF1 profiler of tensorflow-cpu {tf_version} on tf.compat.v1 graphs "
+        "of the same architectures, by `tools/measure_tensorflow.py` "
+        "(tests/data/measured_tensorflow.json).",
+    ]
     return lines
 
 

@@ -50,7 +50,7 @@ import traceback
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import tensorflow as tf  # noqa: E402
+import tensorflow as tf
 
 v1 = tf.compat.v1
 MEASURED_ON = "2026-11-23"
@@ -181,7 +181,7 @@ def _bottleneck(x, planes, stride, name):
 def _resnet(block, layers):
     def build(x):
         x = _stem(x)
-        for i, (planes, n) in enumerate(zip((64, 128, 256, 512), layers)):
+        for i, (planes, n) in enumerate(zip((64, 128, 256, 512), layers, strict=False)):
             for j in range(n):
                 stride = 2 if (i > 0 and j == 0) else 1
                 x = block(x, planes, stride, f"layer{i + 1}_{j}")
@@ -290,6 +290,19 @@ OPS = {
         [(1, 32, 32, 16)],
         "FusedBatchNormV3 is_training=False on 1x32x32x16",
     ),
+    "batchnorm_unfused": (
+        lambda x: tf.nn.batch_normalization(
+            x,
+            _var("moving_mean", [16], trainable=False),
+            _var("moving_variance", [16], trainable=False, init=v1.ones_initializer()),
+            _var("beta", [16]),
+            _var("gamma", [16], init=v1.ones_initializer()),
+            1e-5,
+        ),
+        [(1, 32, 32, 16)],
+        "tf.nn.batch_normalization (unfused: AddV2/Rsqrt/Mul/Sub, what Keras 3's "
+        "BatchNormalization emits) with moving stats, on 1x32x32x16; for comparison only",
+    ),
     "relu": (tf.nn.relu, [(1, 32, 32, 16)], "Relu on 1x32x32x16"),
     "relu6": (tf.nn.relu6, [(1, 32, 32, 16)], "Relu6 on 1x32x32x16"),
     "sigmoid": (tf.sigmoid, [(1, 32, 32, 16)], "Sigmoid on 1x32x32x16"),
@@ -321,9 +334,14 @@ def measure(fn, shapes, notes):
         flops_opts = b(b.float_operation()).with_empty_output().build()
         total = v1.profiler.profile(graph, cmd="scope", options=flops_opts)
         by_op = v1.profiler.profile(graph, cmd="op", options=flops_opts)
+        # the 'op' view returns the op types as a chain (each node's children hold the
+        # next types, ordered by float ops); a node's own count is its ``float_ops``
         by_op_type = {}
-        for ch in by_op.children:
-            by_op_type[ch.name] = by_op_type.get(ch.name, 0) + int(ch.total_float_ops)
+        stack = list(by_op.children)
+        while stack:
+            node = stack.pop()
+            by_op_type[node.name] = by_op_type.get(node.name, 0) + int(node.float_ops)
+            stack.extend(node.children)
         params_opts = b(b.trainable_variables_parameter()).with_empty_output().build()
         params = v1.profiler.profile(graph, cmd="scope", options=params_opts)
         all_elems = sum(int(v.shape.num_elements()) for v in v1.global_variables())
@@ -355,7 +373,8 @@ def main(argv=None):
             "total_float_ops": "tf.compat.v1.profiler.profile(graph, cmd='scope', options="
             "ProfileOptionBuilder(float_operation()).with_empty_output()"
             ".build()).total_float_ops",
-            "by_op_type": "same options with cmd='op': children name -> total_float_ops",
+            "by_op_type": "same options with cmd='op': op type node name -> its own float_ops "
+            "(nodes walked recursively: the op view nests them as a chain)",
             "trainable_params": "profile(graph, cmd='scope', options="
             "trainable_variables_parameter()).total_parameters",
             "all_variable_elements": "sum of num_elements over tf.compat.v1.global_variables()",

@@ -327,6 +327,29 @@ TORCHSTAT_MADD = Convention(
     last_call_only=True,
 )
 
+TENSORFLOW = Convention(
+    name="tensorflow",
+    summary="the TF1 profiler's float_operation (tf.compat.v1.profiler): 2 per "
+    "multiply-accumulate of Conv2D, DepthwiseConv2dNative and MatMul; BiasAdd and AddV2 1 "
+    "per output element; max and average pooling k² per output; Mean 1 per input "
+    "element (global average pooling); softmax 5 per element; FusedBatchNorm, "
+    "activations and concat 0. Params are trainable variables: BatchNorm's moving "
+    "statistics are not among them.",
+    work_flops={
+        "conv_macs": 2,
+        "conv_bias": 1,
+        "linear_macs": 2,
+        "linear_bias": 1,
+        "matmul_macs": 2,
+        "maxpool_window": 1,
+        "avgpool_window": 1,
+        "adaptive_avgpool_input": 1,
+        "mean_input": 1,
+        "add": 1,
+        "softmax": 5,
+    },
+)
+
 FLOPS_CNN = Convention(
     name="flops-cnn",
     summary="the seeds' rule from sagartesla/flops-cnn: (2·Cin·K² − 1)·H·W·Cout for a "
@@ -358,6 +381,7 @@ CONVENTIONS: dict[str, Convention] = {
         PTFLOPS,
         TORCHSTAT,
         TORCHSTAT_MADD,
+        TENSORFLOW,
         FLOPS_CNN,
     )
 }

@@ -203,3 +203,46 @@ def test_flops_cnn_rule_from_the_seeds() -> None:
     assert with_bias.flops == 2 * 3 * 3 * 3 * 3 * 3 * 1
     fc = one_op((1, 10), layer("linear", out=4, bias=False), "flops-cnn")
     assert fc.flops == (2 * 10 - 1) * 4
+
+
+# The TF1 profiler, measured by tools/measure_tensorflow.py (tensorflow-cpu 2.21.0,
+# tf.compat.v1 graphs of the same architectures) into tests/data/measured_tensorflow.json.
+TENSORFLOW = json.loads((ROOT / "tests" / "data" / "measured_tensorflow.json").read_text())
+TF_OP_CASES: dict[str, tuple[tuple[int, ...], Node]] = {
+    "conv2d_bias": OP_CASES["conv2d"],
+    "conv2d_nobias": OP_CASES["conv2d_nobias"],
+    "conv2d_bias_same": ((1, 8, 32, 32), layer("conv2d", out=16, kernel=3, padding="same")),
+    "depthwise_conv2d": (
+        (1, 16, 32, 32),
+        layer("conv2d", out=16, kernel=3, padding=1, groups=16, bias=False),
+    ),
+    "dense_bias": OP_CASES["linear_2d"],
+    "dense_nobias": OP_CASES["linear_2d_nobias"],
+    "batchnorm": OP_CASES["batchnorm2d"],  # FusedBatchNormV3, as Keras 2 layers emit it
+    **{name: OP_CASES[name] for name in ("relu", "relu6", "sigmoid", "tanh", "softmax")},
+    "maxpool2d": OP_CASES["maxpool2d"],
+    "avgpool2d": OP_CASES["avgpool2d"],
+    "global_avgpool": ((1, 16, 7, 7), layer("adaptive_avgpool2d", size=1)),
+    "add": OP_CASES["add"],
+    "concat": OP_CASES["cat"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(TF_OP_CASES))
+def test_each_op_as_tensorflow_counts_it(case: str) -> None:
+    shape, node = TF_OP_CASES[case]
+    measured_case = TENSORFLOW["ops"][case]
+    report = one_op(shape, node, "tensorflow")
+    assert (report.flops, report.params) == (
+        measured_case["total_float_ops"],
+        measured_case["trainable_params"],
+    )
+
+
+@pytest.mark.parametrize("name", sorted(TENSORFLOW["models"]))
+def test_zoo_totals_equal_tensorflow(name: str) -> None:
+    report = zoo(name, "tensorflow")
+    entry = TENSORFLOW["models"][name]
+    assert (report.flops, report.params) == (entry["total_float_ops"], entry["trainable_params"])
+    # its variables (not its params) hold BatchNorm's moving statistics
+    assert report.params + report.buffers == entry["all_variable_elements"]
