@@ -32,12 +32,12 @@ def test_params_and_buffers_equal_torchvision(name: str) -> None:
 
 @pytest.mark.parametrize("name", ["resnet18", "mobilenet_v2"])
 def test_torch_flop_counter(name: str) -> None:
+    from torch.utils.flop_counter import FlopCounterMode
+
     from budgetlint.engine.conventions import CONVENTIONS
     from budgetlint.engine.evaluate import evaluate
     from budgetlint.spec.expand import read_spec
     from tests.conftest import ROOT
-
-    from torch.utils.flop_counter import FlopCounterMode
 
     model = getattr(torchvision.models, name)(weights=None).eval()
     with FlopCounterMode(display=False) as counter:
