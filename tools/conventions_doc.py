@@ -19,7 +19,13 @@ sys.path.insert(0, str(ROOT))
 from budgetlint.engine.conventions import CONVENTIONS  # noqa: E402
 from budgetlint.engine.evaluate import evaluate  # noqa: E402
 from budgetlint.spec.expand import read_spec  # noqa: E402
-from tests.engine.test_conventions import MODELS, TENSORFLOW, TOOLS, measured  # noqa: E402
+from tests.engine.test_conventions import (  # noqa: E402
+    MODELS,
+    TENSORFLOW,
+    TOOLS,
+    VIT,
+    measured,
+)
 
 INTRO = """# Counting conventions
 
@@ -90,12 +96,23 @@ def measured_table() -> list[str]:
         ours, theirs = _ours(name, "tensorflow"), entry["total_float_ops"]
         note = "yes" if ours == theirs else "no"
         lines.append(f"| tensorflow | {name} | {ours:,} | {theirs:,} | {note} |")
+    vit = {
+        "paddle": VIT["paddle"]["nn_MultiHeadAttention"]["total_flops"],
+        "tensorflow": VIT["tensorflow"]["total_float_ops"],
+    }
+    for convention, theirs in vit.items():
+        ours = _ours("vit_b_16", convention)
+        note = "yes" if ours == theirs else "no"
+        lines.append(f"| {convention} | vit_b_16 | {ours:,} | {theirs:,} | {note} |")
     tf_version = TENSORFLOW["versions"]["tensorflow"]
     lines += [
         "",
         f"tensorflow: the TF1 profiler of tensorflow-cpu {tf_version} on tf.compat.v1 graphs "
         "of the same architectures, by `tools/measure_tensorflow.py` "
-        "(tests/data/measured_tensorflow.json).",
+        "(tests/data/measured_tensorflow.json); vit_b_16 under paddle and tensorflow: "
+        "built layer for layer by `tools/measure_vit.py` (tests/data/measured_vit.json). "
+        "torchstat crashes on vit_b_16 and convnext_tiny (it only handles Linear on "
+        "2-D input), so it has no row there.",
     ]
     return lines
 

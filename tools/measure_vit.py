@@ -284,7 +284,7 @@ def run_tensorflow(out):
             y = tf.reshape(x, [-1, cin]) if len(shape) != 2 else x
             y = tf.nn.bias_add(tf.matmul(y, var("kernel", [cin, cout])), var("bias", [cout]))
             if len(shape) != 2:
-                y = tf.reshape(y, shape[:-1] + [cout])
+                y = tf.reshape(y, [*shape[:-1], cout])
         return y
 
     def layer_norm(x, name):

@@ -114,6 +114,10 @@ PADDLE = Convention(
     },
     buffers_are_params=True,
     functional_work_flops={},  # paddle.flops hooks layers only
+    # parameters created on a non-leaf Layer (ViT's class token and positions)
+    params_unseen=frozenset(
+        {"class_token", "position_embedding", "segment_embedding", "layer_scale"}
+    ),
 )
 
 # The other tools' rules, read from their code and checked against what they print
@@ -333,8 +337,10 @@ TENSORFLOW = Convention(
     "multiply-accumulate of Conv2D, DepthwiseConv2dNative and MatMul; BiasAdd and AddV2 1 "
     "per output element; max and average pooling k² per output; Mean 1 per input "
     "element (global average pooling); softmax 5 per element; FusedBatchNorm, "
-    "activations and concat 0. Params are trainable variables: BatchNorm's moving "
-    "statistics are not among them.",
+    "activations and concat 0; for transformers, the usual hand-written graph: layer "
+    "norm by tf.nn.moments (6 per element, 3 per row, +2 affine), erf GELU 4 per "
+    "element (Erf itself has no rule), softmax and score scaling 6 per score. Params "
+    "are trainable variables: BatchNorm's moving statistics are not among them.",
     work_flops={
         "conv_macs": 2,
         "conv_bias": 1,
@@ -347,6 +353,18 @@ TENSORFLOW = Convention(
         "mean_input": 1,
         "add": 1,
         "softmax": 5,
+        # the usual hand-written TF graph of a transformer (tools/measure_vit.py):
+        # layer norm by tf.nn.moments: 2 Means, SquaredDifference (2), Sub, Mul per
+        # element, +eps (AddV2) and Rsqrt (2) per row, γ·x + β per element
+        "layernorm": 6,
+        "layernorm_rows": 3,
+        "layernorm_affine": 2,
+        "gelu": 4,  # 0.5·x·(1 + erf(x/√2)): RealDiv, AddV2, 2 Mul; Erf has no rule
+        "attention_projection_macs": 2,
+        "attention_bias": 1,
+        "attention_macs": 2,
+        "fused_attention_macs": 2,  # BatchMatMulV2
+        "attention_softmax": 6,  # Softmax 5 and the 1/√hd Mul on each score
     },
 )
 

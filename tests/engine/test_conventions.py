@@ -246,3 +246,20 @@ def test_zoo_totals_equal_tensorflow(name: str) -> None:
     assert (report.flops, report.params) == (entry["total_float_ops"], entry["trainable_params"])
     # its variables (not its params) hold BatchNorm's moving statistics
     assert report.params + report.buffers == entry["all_variable_elements"]
+
+
+# ViT-B/16 under paddle.flops (paddle 3.3.1) and the TF1 profiler (tensorflow-cpu 2.21.0),
+# built layer for layer by tools/measure_vit.py (tests/data/measured_vit.json).
+VIT = json.loads((ROOT / "tests" / "data" / "measured_vit.json").read_text())
+
+
+@pytest.mark.parametrize("convention", ["paddle", "tensorflow"])
+def test_vit_b_16_equals_paddle_and_tensorflow(convention: str) -> None:
+    report = zoo("vit_b_16", convention)
+    if convention == "paddle":  # paddle.nn.MultiHeadAttention, as paddle models write it
+        entry = VIT["paddle"]["nn_MultiHeadAttention"]
+        flops, params = entry["total_flops"], entry["total_params"]
+    else:
+        entry = VIT["tensorflow"]
+        flops, params = entry["total_float_ops"], entry["trainable_params"]
+    assert (report.flops, report.params) == (flops, params)

@@ -60,7 +60,10 @@ def layernorm(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
         )
     normalized = numel(shape[-dims:])
     params = 0
-    work: tuple[tuple[str, int], ...] = (("layernorm", numel(shape)),)
+    work: tuple[tuple[str, int], ...] = (
+        ("layernorm", numel(shape)),
+        ("layernorm_rows", numel(shape) // normalized),
+    )
     if attrs["affine"]:
         params = normalized * (2 if attrs["bias"] else 1)
         work += (("layernorm_affine", numel(shape)),)
