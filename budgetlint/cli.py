@@ -60,8 +60,11 @@ def _write_step_summary(result: Result) -> None:
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if not summary:
         return
-    with open(summary, "a", encoding="utf-8") as handle:
-        handle.write(markdown.render(result, False) + "\n")
+    try:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(markdown.render(result, False) + "\n")
+    except OSError as error:
+        sys.stderr.write(f"budgetlint: warning: can't write the step summary: {error}\n")
 
 
 def _emit(
@@ -79,6 +82,7 @@ def _emit(
     top: int | None = None,
 ) -> int:
     from budgetlint.pipeline import run
+    from budgetlint.problems import one_line
     from budgetlint.render import RENDERERS
 
     chosen = output.value if output else "github" if _on_github_actions() else "text"
@@ -96,6 +100,9 @@ def _emit(
     sys.stdout.write(RENDERERS[chosen](result, layers))
     for problem in result.problems:
         sys.stderr.write(f"{problem}\n")
+    if chosen in ("json", "sarif"):  # the other formats show warnings on stdout
+        for warning in result.warnings:
+            sys.stderr.write(f"{warning.position}: warning: {one_line(warning.message)}\n")
     if _on_github_actions() and chosen in ("github", "markdown"):
         _write_step_summary(result)
     return result.exit_code
@@ -120,10 +127,10 @@ StrictOption = Annotated[bool, typer.Option("--strict", help="warnings fail too 
 
 def _configured_specs() -> list[Path]:
     """The specs [tool.budgetlint] (or .budgetlint.yaml) names, for commands given no files."""
-    from budgetlint.config import load_config
+    from budgetlint.config import load_config, project_root
     from budgetlint.problems import SpecError
 
-    root = Path.cwd()
+    root = project_root(Path.cwd())
     try:
         config = load_config(root)
     except SpecError as error:
@@ -181,11 +188,11 @@ def hook(
     strict: StrictOption = False,
 ) -> None:
     """pre-commit entry: check the configured specs that are, or read, a changed file."""
-    from budgetlint.config import load_config
+    from budgetlint.config import load_config, project_root
     from budgetlint.hook import specs_to_check
     from budgetlint.problems import SpecError
 
-    root = Path.cwd()
+    root = project_root(Path.cwd())
     try:
         specs = specs_to_check(files or [], load_config(root), root)
     except SpecError as error:
@@ -217,6 +224,10 @@ def report(
     top: Annotated[int | None, typer.Option(min=1, help="show only the first N layers")] = None,
 ) -> None:
     """Per-layer table: shapes, params, MACs, FLOPs, bytes moved (and time on a --device)."""
+    if sort is not None and sort.value == "latency" and device is None:
+        raise typer.BadParameter(
+            "--sort latency needs --device (its roofline)", param_hint="--sort"
+        )
     raise typer.Exit(
         _emit(
             [file],

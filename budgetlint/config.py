@@ -9,6 +9,8 @@ in the working directory (the repository root under pre-commit and CI):
 
 from __future__ import annotations
 
+import glob
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,13 +27,13 @@ class Config:
     source: str = "defaults"
 
     def spec_files(self, root: Path) -> list[Path]:
-        """Every file the globs match, relative to the root, in a stable order."""
-        found = {
-            path.relative_to(root): None
-            for pattern in self.specs
-            for path in sorted(root.glob(pattern))
-            if path.is_file()
-        }
+        """Every file the globs match (relative to the root, or absolute), in a stable order."""
+        found: dict[Path, None] = {}
+        for pattern in self.specs:
+            for match in sorted(glob.glob(pattern, root_dir=root, recursive=True)):
+                path = Path(match) if Path(match).is_absolute() else root / match
+                if path.is_file():
+                    found.setdefault(Path(os.path.relpath(path)))
         return list(found)
 
 
@@ -76,6 +78,16 @@ def _from_yaml(path: Path) -> Config:
         raise fail(document.position((key,), key=True), "config.key", f"unknown key {key!r}")
     specs = _specs(document.data.get("specs", list(DEFAULT_SPECS)), document.position(("specs",)))
     return Config(specs, str(path))
+
+
+def project_root(start: Path) -> Path:
+    """The nearest folder upwards with a pyproject.toml or .budgetlint.yaml, else `start`."""
+    for folder in (start, *start.parents):
+        if (folder / ".budgetlint.yaml").is_file() or (folder / "pyproject.toml").is_file():
+            return folder
+        if (folder / ".git").exists():
+            break
+    return start
 
 
 def load_config(root: Path) -> Config:

@@ -33,6 +33,7 @@ class Result:
     strict: bool = False
     sort: str = "order"  # how report orders its layer rows
     top: int | None = None  # and how many it shows
+    warnings: tuple[Problem, ...] = ()  # checked anyway, but said (a base that can't be read)
 
     @property
     def reports(self) -> tuple[ModelReport, ...]:
@@ -44,23 +45,49 @@ class Result:
             return 2
         if any(not verdict.ok for verdict in self.verdicts):
             return 1
-        return 1 if self.strict and any(verdict.warning for verdict in self.verdicts) else 0
+        warned = self.warnings or any(verdict.warning for verdict in self.verdicts)
+        return 1 if self.strict and warned else 0
 
 
 def _base_reports(
-    path: Path, revision: GitRevision, convention: str | None, input_shape: Shape | None
+    path: Path,
+    revision: GitRevision,
+    convention: str | None,
+    input_shape: Shape | None,
+    warnings: list[Problem],
 ) -> dict[str, ModelReport]:
-    """The spec's models as they stood at the base; none if the spec is new or broken there."""
+    """The spec's models as they stood at the base. A spec missing there is new; one that
+    can't be read there is said, so that growth limits are not skipped in silence."""
     spec, problems = read_spec(path, input_shape, revision)
+    shown = display_path(path)
+    missing = spec is None and problems and problems[0].code == "file.missing"
+    if missing and problems[0].position.path == shown:
+        return {}  # the spec itself is new since the base
     if spec is None or problems:
+        first = problems[0] if problems else None
+        warnings.append(
+            Problem(
+                Position(shown),
+                "base.unreadable",
+                f"its models can't be evaluated at {revision.ref}, so they have no base and "
+                f"max_increase is not checked: {first}",
+            )
+        )
         return {}
     chosen = CONVENTIONS[convention or spec.convention]
     reports = {}
     for model in spec.models:
         try:
             reports[model.architecture.name] = evaluate(model.architecture, chosen)
-        except SpecError:
-            continue
+        except SpecError as error:
+            warnings.append(
+                Problem(
+                    Position(shown),
+                    "base.unreadable",
+                    f"model '{model.architecture.name}' can't be evaluated at {revision.ref}: "
+                    f"{error.problems[0]}",
+                )
+            )
     return reports
 
 
@@ -92,11 +119,14 @@ def run(
     models: list[ModelResult] = []
     verdicts: list[Verdict] = []
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     files: list[str] = []
     revision: GitRevision | None = None
     if base is not None:
         try:
-            revision = resolve_revision(base, Path.cwd())
+            folder = paths[0].resolve().parent if paths else Path.cwd()
+            start = folder if folder.is_dir() else Path.cwd()
+            revision = resolve_revision(base, start)
         except SpecError as error:
             return Result((), (), error.problems, (), base, strict, sort, top)
     for path in paths:
@@ -109,7 +139,9 @@ def run(
         spec = _selected(found_spec, model, problems)
         chosen = CONVENTIONS[convention or spec.convention]
         shown_on = _device(spec, device, problems)
-        before = _base_reports(path, revision, convention, input_shape) if revision else {}
+        before = (
+            _base_reports(path, revision, convention, input_shape, warnings) if revision else {}
+        )
         for model_spec in spec.models:
             try:
                 report = evaluate(model_spec.architecture, chosen)
@@ -121,7 +153,15 @@ def run(
             for target in model_spec.devices:
                 verdicts.extend(judge(report, spec.devices[target], base_report))
     return Result(
-        tuple(models), tuple(verdicts), tuple(problems), tuple(files), base, strict, sort, top
+        tuple(models),
+        tuple(verdicts),
+        tuple(problems),
+        tuple(files),
+        base,
+        strict,
+        sort,
+        top,
+        tuple(warnings),
     )
 
 

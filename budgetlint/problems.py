@@ -26,7 +26,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.position}: {self.message}"
+        return f"{self.position}: {one_line(self.message)}"
 
 
 class SpecError(Exception):
@@ -39,3 +39,8 @@ class SpecError(Exception):
 
 def fail(position: Position, code: str, message: str) -> SpecError:
     return SpecError(Problem(position, code, message))
+
+
+def one_line(text: str) -> str:
+    """Names from YAML may hold line breaks: keep every report to one line."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")

@@ -164,3 +164,26 @@ def test_outside_a_repository(tmp_path: Path, cli, monkeypatch) -> None:  # type
     run = cli("check", "a.yaml", "--base", "HEAD")
     assert run.code == 2
     assert "not inside a git repository" in run.err
+
+
+def test_a_base_that_cant_be_read_is_said_not_skipped(repo: Repo, cli) -> None:  # type: ignore[no-untyped-def]
+    # the base commit breaks the spec; HEAD fixes it: growth can't be checked, and we say so
+    good = repo.root.joinpath("specs/budgets.yaml").read_text()
+    repo.write("specs/budgets.yaml", good + "  bad: [\n")
+    repo.commit("broken")
+    repo.write("specs/budgets.yaml", good)
+    run = cli("check", "specs/budgets.yaml", "--base", "HEAD")
+    assert run.code == 0
+    assert "specs/budgets.yaml:1:1: warning: its models can't be evaluated at HEAD" in run.out
+    assert cli("check", "specs/budgets.yaml", "--base", "HEAD", "--strict").code == 1
+    data = cli("check", "specs/budgets.yaml", "--base", "HEAD", "--format", "json").json()
+    assert [w["code"] for w in data["warnings"]] == ["base.unreadable"]
+
+
+def test_base_found_from_the_spec_not_the_working_directory(
+    repo: Repo, cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)  # outside the repository
+    spec = repo.root / "specs" / "budgets.yaml"
+    data = cli("check", str(spec), "--base", "HEAD~1", "--format", "json").json()
+    assert data["models"][0]["base"]["params"] == params(8)

@@ -254,3 +254,46 @@ def test_too_many_layers_points_at_the_file(write, cli) -> None:  # type: ignore
     run = cli("report", str(spec))
     assert run.code == 2
     assert run.err.startswith(f"{spec}:100004:5: more than 100,000 layers")
+
+
+def test_line_breaks_in_names_stay_on_one_line(write, cli) -> None:  # type: ignore[no-untyped-def]
+    spec = write(
+        "evil.yaml",
+        """
+        version: 1
+        input: [1, 3, 4, 4]
+        layers:
+          - name: "evil\\n::error file=pwn.py,line=1::injected"
+            conv2d: {out: 4, kernel: 9}
+        """,
+    )
+    for output in ("text", "github", "markdown"):
+        run = cli("check", str(spec), "--format", output)
+        assert run.code == 2
+        lines = (run.out + run.err).splitlines()
+        assert not any(line.startswith("::error file=pwn.py") for line in lines), output
+    assert cli("check", str(spec)).err.count("\n") == 1
+
+
+def test_an_unwritable_step_summary_does_not_hide_the_verdict(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", "/nonexistent/summary.md")
+    run = cli("check", str(MOBILE))
+    assert run.code == 0
+    assert "can't write the step summary" in run.err
+
+
+def test_sort_by_latency_needs_a_device(cli) -> None:  # type: ignore[no-untyped-def]
+    run = cli("report", str(ROOT / "specs" / "zoo" / "lenet.yaml"), "--sort", "latency")
+    assert run.code == 2 and "needs --device" in run.err
+
+
+def test_configured_specs_from_a_subfolder_and_absolute_globs(cli, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "a.yaml").write_text("version: 1\ninput: [1, 4]\nlayers: [relu]\n")
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.budgetlint]\nspecs = ["{(tmp_path / "specs" / "a.yaml").as_posix()}"]\n'
+    )
+    monkeypatch.chdir(tmp_path / "specs")
+    data = cli("check", "--format", "json").json()
+    assert data["files"] == ["a.yaml"]

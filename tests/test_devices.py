@@ -188,3 +188,31 @@ def test_report_on_a_device_sorted_and_cut(cli) -> None:  # type: ignore[no-unty
     assert [row.split()[0] for row in text[3:6]] == [layer["name"] for layer in slowest]
     assert text[6].startswith("total")
     assert cli(*args[:-2], "--device", "nope").code == 2
+
+
+@pytest.mark.parametrize(
+    ("figure", "message"),
+    [
+        ("efficiency: 0%", "efficiency must be more than zero"),
+        ("efficiency: 150%", "efficiency can't exceed 100%"),
+        ("compute: {float32: 0TFLOPS}", "compute.float32 must be more than zero"),
+        ("bandwidth: 0GB/s", "bandwidth must be more than zero"),
+    ],
+)
+def test_impossible_device_figures(
+    tmp_path: Path, cli, monkeypatch, figure: str, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    Path("s.yaml").write_text(
+        "version: 1\ndevices:\n  d:\n    compute: {float32: 1TFLOPS}\n    bandwidth: 1GB/s\n"
+        f"    {figure}\n    budgets: {{latency: 1ms}}\n"
+        "models: {m: {devices: [d], input: [1, 4], layers: [relu]}}\n"
+    )
+    text = Path("s.yaml").read_text()
+    if figure.startswith(("compute", "bandwidth")):  # replace the line, don't repeat the key
+        key = figure.split(":")[0]
+        text = "\n".join(line for line in text.splitlines() if not line.startswith(f"    {key}:"))
+        text = text.replace("    budgets:", f"    {figure}\n    budgets:") + "\n"
+        Path("s.yaml").write_text(text)
+    run = cli("check", "s.yaml")
+    assert run.code == 2 and message in run.err, run.err

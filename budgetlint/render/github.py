@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from budgetlint.pipeline import Result
+from budgetlint.problems import one_line
 from budgetlint.render import text
 from budgetlint.render.messages import sentence, title
 from budgetlint.render.paths import repo_relative, repo_root
@@ -45,6 +46,11 @@ def render(result: Result, layers: bool) -> str:
         findings[where.path].append(
             ("error", where.line, where.column, f"budgetlint: {problem.code}", problem.message)
         )
+    for warning in result.warnings:
+        where = warning.position
+        findings[where.path].append(
+            ("warning", where.line, where.column, f"budgetlint: {warning.code}", warning.message)
+        )
     for verdict in result.verdicts:
         if verdict.status == "ok":
             continue
@@ -64,7 +70,7 @@ def render(result: Result, layers: bool) -> str:
                 file = repo_relative(path, root)
                 lines.append(annotation(level, file, line, column, heading, message))
             else:
-                lines.append(f"{path}:{line}:{column}: {level}: {message}")
+                lines.append(f"{path}:{line}:{column}: {level}: {one_line(message)}")
         lines.append("::endgroup::")
     lines += text.tables(result, layers)
     if result.verdicts:

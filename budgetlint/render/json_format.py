@@ -129,6 +129,7 @@ def render(result: Result, layers: bool) -> str:
         "models": [_model(model, result.base_ref) for model in result.models],
         "verdicts": [_verdict(verdict) for verdict in result.verdicts],
         "problems": [_problem(problem) for problem in result.problems],
+        "warnings": [_problem(warning) for warning in result.warnings],
         "exit_code": result.exit_code,
     }
     return json.dumps(document, indent=2) + "\n"

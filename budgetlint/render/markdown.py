@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from budgetlint.budgets import Verdict
 from budgetlint.pipeline import Result
+from budgetlint.problems import one_line
 from budgetlint.render.messages import percent, sentence, signed_percent
 
 STATUS = {"ok": "✅ ok", "warn": "⚠️ near", "over": "❌ over"}
@@ -18,12 +19,14 @@ def bar(value: float, limit: float) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+    return one_line(text).replace("|", "\\|")
 
 
 def _heading(result: Result) -> str:
     if result.problems:
-        return f"## budgetlint: {len(result.problems)} spec problems, nothing checked for them"
+        count = len(result.problems)
+        noun = "problem" if count == 1 else "problems"
+        return f"## budgetlint: {count} spec {noun}, nothing checked for them"
     broken = sum(not v.ok for v in result.verdicts)
     warned = sum(v.warning for v in result.verdicts)
     if broken:
@@ -96,9 +99,10 @@ def render(result: Result, layers: bool) -> str:
                     lines.append(f"| {verdict.device} | {verdict.budget} | {usage} |")
             lines.append("")
     findings = [v for v in result.verdicts if v.status != "ok"]
-    if findings or result.problems:
+    if findings or result.problems or result.warnings:
         lines += ["### Findings", ""]
         lines += [f"- `{p.position}`: {_cell(p.message)}" for p in result.problems]
+        lines += [f"- `{w.position}`: ⚠️ {_cell(w.message)}" for w in result.warnings]
         lines += [f"- `{v.position}`: {_cell(sentence(v, result.base_ref))}" for v in findings]
         lines.append("")
     new = [m.report.name for m in result.models if result.base_ref and m.base is None]

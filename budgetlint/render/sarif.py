@@ -44,7 +44,7 @@ def _rules(result: Result) -> list[dict[str, Any]]:
                 "defaultConfiguration": {"level": "error"},
             }
         )
-    for code in sorted({problem.code for problem in result.problems}):
+    for code in sorted({problem.code for problem in (*result.problems, *result.warnings)}):
         rules.append(
             {
                 "id": f"spec.{code}",
@@ -80,6 +80,17 @@ def render(result: Result, layers: bool) -> str:
                 "level": "error",
                 "message": {"text": problem.message},
                 "locations": [_location(problem.position, root)],
+            }
+        )
+    for warning in result.warnings:
+        rule = f"spec.{warning.code}"
+        results.append(
+            {
+                "ruleId": rule,
+                "ruleIndex": index[rule],
+                "level": "warning",
+                "message": {"text": warning.message},
+                "locations": [_location(warning.position, root)],
             }
         )
     for verdict in result.verdicts:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from budgetlint.budgets import DTYPE_BITS, Verdict
 from budgetlint.engine.memory import Precision
 from budgetlint.pipeline import ModelResult, Result
+from budgetlint.problems import one_line
 from budgetlint.render.layers import figures, layer_metric, ordered
 from budgetlint.render.messages import METRICS, metric, percent, sentence, signed_percent
 from budgetlint.units import format_bytes, format_count, format_time
@@ -166,18 +167,20 @@ def tables(result: Result, layers: bool) -> list[str]:
     if result.verdicts:
         lines.extend([*verdict_table(result.verdicts, result.base_ref is not None), ""])
     elif not layers and not result.problems:
-        lines.append("no budgets to check: no model targets a device")
+        lines.append("no budgets to check: no model targets a device with budgets")
     return lines
 
 
 def findings(result: Result) -> list[str]:
     """One `file:line:col: level: sentence` line per broken or nearly broken budget."""
-    return [
+    lines = [f"{w.position}: warning: {one_line(w.message)}" for w in result.warnings]
+    lines += [
         f"{v.position}: {'error' if v.status == 'over' else 'warning'}: "
-        + sentence(v, result.base_ref)
+        + one_line(sentence(v, result.base_ref))
         for v in result.verdicts
         if v.status != "ok"
     ]
+    return lines
 
 
 def render(result: Result, layers: bool) -> str:

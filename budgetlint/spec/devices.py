@@ -130,6 +130,13 @@ def _parsed(field: _Field, parse: Callable[[object], float], label: str) -> floa
         raise fail(field.position, "budget.unit", f"{label}: {error}") from None
 
 
+def _positive(field: _Field, parse: Callable[[object], float], label: str) -> float:
+    value = _parsed(field, parse, label)
+    if value <= 0:
+        raise fail(field.position, "device.figure", f"{label} must be more than zero")
+    return value
+
+
 def _warn(fields: dict[str, Any]) -> dict[str, float]:
     warn = fields.get("warn")
     if warn is None:
@@ -159,15 +166,26 @@ def _device(name: str, lineage: list[_Definition], problems: list[Problem]) -> D
     dtype = fields["dtype"].value if "dtype" in fields else "float32"
     activation = fields["activation_dtype"].value if "activation_dtype" in fields else dtype
     compute = {
-        kind: _parsed(field, parse_rate, f"compute.{kind}")
+        kind: _positive(field, parse_rate, f"compute.{kind}")
         for kind, field in fields.get("compute", {}).items()
     }
-    bandwidth = scalar("bandwidth", parse_bandwidth, 0.0) or None
+    bandwidth = (
+        _positive(fields["bandwidth"], parse_bandwidth, "bandwidth")
+        if "bandwidth" in fields
+        else None
+    )
+    efficiency = 1.0
+    if "efficiency" in fields:
+        efficiency = _positive(fields["efficiency"], parse_fraction, "efficiency")
+        if efficiency > 1:
+            raise fail(
+                fields["efficiency"].position, "device.efficiency", "efficiency can't exceed 100%"
+            )
     roofline = roofline_of(
         compute,
         activation,
         bandwidth,
-        scalar("efficiency", parse_fraction, 1.0),
+        efficiency,
         scalar("layer_overhead", parse_time, 0.0),
     )
     warn = _warn(fields)
