@@ -44,3 +44,9 @@ def fail(position: Position, code: str, message: str) -> SpecError:
 def one_line(text: str) -> str:
     """Names from YAML may hold line breaks: keep every report to one line."""
     return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def short_repr(value: object) -> str:
+    """A value for a one-line message: its repr, cut at 40 characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from budgetlint.problems import short_repr
+
 _NUMBER = re.compile(r"^\s*([+-]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-z]*)\s*$")
 
 COUNT_SUFFIXES = {"": 1, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "B": 10**9, "T": 10**12}
@@ -64,18 +66,13 @@ def _split(value: object) -> tuple[Decimal, str]:
     elif isinstance(value, str):
         match = _NUMBER.match(value)
         if match is None:
-            raise UnitError(f"can't read {_short(value)} as a quantity")
+            raise UnitError(f"can't read {short_repr(value)} as a quantity")
         number, suffix = Decimal(match.group(1).replace("_", "")), match.group(2)
     else:
-        raise UnitError(f"expected a number or a quantity like '5M', got {_short(value)}")
+        raise UnitError(f"expected a number or a quantity like '5M', got {short_repr(value)}")
     if not number.is_finite():
         raise UnitError(f"{value!r} is not a finite number")
     return number, suffix
-
-
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _amount(number: Decimal, text: object) -> float:

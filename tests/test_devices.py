@@ -190,6 +190,9 @@ def test_report_on_a_device_sorted_and_cut(cli) -> None:  # type: ignore[no-unty
     assert cli(*args[:-2], "--device", "nope").code == 2
 
 
+FIGURES = {"compute": "{float32: 1TFLOPS}", "bandwidth": "1GB/s"}
+
+
 @pytest.mark.parametrize(
     ("figure", "message"),
     [
@@ -203,16 +206,12 @@ def test_impossible_device_figures(
     tmp_path: Path, cli, monkeypatch, figure: str, message: str
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
+    key, value = figure.split(": ", 1)
+    figures = {**FIGURES, key: value}
+    device = "".join(f"    {name}: {text}\n" for name, text in figures.items())
     Path("s.yaml").write_text(
-        "version: 1\ndevices:\n  d:\n    compute: {float32: 1TFLOPS}\n    bandwidth: 1GB/s\n"
-        f"    {figure}\n    budgets: {{latency: 1ms}}\n"
+        f"version: 1\ndevices:\n  d:\n{device}    budgets: {{latency: 1ms}}\n"
         "models: {m: {devices: [d], input: [1, 4], layers: [relu]}}\n"
     )
-    text = Path("s.yaml").read_text()
-    if figure.startswith(("compute", "bandwidth")):  # replace the line, don't repeat the key
-        key = figure.split(":")[0]
-        text = "\n".join(line for line in text.splitlines() if not line.startswith(f"    {key}:"))
-        text = text.replace("    budgets:", f"    {figure}\n    budgets:") + "\n"
-        Path("s.yaml").write_text(text)
     run = cli("check", "s.yaml")
     assert run.code == 2 and message in run.err, run.err

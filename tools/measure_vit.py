@@ -326,38 +326,18 @@ def run_tensorflow(out):
         x = layer_norm(x, "ln")
         return dense(x[:, 0], CLASSES, "head")
 
+    from measure_tensorflow import measure  # the same profiler calls, one place
+
+    measured = measure(vit, [(1, 224, 224, 3)], notes="")
+    del measured["notes"]  # the formulation below says it
     doc = _load(out)
     doc["versions"]["tensorflow"] = tf.__version__
-    graph = tf.Graph()
-    with graph.as_default():
-        vit(v1.placeholder(tf.float32, shape=(1, 224, 224, 3), name="input"))
-        b = v1.profiler.ProfileOptionBuilder
-        flops_opts = b(b.float_operation()).with_empty_output().build()
-        total = v1.profiler.profile(graph, cmd="scope", options=flops_opts)
-        by_op = v1.profiler.profile(graph, cmd="op", options=flops_opts)
-        by_op_type = {}
-        stack = list(by_op.children)
-        while stack:
-            node = stack.pop()
-            by_op_type[node.name] = by_op_type.get(node.name, 0) + int(node.float_ops)
-            stack.extend(node.children)
-        params_opts = b(b.trainable_variables_parameter()).with_empty_output().build()
-        params = v1.profiler.profile(graph, cmd="scope", options=params_opts)
-        all_elems = sum(int(v.shape.num_elements()) for v in v1.global_variables())
-        op_counts = {}
-        for op in graph.get_operations():
-            op_counts[op.type] = op_counts.get(op.type, 0) + 1
     doc["tensorflow"] = {
         "call": "tf.compat.v1.profiler.profile(graph, cmd='scope', options=ProfileOptionBuilder("
         "float_operation()).with_empty_output().build()); by_op_type with cmd='op'; params "
         "with trainable_variables_parameter()",
         "formulation": TF_FORMULATION,
-        "total_float_ops": int(total.total_float_ops),
-        "by_op_type": dict(sorted(by_op_type.items())),
-        "by_op_type_sum": sum(by_op_type.values()),
-        "trainable_params": int(params.total_parameters),
-        "all_variable_elements": all_elems,
-        "graph_op_counts": dict(sorted(op_counts.items())),
+        **measured,
     }
     _write(out, doc)
     t = doc["tensorflow"]

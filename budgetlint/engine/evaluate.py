@@ -158,8 +158,9 @@ class _Walker:
             self.record(layer.name, layer.op, layer.position, (shape,), cost, alias=True)
             return tensor[0], cost.output
         output = self.new(cost.output)
-        self.record(layer.name, layer.op, layer.position, (shape,), cost, layer.functional)
-        self.modules[-1] = layer.module
+        self.record(
+            layer.name, layer.op, layer.position, (shape,), cost, layer.functional, layer.module
+        )
         self.release(tensor)
         return output
 
@@ -192,9 +193,10 @@ class _Walker:
         inputs: tuple[Shape, ...],
         cost: OpCost,
         functional: bool = False,
+        module: str = "",
         alias: bool = False,
     ) -> None:
-        self.modules.append("")
+        self.modules.append(module)
         self.rows.append(
             LayerReport(
                 name=name,

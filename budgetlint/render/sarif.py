@@ -71,26 +71,17 @@ def render(result: Result, layers: bool) -> str:
     rules = _rules(result)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     results: list[dict[str, Any]] = []
-    for problem in result.problems:
+    spec_findings = [("error", p) for p in result.problems]
+    spec_findings += [("warning", w) for w in result.warnings]
+    for level, problem in spec_findings:
         rule = f"spec.{problem.code}"
         results.append(
             {
                 "ruleId": rule,
                 "ruleIndex": index[rule],
-                "level": "error",
+                "level": level,
                 "message": {"text": problem.message},
                 "locations": [_location(problem.position, root)],
-            }
-        )
-    for warning in result.warnings:
-        rule = f"spec.{warning.code}"
-        results.append(
-            {
-                "ruleId": rule,
-                "ruleIndex": index[rule],
-                "level": "warning",
-                "message": {"text": warning.message},
-                "locations": [_location(warning.position, root)],
             }
         )
     for verdict in result.verdicts:

@@ -20,7 +20,7 @@ from budgetlint.engine.cost import Shape
 from budgetlint.engine.ops import COMBINATORS, OPS, OpDef
 from budgetlint.engine.ops.attrs import AttrError, coerce
 from budgetlint.graph import Architecture, Layer, Node, Parallel, Residual
-from budgetlint.problems import Position, Problem, SpecError, fail
+from budgetlint.problems import Position, Problem, SpecError, fail, short_repr
 from budgetlint.spec.devices import read_devices
 from budgetlint.spec.expr import ExpressionError, has_template, substitute
 from budgetlint.spec.load import Document, JsonPath, load_document
@@ -133,11 +133,6 @@ def _has(document: Document, path: JsonPath) -> bool:
     return True
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
 def _child(parent: str, segment: str) -> str:
     return f"{parent}.{segment}" if parent else segment
 
@@ -198,7 +193,7 @@ class _Expander:
         name = _child(parent, str(given) if given is not None else default)
         key = self.value(context, key_path, key)
         if not isinstance(key, str):
-            raise fail(position, "layer.op", f"an op name must be text, not {_short(key)}")
+            raise fail(position, "layer.op", f"an op name must be text, not {short_repr(key)}")
         if key == "residual":
             return [self.residual(context, key_path, body, name, position)]
         if key == "parallel":

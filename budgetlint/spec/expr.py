@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from budgetlint.problems import short_repr
 from budgetlint.units import UnitError, parse_count
 
 Value = Any  # int | float | str | bool | list — whatever a block parameter holds
@@ -223,7 +224,7 @@ def _numeric(value: Value) -> int | float:
         except UnitError:
             pass
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ExpressionError(f"expected a number, got {_short(value)}")
+        raise ExpressionError(f"expected a number, got {short_repr(value)}")
     return value
 
 
@@ -236,11 +237,6 @@ def _checked(value: Value) -> Value:
     if isinstance(value, int | float) and abs(value) > _LARGEST:
         raise ExpressionError("the result is too large")
     return value
-
-
-def _short(value: Value) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def evaluate(source: str, scope: Mapping[str, Value]) -> Value:

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from budgetlint.problems import Problem
+from budgetlint.engine.ops.attrs import EXPRESSION_SCHEMA
+from budgetlint.problems import Problem, short_repr
 from budgetlint.spec.load import Document, JsonPath
 
 
@@ -32,7 +33,7 @@ def _show_path(path: JsonPath) -> str:
     return text or "top level"
 
 
-_EXPRESSION_PATTERN = "\\$\\{"
+_EXPRESSION_PATTERN = EXPRESSION_SCHEMA["pattern"]
 
 
 def _rank(error: Any) -> int:
@@ -48,11 +49,6 @@ def _leaf(error: Any) -> Any:
     while error.context:
         error = max(error.context, key=lambda e: (len(e.absolute_path), _rank(e)))
     return error
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _problems(document: Document, error: Any) -> list[Problem]:
@@ -77,11 +73,11 @@ def _problems(document: Document, error: Any) -> list[Problem]:
             Problem(
                 document.position(path),
                 "schema.enum",
-                f"{shown}: {_short(error.instance)} is not allowed{hint}",
+                f"{shown}: {short_repr(error.instance)} is not allowed{hint}",
             )
         ]
     if error.validator == "pattern" and error.validator_value == _EXPRESSION_PATTERN:
-        value = _short(error.instance)
+        value = short_repr(error.instance)
         message = f"{shown}: {value} is neither a value of the right kind nor a ${{...}} expression"
         return [Problem(document.position(path), "schema.value", message)]
     message = error.message if len(error.message) <= 120 else error.message[:117] + "..."

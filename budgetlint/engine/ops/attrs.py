@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from budgetlint.problems import short_repr
 from budgetlint.units import UnitError, parse_count
 
 REQUIRED: Any = object()
@@ -55,15 +56,10 @@ MAX_INT = 2**31 - 1  # beyond any real channel count or kernel; keeps shapes san
 def _int_at_least(value: Any, least: int, what: str) -> int:
     number = _integral(value)
     if number is None or number < least:
-        raise AttrError(f"expected {what}, got {_short(value)}")
+        raise AttrError(f"expected {what}, got {short_repr(value)}")
     if number > MAX_INT:
         raise AttrError(f"{number:,} is larger than {MAX_INT:,}")
     return number
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _positive(value: Any, attr: Attr) -> int:
@@ -96,10 +92,10 @@ def _size(value: Any, attr: Attr) -> int | tuple[int, ...]:
 
 def _integer_list(value: Any, attr: Attr) -> tuple[int, ...]:
     if not isinstance(value, list) or not value:
-        raise AttrError(f"expected a list of integers, got {_short(value)}")
+        raise AttrError(f"expected a list of integers, got {short_repr(value)}")
     numbers = [_integral(item) for item in value]
     if any(number is None or abs(number) > MAX_INT for number in numbers):
-        raise AttrError(f"expected a list of integers, got {_short(value)}")
+        raise AttrError(f"expected a list of integers, got {short_repr(value)}")
     return tuple(number for number in numbers if number is not None)
 
 
@@ -133,7 +129,7 @@ def _number(value: Any, attr: Attr) -> float:
 
 
 def _not_a_number(value: Any) -> float:
-    raise AttrError(f"expected a finite number, got {_short(value)}")
+    raise AttrError(f"expected a finite number, got {short_repr(value)}")
 
 
 def _positive_numbers(value: Any, attr: Attr) -> float | tuple[float, ...]:
