@@ -145,19 +145,17 @@ def test_transformer_params(name: str, params: int) -> None:
     assert zoo_report(name).params == params
 
 
-def test_llama_prefill_and_decode_are_fast_and_consistent() -> None:
-    import time
-
+def test_llama_prefill_and_decode_are_bounded_and_consistent() -> None:
     from budgetlint.engine.memory import Precision, mac_bytes
 
     spec, problems = read_spec(ZOO.parent / "llm.yaml")
     assert spec is not None and not problems
     models = {m.architecture.name: m.architecture for m in spec.models}
-    start = time.perf_counter()
     prefill = evaluate(models["llama-2-7b-prefill"], CONVENTIONS["default"])
     decode = evaluate(models["llama-2-7b-decode"], CONVENTIONS["default"])
-    elapsed = time.perf_counter() - start
-    assert elapsed < 1.0  # a forward-pass counter would need the 13.5 GB model in memory
+    # the work is one row per layer, whatever the token count (a forward-pass
+    # counter would need the 13.5 GB model in memory)
+    assert len(prefill.layers) == len(decode.layers) < 1000
     assert prefill.params == decode.params == 6_738_415_616
     # decode: every weight once per token (embedding: one row), plus the KV cache
     layers, heads, head_dim, context = 32, 32, 128, 4096
