@@ -8,6 +8,8 @@ when c1 = c2.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from budgetlint.engine.conventions import DEFAULT
@@ -22,6 +24,7 @@ from budgetlint.engine.memory import (
 from budgetlint.engine.roofline import Roofline, latency, layer_time
 from budgetlint.graph import Architecture, Layer, Node, Parallel, Residual
 from budgetlint.problems import Position
+from budgetlint.spec.expand import read_spec
 from tests.engine.helpers import run_op
 
 HERE = Position("test.yaml")
@@ -148,3 +151,54 @@ def test_roofline_efficiency_and_overhead() -> None:
 def test_size_of_batchnorm_buffers_at_float32() -> None:
     cost = run_op("batchnorm2d", (1, 16, 4, 4))
     assert (cost.params, cost.buffers) == (2 * 16, 2 * 16)
+
+
+DECODE_STEPS = Path(__file__).resolve().parents[1] / "data" / "decode_steps.yaml"
+
+
+def decode_step(name: str) -> ModelReport:
+    spec, problems = read_spec(DECODE_STEPS)
+    assert spec is not None and not problems
+    (chosen,) = (m for m in spec.models if m.architecture.name == name)
+    return evaluate(chosen.architecture, DEFAULT)
+
+
+def test_gpt2_decode_step_reads_its_tied_head_and_every_weight_once() -> None:
+    """GPT-2 small, one token after 1023 cached, every tensor at float16 (2 bytes).
+
+    Each row: elements read (input, weights, KV cache) + written (output).
+    """
+    d, ff, vocab, context, blocks = 768, 3072, 50257, 1023, 12
+    wte = (1 + d) + d  # the token id, its one row; the row out
+    wpe = (d + d) + d  # input, the one position's row; the sum out
+    layernorm = (d + 2 * d) + d  # input, γ and β
+    attention = (d + 4 * d * d + 4 * d + 2 * context * d) + d  # projections, biases, K and V
+    add = 2 * d + d
+    mlp = (d + d * ff + ff) + ff + (ff + ff) + (ff + ff * d + d) + d  # fc, gelu, proj
+    block = layernorm + attention + add + layernorm + mlp + add
+    lm_head = (d + d * vocab) + vocab  # the tied matrix is read: 38,597,376 weights
+    assert d * vocab == 38_597_376
+    elements = wte + wpe + blocks * block + layernorm + lm_head
+    report = decode_step("gpt2-decode")
+    assert mac_bytes(report, Precision(16, 16)) == 2 * elements
+    head = report.layers[-1]
+    assert head.name == "lm_head" and head.params == 0  # stored once, with wte
+    assert layer_traffic(head, Precision(16, 16)).read == 2 * (d + d * vocab)
+
+
+def test_llama_decode_step_reads_every_weight_once_and_the_kv_cache() -> None:
+    """Llama 2 7B, one token after a 4096-token cache, every tensor at float16."""
+    d, ff, vocab, context, layers = 4096, 11008, 32000, 4096, 32
+    embed = (1 + d) + d
+    rmsnorm = (d + d) + d
+    attention = (d + 4 * d * d + 2 * context * d) + d  # no biases; 32 heads of 128
+    add = 2 * d + d
+    gate = (d + d * ff) + ff
+    silu = ff + ff
+    up = (d + d * ff) + ff
+    mul = 2 * ff + ff
+    down = (ff + ff * d) + d
+    layer = rmsnorm + attention + add + rmsnorm + gate + silu + up + mul + down + add
+    lm_head = (d + d * vocab) + vocab
+    elements = embed + layers * layer + rmsnorm + lm_head
+    assert mac_bytes(decode_step("llama-2-7b-decode"), Precision(16, 16)) == 2 * elements

@@ -286,6 +286,54 @@ ROWS = [
         + 5 * 4 * 5 * 20
         + 5 * 64,
     ),
+    # Qwen2's projections: biases on q, k, v (4·64 + 2·4·16 adds), none on out;
+    # 8 heads of 8, 2 kv heads, causal over 4 new tokens: 1 + 2 + 3 + 4 = 10 keys
+    row(
+        "multihead_attention",
+        (1, 4, 64),
+        {"heads": 8, "kv_heads": 2, "causal": True, "qkv_bias": True, "out_bias": False},
+        (1, 4, 64),
+        64 * 64 + 2 * 64 * 16 + 64 * 64 + (64 + 2 * 16),
+        0,
+        4 * 64 * 64 + 2 * 4 * 64 * 16 + 4 * 64 * 64 + 2 * 8 * 10 * 8,
+        2 * (4 * 64 * 64 + 2 * 4 * 64 * 16 + 4 * 64 * 64 + 2 * 8 * 10 * 8)
+        + (4 * 64 + 2 * 4 * 16)
+        + 5 * 8 * 10
+        + 4 * 64,
+    ),
+    # out bias only (bias: false beneath, out_bias: true): 64 params, 4·64 adds
+    row(
+        "multihead_attention",
+        (1, 4, 64),
+        {"heads": 8, "causal": True, "bias": False, "out_bias": True},
+        (1, 4, 64),
+        4 * 64 * 64 + 64,
+        0,
+        4 * 4 * 64 * 64 + 2 * 8 * 10 * 8,
+        2 * (4 * 4 * 64 * 64 + 2 * 8 * 10 * 8) + 4 * 64 + 5 * 8 * 10 + 4 * 64,
+    ),
+    # sliding window of 4 over a 6-token prefill: positions 1..6 see 1, 2, 3, 4, 4, 4 keys
+    row(
+        "multihead_attention",
+        (1, 6, 32),
+        {"heads": 2, "causal": True, "window": 4, "bias": False},
+        (1, 6, 32),
+        4 * 32 * 32,
+        0,
+        4 * 6 * 32 * 32 + 2 * 2 * (1 + 2 + 3 + 4 + 4 + 4) * 16,
+        2 * (4 * 6 * 32 * 32 + 2 * 2 * 18 * 16) + 5 * 2 * 18 + 6 * 32,
+    ),
+    # the same 6 tokens after 5 cached: positions 6..11 each see the window's 4 keys
+    row(
+        "multihead_attention",
+        (1, 6, 32),
+        {"heads": 2, "causal": True, "window": 4, "context": 5, "bias": False},
+        (1, 6, 32),
+        4 * 32 * 32,
+        0,
+        4 * 6 * 32 * 32 + 2 * 2 * (6 * 4) * 16,
+        2 * (4 * 6 * 32 * 32 + 2 * 2 * 24 * 16) + 5 * 2 * 24 + 6 * 32,
+    ),
     row("embedding", (1, 10), {"vocab": 100, "dim": 32}, (1, 10, 32), 100 * 32, 0, 0, 0),
     row("class_token", (1, 196, 768), {}, (1, 197, 768), 768, 0, 0, 0),
     row("position_embedding", (1, 197, 768), {}, (1, 197, 768), 197 * 768, 0, 0, 197 * 768),
@@ -413,6 +461,7 @@ SHAPE_ERRORS = [
     ("multihead_attention", (1, 4, 10), {"heads": 3}, "heads=3 must divide the 10 features"),
     ("multihead_attention", (1, 4, 12), {"heads": 4, "kv_heads": 3}, "kv_heads=3 must divide"),
     ("multihead_attention", (1, 4), {"heads": 1}, "expects [N, S, D]"),
+    ("multihead_attention", (1, 4, 8), {"heads": 1, "window": 2}, "needs causal: true"),
     ("reshape", (1, 6), {"shape": [4, -1]}, "can't reshape"),
     ("permute", (1, 6), {"dims": [0, 0]}, "not an order"),
     ("select", (1, 6), {"dim": 1, "index": 6}, "out of range"),
@@ -466,6 +515,35 @@ def test_kv_cache_is_read_and_an_embedding_reads_only_its_rows() -> None:
         weights_read=gather.weights_read,
     )
     assert layer_traffic(row, Precision(8, 8)).read == 10 + 10 * 32  # ids, then 10 rows
+
+
+@pytest.mark.parametrize(
+    ("context", "window", "cached"),
+    [(100, None, 100), (100, 8, 8), (5, 8, 5), (0, 8, 0), (4096, 4096, 4096)],
+)
+def test_a_decode_step_reads_at_most_the_window_of_its_cache(
+    context: int, window: int | None, cached: int
+) -> None:
+    attrs = {"heads": 8, "kv_heads": 2, "causal": True, "context": context, "bias": False}
+    if window is not None:
+        attrs["window"] = window
+    decode = run_op("multihead_attention", (1, 1, 64), **attrs)
+    assert decode.state_read == 2 * cached * 2 * 8  # keys and values, 2 kv heads of 8
+    keys = min(context + 1, window or context + 1)  # the newest token sees itself too
+    assert decode.macs == 4 * 64 * 64 - 2 * 64 * 48 + 2 * 8 * keys * 8
+
+
+@pytest.mark.parametrize("window", [None, 1, 3, 7, 20])
+@pytest.mark.parametrize(("context", "length"), [(0, 1), (0, 9), (4, 6), (12, 3), (30, 30)])
+def test_causal_keys_sum_the_window_at_every_position(
+    context: int, length: int, window: int | None
+) -> None:
+    from budgetlint.engine.ops.attention import causal_keys
+
+    positions = range(context + 1, context + length + 1)
+    assert causal_keys(context, length, window) == sum(
+        p if window is None else min(p, window) for p in positions
+    )
 
 
 def test_matmul_merge() -> None:

@@ -4,11 +4,17 @@ H heads of size hd (default D / H), G key/value heads (grouped-query when G < H)
 T keys per query: S (+ `context` cached tokens, for a decode step with a KV cache),
 or `kv_len` for cross-attention on another sequence of `kv_dim` features.
 
-- params  = D·H·hd (q) + 2·Dkv·G·hd (k, v) + H·hd·D (out) (+ their biases)
+- params  = D·H·hd (q) + 2·Dkv·G·hd (k, v) + H·hd·D (out), plus the q, k, v biases
+  (`qkv_bias`) and the out bias (`out_bias`), both `bias` unless said (Qwen2: q, k, v
+  biased, out not)
 - MACs    = projections + 2·N·H·hd·(keys attended): QKᵀ and the weighted sum of V;
   causal self-attention attends S·context + S(S+1)/2 keys, not S·T
+- `window` W (sliding-window attention, Mistral): the query at position p (counting
+  the cache) attends the min(p, W) most recent keys, itself included, as the
+  sliding-window causal mask of transformers does; causal only
 - work    = softmax on every attended score, the 1/√hd scale on the queries
-- a KV cache of `context` tokens is read: 2·N·context·G·hd elements of state
+- a KV cache of `context` tokens is read: 2·N·context·G·hd elements of state; with a
+  window, at most W cached tokens (a rolling buffer of W entries)
 
 `fused: true` (the default) marks the scaled-dot-product kernel PyTorch runs
 when no attention weights are returned; some counters skip it.
@@ -27,7 +33,10 @@ ATTENTION_ATTRS = (
     Attr("context", "nonnegative", 0, doc="tokens already in the KV cache (decode)"),
     Attr("kv_len", "positive", None, doc="cross-attention: length of the attended sequence"),
     Attr("kv_dim", "positive", None, doc="cross-attention: its features (default: D)"),
-    Attr("bias", "bool", True),
+    Attr("bias", "bool", True, doc="biases on all four projections"),
+    Attr("qkv_bias", "bool", None, doc="biases on the q, k, v projections (default: bias)"),
+    Attr("out_bias", "bool", None, doc="bias on the out projection (default: bias)"),
+    Attr("window", "positive", None, doc="sliding window: keys attended per query, at most"),
     Attr("fused", "bool", True, doc="run as one scaled-dot-product kernel"),
 )
 
@@ -49,17 +58,22 @@ def multihead_attention(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
         raise AttrError("cross-attention takes neither causal nor context")
     kv_dim = attrs["kv_dim"] or features
     new_kv = attrs["kv_len"] if cross else length
-    context = attrs["context"]
+    context, window = attrs["context"], attrs["window"]
+    if window is not None and not attrs["causal"]:
+        raise AttrError("window (sliding-window attention) needs causal: true")
     if attrs["causal"]:
-        attended = length * context + length * (length + 1) // 2
+        attended = causal_keys(context, length, window)
     else:
         attended = length * (new_kv + context)
     q, kv = heads * head_dim, kv_heads * head_dim
     params = features * q + 2 * kv_dim * kv + q * features
     bias_adds = 0
-    if attrs["bias"]:
-        params += q + 2 * kv + features
-        bias_adds = batch * (length * q + 2 * new_kv * kv + length * features)
+    if _flag(attrs, "qkv_bias"):
+        params += q + 2 * kv
+        bias_adds += batch * (length * q + 2 * new_kv * kv)
+    if _flag(attrs, "out_bias"):
+        params += features
+        bias_adds += batch * length * features
     projections = batch * (length * features * q + 2 * new_kv * kv_dim * kv + length * q * features)
     scores = batch * heads * attended
     attention = 2 * scores * head_dim
@@ -79,5 +93,28 @@ def multihead_attention(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
         params=params,
         macs=projections + attention,
         work=work,
-        state_read=2 * batch * context * kv,
+        state_read=2 * batch * cached_tokens(context, window) * kv,
     )
+
+
+def _flag(attrs: Attrs, name: str) -> bool:
+    """qkv_bias / out_bias, which default to `bias`."""
+    value = attrs[name]
+    return bool(attrs["bias"] if value is None else value)
+
+
+def cached_tokens(context: int, window: int | None) -> int:
+    """Tokens of the KV cache a step reads: all of them, or the window's worth."""
+    return context if window is None else min(context, window)
+
+
+def causal_keys(context: int, length: int, window: int | None) -> int:
+    """Σ min(p, W) over the positions p = context+1 … context+length of the new tokens."""
+    first, last = context + 1, context + length
+    top = last if window is None else min(last, window)
+    keys = 0
+    if top >= first:  # positions that see every earlier key: first + … + top
+        keys += (top * (top + 1) - (first - 1) * first) // 2
+    if window is not None:  # positions beyond the window see W keys each
+        keys += (last - max(top, first - 1)) * window
+    return keys

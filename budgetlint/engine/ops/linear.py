@@ -1,6 +1,8 @@
 """Linear (fully connected) layers, applied to the last dimension.
 
 params = Cin · Cout (+ Cout); MACs = (elements of the input / Cin) · Cin · Cout.
+A tied linear (`tied: true`, GPT-2's LM head) shares its weight with an embedding:
+stored once (not counted in its params), but read in full wherever it is used.
 """
 
 from __future__ import annotations
@@ -11,7 +13,12 @@ from budgetlint.engine.ops.attrs import Attr
 LINEAR_ATTRS = (
     Attr("out", "positive", doc="output features"),
     Attr("bias", "bool", True),
-    Attr("tied", "bool", False, doc="weights shared with an embedding: not counted again"),
+    Attr(
+        "tied",
+        "bool",
+        False,
+        doc="weights shared with an embedding: stored (counted) once, read here too",
+    ),
 )
 
 
@@ -26,5 +33,7 @@ def linear(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     work: tuple[tuple[str, int], ...] = (("linear_macs", macs), ("linear_output", numel(output)))
     if attrs["bias"]:
         work += (("linear_bias", numel(output)),)
-    weights = 0 if attrs["tied"] else features_in * features_out
-    return OpCost(output, params=weights + bias, macs=macs, work=work)
+    matrix = features_in * features_out
+    if attrs["tied"]:  # stored with the embedding, but this layer reads all of it
+        return OpCost(output, params=bias, macs=macs, work=work, weights_read=matrix + bias)
+    return OpCost(output, params=matrix + bias, macs=macs, work=work)

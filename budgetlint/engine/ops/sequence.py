@@ -3,7 +3,7 @@
 - embedding [N, S] ids → [N, S, dim]: params vocab·dim; reads only the S rows it gathers
 - class_token [N, S, D] → [N, S + 1, D]: params D (one learned token, prepended)
 - position_embedding [N, S, D]: params max_len·D (learned, added; default max_len = S):
-  one add per element
+  one add per element; reads only the S rows it adds
 - rmsnorm over the last `dims` dims: params ∏normalized (scale) when affine
 """
 
@@ -40,7 +40,12 @@ def position_embedding(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     rows = attrs["max_len"] or length
     if rows < length:
         raise ShapeError(f"{length} positions don't fit a table of max_len={rows}")
-    return OpCost(inputs[0], params=rows * features, work=(("add", numel(inputs[0])),))
+    return OpCost(
+        inputs[0],
+        params=rows * features,
+        work=(("add", numel(inputs[0])),),
+        weights_read=length * features,
+    )
 
 
 def segment_embedding(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
