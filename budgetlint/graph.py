@@ -40,7 +40,7 @@ class Parallel:
 
     name: str
     branches: tuple[tuple[Node, ...], ...]
-    merge: str  # add | concat | mul
+    merge: str  # a key of engine.ops.merge.MERGES
     axis: int
     position: Position
 

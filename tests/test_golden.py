@@ -137,7 +137,15 @@ GOLDEN_PARAMS = [
     ("gpt2", 124_439_808),
     ("bert-base-uncased", 109_482_240),
     ("llama-2-7b", 6_738_415_616),
+    ("lstm_lm", 1_306_600),  # torch 2.14.1, tests/data/measured_fidelity.json
 ]
+
+
+def test_lstm_language_model_macs() -> None:
+    # 35 tokens; LSTM layers of 4 gate sets: 4·256·(128 + 256) and 4·256·(256 + 256); decoder
+    assert zoo_report("lstm_lm").macs == 35 * (4 * 256 * (128 + 256) + 4 * 256 * 512) + (
+        35 * 256 * 1000
+    )
 
 
 @pytest.mark.parametrize(("name", "params"), GOLDEN_PARAMS)

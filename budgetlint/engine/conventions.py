@@ -27,6 +27,8 @@ class Convention:
     last_call_only: bool = False
     # Ops whose params the tool doesn't see (thop counts params per module rule only).
     params_unseen: frozenset[str] = frozenset()
+    # The tool reports FLOPs per sample: its total divided by the batch (ptflops' batch counter).
+    per_sample: bool = False
 
     def flops(self, cost: OpCost, functional: bool = False) -> int:
         table = self.work_flops
@@ -46,11 +48,21 @@ DEFAULT_WORK_FLOPS: dict[str, int] = {
     "conv_transpose_macs": 2,
     "linear_macs": 2,
     "matmul_macs": 2,
+    "einsum_macs": 2,
     "attention_projection_macs": 2,  # q, k, v and out projections
     "attention_macs": 2,  # QKᵀ and the weighted sum of V
     "fused_attention_macs": 2,
     "attention_bias": 1,
     "attention_softmax": 5,  # as softmax, per attended score
+    "lstm_macs": 2,
+    "gru_macs": 2,
+    "rnn_macs": 2,
+    "recurrent_bias": 1,  # b_ih and b_hh, per gate element and step
+    "recurrent_gates": 1,  # W_ih·x + W_hh·h, per gate element and step
+    "lstm_cell": 26,  # 3 sigmoids (12), 2 tanh (10), c' = f·c + i·g (3), h = o·tanh(c') (1)
+    "gru_cell": 18,  # 2 sigmoids (8), tanh (5), r·(…) (1), h' = (1 − z)·n + z·h (4)
+    "rnn_tanh_cell": 5,
+    "rnn_relu_cell": 1,
     "conv_bias": 1,  # one add per output element
     "conv_transpose_bias": 1,
     "linear_bias": 1,
@@ -87,8 +99,9 @@ DEFAULT_WORK_FLOPS: dict[str, int] = {
 
 DEFAULT = Convention(
     name="default",
-    summary="MACs = multiply-accumulates of conv and linear; FLOPs = 2 × MACs plus the "
-    "element-wise work in the table below; params exclude buffers (running statistics).",
+    summary="MACs = multiply-accumulates of conv, linear, attention (QKᵀ, AV), matmul and "
+    "einsum merges and recurrent layers; FLOPs = 2 × MACs plus the element-wise work in "
+    "the table below; params exclude buffers (running statistics).",
     work_flops=DEFAULT_WORK_FLOPS,
 )
 
@@ -126,30 +139,39 @@ PADDLE = Convention(
 TORCHVISION = Convention(
     name="torchvision",
     summary="the GFLOPS column of torchvision's model docs: multiply-accumulates of conv "
-    "and linear layers, nothing else (despite the name, these are MACs).",
+    "and linear layers, attention's QKᵀ and AV and other matrix products (recurrent "
+    "layers' too), nothing else (despite the name, these are MACs).",
     work_flops={
         "conv_macs": 1,
         "conv_transpose_macs": 1,
         "linear_macs": 1,
         "matmul_macs": 1,
+        "einsum_macs": 1,
         "attention_projection_macs": 1,
         "attention_macs": 1,
         "fused_attention_macs": 1,
+        "lstm_macs": 1,
+        "gru_macs": 1,
+        "rnn_macs": 1,
     },
 )
 
 TORCH = Convention(
     name="torch",
     summary="torch.utils.flop_counter.FlopCounterMode: 2 per multiply-accumulate of "
-    "convolution and matrix products (addmm, mm, bmm); bias, norms, activations and "
-    "pooling 0.",
+    "convolution and matrix products (addmm, mm, bmm: GRU and RNN steps, einsum); bias, "
+    "norms, activations and pooling 0; nn.LSTM on CPU (one oneDNN kernel) 0.",
     work_flops={
         "conv_macs": 2,
         "conv_transpose_macs": 2,
         "linear_macs": 2,
         "matmul_macs": 2,
+        "einsum_macs": 2,  # decomposed into bmm
         "attention_projection_macs": 2,
         "attention_macs": 2,
+        "gru_macs": 2,  # per-step mm and addmm (the bias adds are not counted)
+        "rnn_macs": 2,
+        # nn.LSTM on CPU runs one oneDNN kernel that has no FLOP formula: 0
         # the fused CPU attention kernel has no FLOP formula registered: 0
     },
 )
@@ -159,12 +181,14 @@ FVCORE = Convention(
     summary="fvcore.nn.FlopCountAnalysis: 1 per multiply-accumulate (no bias); batchnorm "
     "1 per element (2 when affine); layernorm and groupnorm 4 (5 when affine); adaptive "
     "average pooling 1 per input element; upsampling 1 (nearest) or 4 (bilinear) per "
-    "output; activations, max/avg pooling and adds are skipped (listed as unsupported).",
+    "output; activations, max/avg pooling, adds and recurrent layers (aten::lstm, "
+    "aten::gru, aten::rnn_*) are skipped (listed as unsupported).",
     work_flops={
         "conv_macs": 1,
         "conv_transpose_macs": 1,
         "linear_macs": 1,
         "matmul_macs": 1,
+        "einsum_macs": 1,
         "attention_projection_macs": 1,
         "attention_macs": 1,  # bmm; the fused kernel is skipped as unsupported
         "batchnorm": 1,
@@ -187,8 +211,9 @@ THOP = Convention(
     "without bias, a transposed conv counted by its output like a conv (thop's known "
     "overcount); batchnorm 2 per element (4 when affine), layernorm 2 (4 when affine); "
     "softmax 3n − 1 per row; avgpool 1 per output; adaptive avgpool ∏(in/out) + 1 per "
-    "output; upsampling 1 (nearest) or 11 (bilinear) per output; activations, max "
-    "pooling, groupnorm and adds 0.",
+    "output; upsampling 1 (nearest) or 11 (bilinear) per output; recurrent layers "
+    "MACs + 1 per gate element + both biases, + 4 per hidden element for LSTM and GRU "
+    "cells; activations, max pooling, groupnorm, adds and matmul 0.",
     work_flops={
         "conv_macs": 1,
         "conv_transpose_output_macs": 1,
@@ -204,6 +229,15 @@ THOP = Convention(
         "adaptive_avgpool_output": 1,
         "upsample_nearest": 1,
         "upsample_bilinear": 11,
+        # its rnn_hooks: per gate set H·(I + H) + H (+ 2H with bias), then 4H more per
+        # LSTM or GRU cell for the state update; a plain RNN nothing more
+        "lstm_macs": 1,
+        "gru_macs": 1,
+        "rnn_macs": 1,
+        "recurrent_gates": 1,
+        "recurrent_bias": 1,
+        "lstm_cell": 4,
+        "gru_cell": 4,
     },
     functional_work_flops={},  # thop hooks modules only
     # no rule for these module types, or parameters held outside leaf modules
@@ -228,7 +262,10 @@ PTFLOPS = Convention(
     "element (2 when affine), layernorm 1; relu and gelu 2 per element (hooked as a "
     "module and again as a function), relu6, leaky_relu, silu and softmax 1; max, avg "
     "and adaptive pooling 2 per input element and upsampling 2 per output (hooked "
-    "twice too); sigmoid, tanh, hardswish, hardsigmoid and the + operator 0.",
+    "twice too); torch.matmul 1 per multiply-accumulate; recurrent layers MACs + both "
+    "biases + 1 (RNN), 7 (GRU) or 10 (LSTM) per hidden element and step; sigmoid, tanh, hardswish, "
+    "hardsigmoid, the + operator, torch.einsum and a functional F.linear 0. The total "
+    "is per sample: divided by the batch size.",
     work_flops={
         "conv_macs": 1,
         "conv_transpose_macs": 1,
@@ -236,6 +273,7 @@ PTFLOPS = Convention(
         "conv_transpose_bias": 1,
         "linear_macs": 1,
         "linear_bias": 1,
+        "matmul_macs": 1,  # torch.matmul is patched; torch.einsum is not: 0
         # its MultiheadAttention rule: projections, biases, QKᵀ and AV, softmax, q scaling
         "attention_projection_macs": 1,
         "attention_bias": 1,
@@ -260,11 +298,20 @@ PTFLOPS = Convention(
         "adaptive_avgpool_input": 2,
         "upsample_nearest": 2,
         "upsample_bilinear": 2,
+        # its rnn_flops: W_ih and W_hh sizes, both biases, and H per RNN cell, 7H per
+        # GRU cell, 10H per LSTM cell
+        "lstm_macs": 1,
+        "gru_macs": 1,
+        "rnn_macs": 1,
+        "recurrent_bias": 1,
+        "lstm_cell": 10,
+        "gru_cell": 7,
+        "rnn_tanh_cell": 1,
+        "rnn_relu_cell": 1,
     },
-    # ptflops also patches torch.nn.functional: a bare call is counted once
+    # ptflops also patches torch.nn.functional: a bare call is counted once (F.linear's
+    # patch is commented out in 0.7.5: a functional linear counts 0)
     functional_work_flops={
-        "linear_macs": 1,
-        "linear_bias": 1,
         "relu": 1,
         "gelu": 1,
         "relu6": 1,
@@ -277,6 +324,7 @@ PTFLOPS = Convention(
         "upsample_nearest": 1,
         "upsample_bilinear": 1,
     },
+    per_sample=True,
 )
 
 TORCHSTAT = Convention(
@@ -347,6 +395,7 @@ TENSORFLOW = Convention(
         "linear_macs": 2,
         "linear_bias": 1,
         "matmul_macs": 2,
+        "einsum_macs": 2,  # tf.einsum lowers to BatchMatMulV2
         "maxpool_window": 1,
         "avgpool_window": 1,
         "adaptive_avgpool_input": 1,
@@ -379,6 +428,7 @@ FLOPS_CNN = Convention(
         "conv_bias": 1,
         "linear_macs": 2,
         "matmul_macs": 2,
+        "einsum_macs": 2,
         "attention_macs": 2,  # QKᵀ and the weighted sum of V
         "fused_attention_macs": 2,
         "linear_output": -1,

@@ -70,7 +70,8 @@ class ModelReport:
 
 def evaluate(architecture: Architecture, convention: Convention) -> ModelReport:
     """Cost every layer; raises SpecError at the first layer whose shapes don't fit."""
-    walker = _Walker(convention)
+    batch = architecture.input[0] if convention.per_sample and architecture.input else 1
+    walker = _Walker(convention, max(batch, 1))
     tensor = walker.new(architecture.input)
     walker.run(architecture.layers, tensor)
     rows = tuple(walker.rows)
@@ -105,8 +106,9 @@ class _Walker:
     output until the merge. Merges make a new tensor (no in-place adds assumed).
     """
 
-    def __init__(self, convention: Convention) -> None:
+    def __init__(self, convention: Convention, batch: int = 1) -> None:
         self.convention = convention
+        self.batch = batch  # what a per-sample convention divides by
         self.rows: list[LayerReport] = []
         self.modules: list[str] = []  # the module object of each row ("" when its own)
         self.live: dict[int, int] = {}  # tensor id → elements
@@ -169,14 +171,7 @@ class _Walker:
     ) -> Tensor:
         shapes = tuple(shape for _, shape in inputs)
         try:
-            if how == "add":
-                cost = merge.add(shapes)
-            elif how == "mul":
-                cost = merge.mul(shapes)
-            elif how == "matmul":
-                cost = merge.matmul(shapes)
-            else:
-                cost = merge.concat(shapes, axis)
+            cost = merge.MERGES[how](shapes, axis)
         except ShapeError as error:
             raise fail(position, "shape", f"{name}: {error}") from None
         output = self.new(cost.output)
@@ -208,7 +203,7 @@ class _Walker:
                 learnable=cost.params,
                 buffers=cost.buffers,
                 macs=cost.macs,
-                flops=self.convention.flops(cost, functional),
+                flops=self.convention.flops(cost, functional) // self.batch,
                 physical_flops=DEFAULT.flops(cost),
                 alias=alias,
                 weights_read=cost.weights_read,

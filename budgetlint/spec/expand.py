@@ -19,6 +19,7 @@ from budgetlint.budgets import Device
 from budgetlint.engine.cost import Shape
 from budgetlint.engine.ops import COMBINATORS, OPS, OpDef
 from budgetlint.engine.ops.attrs import AttrError, coerce
+from budgetlint.engine.ops.merge import MERGES
 from budgetlint.graph import Architecture, Layer, Node, Parallel, Residual
 from budgetlint.problems import Position, Problem, SpecError, fail, short_repr
 from budgetlint.spec.devices import read_devices
@@ -308,11 +309,11 @@ class _Expander:
         )
         merge = self.value(context, (*path, "merge"), spec.get("merge", "concat"))
         axis = self.value(context, (*path, "axis"), spec.get("axis", 1))
-        if merge not in ("concat", "add", "mul", "matmul"):
+        if merge not in MERGES:
             raise fail(
                 context.document.position((*path, "merge")),
                 "layer.merge",
-                f"merge must be concat, add, mul or matmul, not {merge!r}",
+                f"merge must be one of {', '.join(MERGES)}, not {short_repr(merge)}",
             )
         if isinstance(axis, bool) or not isinstance(axis, int):
             raise fail(

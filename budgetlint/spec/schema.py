@@ -17,6 +17,7 @@ from budgetlint.engine.conventions import CONVENTIONS
 from budgetlint.engine.ops import OPS, OpDef
 from budgetlint.engine.ops.attrs import COUNT_SCHEMA, schema_of
 from budgetlint.engine.ops.attrs import EXPRESSION_SCHEMA as _EXPRESSION
+from budgetlint.engine.ops.merge import MERGES
 
 SCHEMA_ID = "https://budgetlint.dev/schemas/budgetlint.schema.json"
 NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_.-]*$"
@@ -68,7 +69,7 @@ def _layer_properties() -> dict[str, Any]:
             "properties": {
                 "branches": {"type": "array", "minItems": 1, "items": _ref("layers")},
                 "merge": {
-                    "anyOf": [{"enum": ["concat", "add", "mul", "matmul"]}, _EXPRESSION],
+                    "anyOf": [{"enum": list(MERGES)}, _EXPRESSION],
                     "default": "concat",
                 },
                 "axis": {"anyOf": [{"type": "integer"}, _EXPRESSION], "default": 1},

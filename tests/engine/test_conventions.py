@@ -8,6 +8,7 @@ ran thop 0.1.1, fvcore 0.1.5, ptflops 0.7.5, torch 2.14.1's FlopCounterMode, tor
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -263,3 +264,67 @@ def test_vit_b_16_equals_paddle_and_tensorflow(convention: str) -> None:
         entry = VIT["tensorflow"]
         flops, params = entry["total_float_ops"], entry["trainable_params"]
     assert (report.flops, report.params) == (flops, params)
+
+
+# Recurrent layers, functional calls, matmul against einsum, and the convention traps of
+# torchvision models, measured by tools/measure_fidelity.py (thop 0.1.1, fvcore 0.1.5,
+# ptflops 0.7.5, torch 2.14.1's FlopCounterMode; 2026-12-01) into
+# tests/data/measured_fidelity.json. torchstat fails on all of these single cases.
+FIDELITY = json.loads((ROOT / "tests" / "data" / "measured_fidelity.json").read_text())
+TRANSPOSE = ((), (layer("permute", dims=(0, 2, 1)),))  # x and xᵀ, for x @ xᵀ
+FIDELITY_CASES: dict[str, tuple[tuple[int, ...], Node]] = {
+    "functional_linear": ((1, 4, 8), replace(layer("linear", out=16), functional=True)),
+    "matmul_transpose": ((1, 4, 8), Parallel("mm", TRANSPOSE, "matmul", 1, HERE)),
+    "einsum_transpose": ((1, 4, 8), Parallel("einsum", TRANSPOSE, "einsum", 1, HERE)),
+    "lstm": ((2, 5, 16), layer("lstm", hidden=32)),
+    "lstm_bidirectional_2layer": (
+        (2, 5, 16),
+        layer("lstm", hidden=32, layers=2, bidirectional=True),
+    ),
+    "gru": ((2, 5, 16), layer("gru", hidden=32)),
+    "rnn": ((2, 5, 16), layer("rnn", hidden=32)),
+    "rnn_relu_nobias": ((2, 5, 16), layer("rnn", hidden=32, nonlinearity="relu", bias=False)),
+}
+FIDELITY_ROWS = [
+    pytest.param(convention, case, id=f"{convention}-{case}")
+    for convention in TOOLS
+    for case in FIDELITY_CASES
+    if measured(FIDELITY["ops"][case], convention) is not None
+]
+
+
+def test_every_fidelity_case_is_checked_by_the_four_torch_tools() -> None:
+    assert set(FIDELITY_CASES) == set(FIDELITY["ops"])
+    counted = {convention for convention, case in (row.values for row in FIDELITY_ROWS)}
+    assert counted == {"thop", "fvcore", "ptflops", "torch"}
+    assert len(FIDELITY_ROWS) == 4 * len(FIDELITY_CASES)
+
+
+@pytest.mark.parametrize(("convention", "case"), FIDELITY_ROWS)
+def test_fidelity_op_as_the_tool_counts_it(convention: str, case: str) -> None:
+    shape, node = FIDELITY_CASES[case]
+    entry = FIDELITY["ops"][case]
+    report = one_op(shape, node, convention)
+    assert report.flops == measured(entry, convention)
+    assert report.output == tuple(entry["output_shape"])
+    assert one_op(shape, node, "default").params == entry["torch_params"]
+
+
+@pytest.mark.parametrize(
+    ("case", "ptflops"),
+    # ptflops 0.7.5: F.linear's patch is commented out; torch.matmul is patched, einsum not
+    [("functional_linear", 0), ("matmul_transpose", 4 * 4 * 8), ("einsum_transpose", 0)],
+)
+def test_ptflops_functional_linear_matmul_and_einsum(case: str, ptflops: int) -> None:
+    shape, node = FIDELITY_CASES[case]
+    assert measured(FIDELITY["ops"][case], "ptflops") == ptflops
+    assert one_op(shape, node, "ptflops").flops == ptflops
+
+
+@pytest.mark.parametrize("convention", ["thop", "fvcore", "ptflops", "torch"])
+def test_lstm_language_model_equals_the_tool(convention: str) -> None:
+    report = zoo("lstm_lm", convention)
+    entry = FIDELITY["models"]["lstm_lm"]
+    assert report.flops == measured(entry, convention)
+    params = int(entry["thop"]["params"]) if convention == "thop" else entry["torch_params"]
+    assert report.params == params

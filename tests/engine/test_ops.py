@@ -334,6 +334,61 @@ ROWS = [
         4 * 6 * 32 * 32 + 2 * 2 * (6 * 4) * 16,
         2 * (4 * 6 * 32 * 32 + 2 * 2 * 24 * 16) + 5 * 2 * 24 + 6 * 32,
     ),
+    # ---- recurrent on [N, T, F] = [2, 5, 16], H = 32: G gate sets of H·(I + H) weights and
+    # two biases; MACs N·T·D·G·H·(I + H); FLOPs 2·MACs + per step and direction G·H gate adds,
+    # 2·G·H bias adds and the cell update on H elements (LSTM 26, GRU 18, RNN tanh 5 / relu 1)
+    row(
+        "lstm",
+        (2, 5, 16),
+        {"hidden": 32},
+        (2, 5, 32),
+        4 * 32 * (16 + 32) + 2 * 4 * 32,
+        0,
+        2 * 5 * 4 * 32 * (16 + 32),
+        2 * (2 * 5 * 4 * 32 * (16 + 32)) + 2 * 5 * (4 * 32 + 2 * 4 * 32 + 26 * 32),
+    ),
+    # 2 bidirectional layers: the second reads both directions (I = 2H)
+    row(
+        "lstm",
+        (2, 5, 16),
+        {"hidden": 32, "layers": 2, "bidirectional": True},
+        (2, 5, 64),
+        2 * (4 * 32 * (16 + 32) + 4 * 32 * (64 + 32)) + 2 * 2 * 2 * 4 * 32,
+        0,
+        2 * 5 * 2 * (4 * 32 * (16 + 32) + 4 * 32 * (64 + 32)),
+        2 * (2 * 5 * 2 * (4 * 32 * (16 + 32) + 4 * 32 * (64 + 32)))
+        + 2 * 5 * 2 * 2 * (4 * 32 + 2 * 4 * 32 + 26 * 32),
+    ),
+    row(
+        "gru",
+        (2, 5, 16),
+        {"hidden": 32},
+        (2, 5, 32),
+        3 * 32 * (16 + 32) + 2 * 3 * 32,
+        0,
+        2 * 5 * 3 * 32 * (16 + 32),
+        2 * (2 * 5 * 3 * 32 * (16 + 32)) + 2 * 5 * (3 * 32 + 2 * 3 * 32 + 18 * 32),
+    ),
+    row(
+        "rnn",
+        (2, 5, 16),
+        {"hidden": 32},
+        (2, 5, 32),
+        32 * (16 + 32) + 2 * 32,
+        0,
+        2 * 5 * 32 * (16 + 32),
+        2 * (2 * 5 * 32 * (16 + 32)) + 2 * 5 * (32 + 2 * 32 + 5 * 32),
+    ),
+    row(
+        "rnn",
+        (2, 5, 16),
+        {"hidden": 32, "nonlinearity": "relu", "bias": False},
+        (2, 5, 32),
+        32 * (16 + 32),
+        0,
+        2 * 5 * 32 * (16 + 32),
+        2 * (2 * 5 * 32 * (16 + 32)) + 2 * 5 * (32 + 1 * 32),
+    ),
     row("embedding", (1, 10), {"vocab": 100, "dim": 32}, (1, 10, 32), 100 * 32, 0, 0, 0),
     row("class_token", (1, 196, 768), {}, (1, 197, 768), 768, 0, 0, 0),
     row("position_embedding", (1, 197, 768), {}, (1, 197, 768), 197 * 768, 0, 0, 197 * 768),
@@ -466,6 +521,8 @@ SHAPE_ERRORS = [
     ("permute", (1, 6), {"dims": [0, 0]}, "not an order"),
     ("select", (1, 6), {"dim": 1, "index": 6}, "out of range"),
     ("pixel_shuffle", (1, 6, 2, 2), {"factor": 2}, "needs [N, C·2², H, W]"),
+    ("lstm", (5, 16), {"hidden": 8}, "expects [batch, seq, features]"),
+    ("rnn", (1, 5, 16), {"hidden": 8, "nonlinearity": "gelu"}, "expected one of tanh, relu"),
 ]
 
 
@@ -553,3 +610,37 @@ def test_matmul_merge() -> None:
     assert (cost.output, cost.macs) == ((1, 4, 10, 12), 4 * 10 * 12 * 16)
     with pytest.raises(ShapeError):
         matmul(((1, 4, 10, 16), (1, 4, 15, 12)))
+
+
+def test_einsum_merge_is_a_matmul_of_its_own_kind() -> None:
+    from budgetlint.engine.ops.merge import einsum
+
+    cost = einsum(((1, 4, 8), (1, 8, 4)))
+    assert (cost.output, cost.macs, cost.work) == ((1, 4, 4), 4 * 4 * 8, (("einsum_macs", 128),))
+
+
+@pytest.mark.parametrize(
+    ("how", "shapes", "output", "work"),
+    [
+        # PyTorch's broadcasting: align on the right, each size equal or 1
+        ("add", ((1, 3, 49, 49), (1, 1, 49, 49)), (1, 3, 49, 49), 3 * 49 * 49),
+        ("add", ((2, 8, 4, 4), (8, 1, 1)), (2, 8, 4, 4), 2 * 8 * 4 * 4),
+        ("add", ((2, 8), (2, 8), (2, 8)), (2, 8), 2 * 8 * 2),
+        ("mul", ((1, 16, 1, 1), (1, 16, 7, 7)), (1, 16, 7, 7), 16 * 7 * 7),
+    ],
+)
+def test_add_and_mul_broadcast_alike(
+    how: str, shapes: tuple[tuple[int, ...], ...], output: tuple[int, ...], work: int
+) -> None:
+    from budgetlint.engine.ops.merge import MERGES
+
+    cost = MERGES[how](shapes, 1)
+    assert (cost.output, cost.work) == (output, ((how, work),))
+
+
+@pytest.mark.parametrize("how", ["add", "mul"])
+def test_shapes_that_do_not_broadcast_are_refused(how: str) -> None:
+    from budgetlint.engine.ops.merge import MERGES
+
+    with pytest.raises(ShapeError, match=f"{how} needs shapes that broadcast"):
+        MERGES[how](((1, 8, 4, 4), (1, 3, 4, 4)), 1)

@@ -17,6 +17,7 @@ from budgetlint.engine.ops import (
     linear,
     norm,
     pool,
+    recurrent,
     resize,
     sequence,
     shape,
@@ -69,6 +70,10 @@ OPS: dict[str, OpDef] = {
     "position_embedding": OpDef(
         sequence.position_embedding, sequence.POSITION_ATTRS, "add learned positions"
     ),
+    # recurrent, batch first
+    "lstm": OpDef(recurrent.lstm, recurrent.RECURRENT_ATTRS, "nn.LSTM on [N, T, F]"),
+    "gru": OpDef(recurrent.gru, recurrent.RECURRENT_ATTRS, "nn.GRU on [N, T, F]"),
+    "rnn": OpDef(recurrent.rnn, recurrent.RNN_ATTRS, "nn.RNN (tanh or relu) on [N, T, F]"),
     # activation
     "relu": OpDef(activation.relu),
     "relu6": OpDef(activation.relu6),

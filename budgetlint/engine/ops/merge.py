@@ -1,12 +1,15 @@
 """Merges of several tensors, made by the residual and parallel combinators.
 
-add: equal shapes only (a residual over mismatched shapes is a spec bug);
-mul: NumPy broadcasting (squeeze-excite gates [N, C, 1, 1] × [N, C, H, W]);
-concat: equal shapes except along the axis. Work: (inputs − 1) units per
-output element for add and mul; concat only moves data.
+add and mul: PyTorch's (NumPy's) broadcasting (a squeeze-excite gate
+[N, C, 1, 1] × [N, C, H, W], a bias [1, 1, S, S] + scores [N, H, S, S]);
+concat: equal shapes except along the axis; matmul: `torch.matmul`; einsum:
+the same product written with `torch.einsum` (ptflops doesn't see it). Work:
+(inputs − 1) units per output element for add and mul; concat only moves data.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from budgetlint.engine.cost import OpCost, Shape, ShapeError, numel
 
@@ -16,25 +19,25 @@ def _show(shapes: tuple[Shape, ...]) -> str:
 
 
 def add(inputs: tuple[Shape, ...]) -> OpCost:
-    if any(shape != inputs[0] for shape in inputs):
-        raise ShapeError(f"add needs equal shapes, got {_show(inputs)}")
-    return OpCost(inputs[0], work=(("add", numel(inputs[0]) * (len(inputs) - 1)),))
+    output = broadcast(inputs, "add")
+    return OpCost(output, work=(("add", numel(output) * (len(inputs) - 1)),))
 
 
-def broadcast(shapes: tuple[Shape, ...]) -> Shape:
+def broadcast(shapes: tuple[Shape, ...], what: str) -> Shape:
+    """PyTorch's rule: align on the right; each size equal, or 1."""
     rank = max(len(shape) for shape in shapes)
     padded = [(1,) * (rank - len(shape)) + shape for shape in shapes]
     result = []
     for sizes in zip(*padded, strict=True):
         distinct = {size for size in sizes if size != 1}
         if len(distinct) > 1:
-            raise ShapeError(f"shapes don't broadcast: {_show(shapes)}")
+            raise ShapeError(f"{what} needs shapes that broadcast, got {_show(shapes)}")
         result.append(distinct.pop() if distinct else 1)
     return tuple(result)
 
 
 def mul(inputs: tuple[Shape, ...]) -> OpCost:
-    output = broadcast(inputs)
+    output = broadcast(inputs, "mul")
     return OpCost(output, work=(("mul", numel(output) * (len(inputs) - 1)),))
 
 
@@ -52,14 +55,31 @@ def concat(inputs: tuple[Shape, ...], axis: int) -> OpCost:
     return OpCost(output)
 
 
-def matmul(inputs: tuple[Shape, ...]) -> OpCost:
+def matmul(inputs: tuple[Shape, ...], kind: str = "matmul_macs") -> OpCost:
     """a @ b with batch broadcasting: [..., M, K] @ [..., K, N] → [..., M, N]."""
     if len(inputs) != 2 or min(len(shape) for shape in inputs) < 2:
         raise ShapeError(f"matmul needs two inputs of rank 2 or more, got {_show(inputs)}")
     left, right = inputs
     if left[-1] != right[-2]:
         raise ShapeError(f"matmul needs [..., M, K] @ [..., K, N], got {_show(inputs)}")
-    batch = broadcast((left[:-2], right[:-2])) if left[:-2] or right[:-2] else ()
+    batch = broadcast((left[:-2], right[:-2]), "matmul") if left[:-2] or right[:-2] else ()
     output = (*batch, left[-2], right[-1])
     macs = numel(output) * left[-1]
-    return OpCost(output, macs=macs, work=(("matmul_macs", macs),))
+    return OpCost(output, macs=macs, work=((kind, macs),))
+
+
+def einsum(inputs: tuple[Shape, ...]) -> OpCost:
+    """A matmul written as torch.einsum ('bik,bkj->bij'): the same MACs, its own work kind."""
+    return matmul(inputs, "einsum_macs")
+
+
+Merge = Callable[[tuple[Shape, ...], int], OpCost]
+
+# Every merge a parallel may name (a residual adds); the spec schema lists these keys.
+MERGES: dict[str, Merge] = {
+    "concat": concat,
+    "add": lambda inputs, axis: add(inputs),
+    "mul": lambda inputs, axis: mul(inputs),
+    "matmul": lambda inputs, axis: matmul(inputs),
+    "einsum": lambda inputs, axis: einsum(inputs),
+}
