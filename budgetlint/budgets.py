@@ -60,6 +60,9 @@ class Device:
     growth: tuple[Growth, ...] = ()
     activation_dtype: str = ""  # activations; empty: the same as dtype
     roofline: Roofline | None = None
+    # budgets written but unreadable (already reported): not checked, and said so;
+    # growth caps as `max_increase.<budget>`
+    unreadable: tuple[str, ...] = ()
 
     @property
     def precision(self) -> Precision:

@@ -80,6 +80,7 @@ def _emit(
     device: str | None = None,
     sort: Enum | None = None,
     top: int | None = None,
+    architectures: bool = True,
 ) -> int:
     from budgetlint.pipeline import run
     from budgetlint.problems import one_line
@@ -96,6 +97,7 @@ def _emit(
         device=device,
         sort=sort.value if sort else "order",
         top=top,
+        architectures=architectures,
     )
     sys.stdout.write(RENDERERS[chosen](result, layers))
     for problem in result.problems:
@@ -160,7 +162,15 @@ def check(
     """Check every model against the budgets of its devices (exit 0 ok, 1 broken, 2 bad input)."""
     paths = files or _configured_specs()
     raise typer.Exit(
-        _emit(paths, output, layers=False, convention=convention, base=base, strict=strict)
+        _emit(
+            paths,
+            output,
+            layers=False,
+            convention=convention,
+            base=base,
+            strict=strict,
+            architectures=bool(files),
+        )
     )
 
 
@@ -173,9 +183,17 @@ def diff(
     strict: StrictOption = False,
 ) -> None:
     """Changes of every model against REF, and its budgets (`check --base REF`)."""
-    files = files or _configured_specs()
+    paths = files or _configured_specs()
     raise typer.Exit(
-        _emit(files, output, layers=False, convention=convention, base=ref, strict=strict)
+        _emit(
+            paths,
+            output,
+            layers=False,
+            convention=convention,
+            base=ref,
+            strict=strict,
+            architectures=bool(files),
+        )
     )
 
 
@@ -200,7 +218,7 @@ def hook(
         raise typer.Exit(2) from None
     if not specs:
         raise typer.Exit(0)
-    raise typer.Exit(_emit(specs, output, layers=False, strict=strict))
+    raise typer.Exit(_emit(specs, output, layers=False, strict=strict, architectures=False))
 
 
 @app.command()

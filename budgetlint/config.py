@@ -4,7 +4,7 @@ Read from `[tool.budgetlint]` in pyproject.toml, else from `.budgetlint.yaml`,
 in the working directory (the repository root under pre-commit and CI):
 
     [tool.budgetlint]
-    specs = ["specs/**/*.yaml"]     # globs, relative to the root; this is the default
+    specs = ["specs/**/*.yaml", "specs/**/*.yml"]   # globs, relative to the root; the default
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from budgetlint.problems import Position, fail
 
-DEFAULT_SPECS = ("specs/**/*.yaml",)
+DEFAULT_SPECS = ("specs/**/*.yaml", "specs/**/*.yml")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -10,7 +11,7 @@ from budgetlint.budgets import Device, Verdict, judge
 from budgetlint.engine.conventions import CONVENTIONS
 from budgetlint.engine.cost import Shape
 from budgetlint.engine.evaluate import ModelReport, evaluate
-from budgetlint.problems import Position, Problem, SpecError
+from budgetlint.problems import Position, Problem, SpecError, unique
 from budgetlint.spec.expand import Spec, display_path, read_spec
 from budgetlint.spec.sources import GitRevision, resolve_revision
 
@@ -24,6 +25,19 @@ class ModelResult:
 
 
 @dataclass(frozen=True)
+class Unchecked:
+    """What the run could not check, each for a problem it reports."""
+
+    budgets: int = 0  # budgets unreadable, or of a model that could not be evaluated
+    models: int = 0  # models that could not be built or evaluated
+    devices: int = 0  # targets whose device definition is broken
+    files: int = 0  # specs that could not be read at all
+
+    def __bool__(self) -> bool:
+        return bool(self.budgets or self.models or self.devices or self.files)
+
+
+@dataclass(frozen=True)
 class Result:
     models: tuple[ModelResult, ...]
     verdicts: tuple[Verdict, ...]
@@ -34,6 +48,7 @@ class Result:
     sort: str = "order"  # how report orders its layer rows
     top: int | None = None  # and how many it shows
     warnings: tuple[Problem, ...] = ()  # checked anyway, but said (a base that can't be read)
+    unchecked: Unchecked = Unchecked()
 
     @property
     def reports(self) -> tuple[ModelReport, ...]:
@@ -103,6 +118,29 @@ def _selected(spec: Spec, model: str | None, problems: list[Problem]) -> Spec:
     return replace(spec, models=chosen)
 
 
+@dataclass(frozen=True)
+class _Read:
+    path: Path
+    spec: Spec | None
+    problems: list[Problem]
+
+
+def _key(path: str | Path) -> str:
+    return os.path.normpath(os.path.abspath(path))
+
+
+def architectures_of_others(specs: Sequence[Spec]) -> set[str]:
+    """Files (as normalised absolute paths) that another spec of the run reads, and that
+    don't read it back: architectures and device libraries, not models of their own."""
+    reads = {_key(spec.path): {_key(name) for name in spec.files[1:]} for spec in specs}
+    return {
+        target
+        for reader, targets in reads.items()
+        for target in targets
+        if target != reader and reader not in reads.get(target, set())
+    }
+
+
 def run(
     paths: Sequence[Path],
     *,
@@ -114,55 +152,104 @@ def run(
     device: str | None = None,
     sort: str = "order",
     top: int | None = None,
+    architectures: bool = True,
 ) -> Result:
-    """Check every file; problems in one file don't stop the others."""
+    """Check every file; problems in one file don't stop the others. A file that another
+    of them reads (through `arch:` or `include:`) is that spec's part, not a model again.
+    Without `architectures` (the configured specs), a file's own top-level `layers:` is
+    checked for problems but is no model: it has no budgets, the specs that read it do."""
     models: list[ModelResult] = []
     verdicts: list[Verdict] = []
     problems: list[Problem] = []
     warnings: list[Problem] = []
     files: list[str] = []
+    unchecked = _Tally()
     revision: GitRevision | None = None
     if base is not None:
         try:
             folder = paths[0].resolve().parent if paths else Path.cwd()
             start = folder if folder.is_dir() else Path.cwd()
-            revision = resolve_revision(base, start)
+            shown = display_path(paths[0]) if paths else "."
+            revision = resolve_revision(base, start, shown)
         except SpecError as error:
             return Result((), (), error.problems, (), base, strict, sort, top)
-    for path in paths:
-        found_spec, found = read_spec(path, input_shape)
-        problems.extend(found)
-        if found_spec is None:
+    read = [_Read(path, *read_spec(path, input_shape)) for path in paths]
+    parts = architectures_of_others([item.spec for item in read if item.spec is not None])
+    for item in read:
+        path = item.path
+        if item.spec is not None and _key(path) in parts:
+            # read again without its own `layers:` model; its problems are its readers'
+            item = _Read(path, *read_spec(path, input_shape, file_architecture=False))
+        problems.extend(item.problems)
+        if item.spec is None:
             files.append(display_path(path))
+            unchecked.files += 1
             continue
-        files.append(found_spec.path)
-        spec = _selected(found_spec, model, problems)
+        files.append(item.spec.path)
+        spec = _selected(item.spec, model, problems)
         chosen = CONVENTIONS[convention or spec.convention]
         shown_on = _device(spec, device, problems)
         before = (
             _base_reports(path, revision, convention, input_shape, warnings) if revision else {}
         )
+        for unbuilt in spec.unbuilt:
+            unchecked.model(spec, unbuilt.devices, revision is not None)
         for model_spec in spec.models:
             try:
                 report = evaluate(model_spec.architecture, chosen)
             except SpecError as error:
                 problems.extend(error.problems)
+                unchecked.model(spec, model_spec.devices, revision is not None)
+                continue
+            if not (model_spec.declared or architectures):
                 continue
             base_report = before.get(report.name)
             models.append(ModelResult(spec.path, report, base_report, shown_on))
+            unchecked.devices += len(model_spec.unresolved)
             for target in model_spec.devices:
-                verdicts.extend(judge(report, spec.devices[target], base_report))
+                on = spec.devices[target]
+                verdicts.extend(judge(report, on, base_report))
+                unchecked.budgets += _unreadable(on, revision is not None)
     return Result(
         tuple(models),
         tuple(verdicts),
-        tuple(problems),
+        unique(problems),
         tuple(files),
         base,
         strict,
         sort,
         top,
-        tuple(warnings),
+        unique(warnings),
+        unchecked.freeze(),
     )
+
+
+def _unreadable(device: Device, with_base: bool) -> int:
+    """Budgets of the device that could not be read, so are not judged."""
+    return sum(with_base or not name.startswith("max_increase.") for name in device.unreadable)
+
+
+class _Tally:
+    """Counts what could not be checked while the run goes on."""
+
+    def __init__(self) -> None:
+        self.budgets = 0
+        self.models = 0
+        self.devices = 0  # model × device pairs whose device definition is broken
+        self.files = 0
+
+    def model(self, spec: Spec, targets: Sequence[str], with_base: bool) -> None:
+        self.models += 1
+        for target in targets:
+            device = spec.devices.get(target)
+            if device is None:
+                self.devices += 1
+                continue
+            growth = len(device.growth) if with_base else 0
+            self.budgets += len(device.limits) + growth + _unreadable(device, with_base)
+
+    def freeze(self) -> Unchecked:
+        return Unchecked(self.budgets, self.models, self.devices, self.files)
 
 
 def _device(spec: Spec, name: str | None, problems: list[Problem]) -> Device | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -23,10 +24,22 @@ class Problem:
 
     position: Position
     code: str
-    message: str
+    message: str  # the whole sentence, with the chain of uses that led there
+    cause: str = ""  # the message without that chain, when there is one
 
     def __str__(self) -> str:
         return f"{self.position}: {one_line(self.message)}"
+
+    @property
+    def identity(self) -> tuple[Position, str, str]:
+        """The same cause at the same place is one problem, however it was reached."""
+        return (self.position, self.code, self.cause or self.message)
+
+    def used_at(self, use: str) -> Problem:
+        """This problem, reached through one more use (of a block, of an architecture)."""
+        return Problem(
+            self.position, self.code, f"{self.message}, {use}", self.cause or self.message
+        )
 
 
 class SpecError(Exception):
@@ -35,6 +48,24 @@ class SpecError(Exception):
     def __init__(self, *problems: Problem) -> None:
         super().__init__("; ".join(str(p) for p in problems))
         self.problems: tuple[Problem, ...] = problems
+
+
+def unique(problems: Iterable[Problem]) -> tuple[Problem, ...]:
+    """Each distinct problem once, in order, said with the first chain of uses that reached
+    it and how many other uses reach it too."""
+    first: dict[tuple[Position, str, str], Problem] = {}
+    chains: dict[tuple[Position, str, str], set[str]] = {}
+    for problem in problems:
+        first.setdefault(problem.identity, problem)
+        chains.setdefault(problem.identity, set()).add(problem.message)
+    said = []
+    for identity, problem in first.items():
+        others = len(chains[identity]) - 1
+        if others:
+            more = f" (and {others} more use{'s' if others > 1 else ''})"
+            problem = Problem(problem.position, problem.code, problem.message + more, problem.cause)
+        said.append(problem)
+    return tuple(said)
 
 
 def fail(position: Position, code: str, message: str) -> SpecError:

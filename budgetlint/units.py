@@ -96,9 +96,26 @@ def parse_count(value: object) -> float:
     return _amount(number * COUNT_SUFFIXES[suffix], value)
 
 
+class CountInGigaError(UnitError):
+    """A count with a suffix (`60M`) where a number in 10^9 is expected: `in_giga` is
+    the same amount in 10^9 (`0.06`), for a message that says what to write instead."""
+
+    def __init__(self, message: str, in_giga: str) -> None:
+        super().__init__(message)
+        self.in_giga = in_giga
+
+
 def parse_giga(value: object) -> float:
     """A plain number in units of 10^9 (gflops: 0.6); returns the raw count."""
     number, suffix = _split(value)
+    if suffix in COUNT_SUFFIXES and suffix:
+        in_giga = number * COUNT_SUFFIXES[suffix] / 10**9
+        shown = f"{in_giga.normalize():f}"
+        raise CountInGigaError(
+            f"{value!r}: this budget is already in 10^9: write {shown}, "
+            f"or the budget without the g prefix with {value}",
+            shown,
+        )
     if suffix:
         raise UnitError(
             f"{value!r}: this budget is already in 10^9; write a plain number like 0.6, "

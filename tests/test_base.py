@@ -187,3 +187,22 @@ def test_base_found_from_the_spec_not_the_working_directory(
     spec = repo.root / "specs" / "budgets.yaml"
     data = cli("check", str(spec), "--base", "HEAD~1", "--format", "json").json()
     assert data["models"][0]["base"]["params"] == params(8)
+
+
+def test_a_shallow_clone_says_how_to_fetch_the_base(
+    repo: Repo, tmp_path: Path, cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """GitHub's checkout fetches one commit: HEAD~1 is not there (issue 8, point 11)."""
+    clone = tmp_path / "clone"
+    cloned = repo.git("clone", "-q", "--depth", "1", f"file://{repo.root}", str(clone))
+    assert cloned.returncode == 0
+    monkeypatch.chdir(clone)
+    run = cli("check", "specs/budgets.yaml", "--base", "HEAD~1")
+    assert run.code == 2
+    (line,) = run.err.splitlines()
+    assert line.startswith("specs/budgets.yaml:1:1: --base HEAD~1: ")
+    assert "shallow clone" in line
+    assert "fetch-depth: 0" in line and "git fetch --deepen" in line
+    # in the full repository the same revision is found
+    monkeypatch.chdir(repo.root)
+    assert cli("check", "specs/budgets.yaml", "--base", "HEAD~1").code == 1

@@ -107,7 +107,10 @@ def test_problems_in_one_file_do_not_hide_another(write, cli) -> None:  # type: 
     bad = write("bad.yaml", "version: 2\n")
     run = cli("check", str(bad), str(MOBILE))
     assert run.code == 2
-    assert "all hold" in run.out
+    # mobile.yaml's budgets are all judged; the summary says what was not (issue 8)
+    summary = run.out.splitlines()[-1]
+    assert summary.startswith("15 budgets checked on 4 models: none broken; 1 file not checked")
+    assert "all hold" not in run.out
     assert f"{bad}:1:10: version: 1 was expected" in run.err
 
 
@@ -177,7 +180,10 @@ def test_schema_command_prints_the_schema(cli) -> None:  # type: ignore[no-untyp
 def test_usage_errors_exit_2(cli, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
     run = cli("check")  # no files given and none configured
-    assert (run.code, run.err) == (2, "no spec matches specs/**/*.yaml (from defaults)\n")
+    assert (run.code, run.err) == (
+        2,
+        "no spec matches specs/**/*.yaml, specs/**/*.yml (from defaults)\n",
+    )
     assert cli("frobnicate").code == 2
     assert cli("check", str(MOBILE), "--format", "xml").code == 2
     assert cli("check", str(MOBILE), "--convention", "nope").code == 2
@@ -297,3 +303,80 @@ def test_configured_specs_from_a_subfolder_and_absolute_globs(cli, tmp_path, mon
     monkeypatch.chdir(tmp_path / "specs")
     data = cli("check", "--format", "json").json()
     assert data["files"] == ["a.yaml"]
+
+
+# ---- issue 8, point 6: whatever could not be checked is said, never "all hold"
+
+DROPPED = """
+version: 1
+devices:
+  phone:
+    dtype: int8
+    budgets: {params: 1M, gmacs: 60M, size: 8 MBs}
+models:
+  net:
+    input: [1, 3, 32, 32]
+    devices: [phone]
+    layers: [conv2d: {out: 16, kernel: 3}, flatten, linear: {out: 10}]
+"""
+
+
+def test_a_budget_dropped_by_a_spec_error_is_counted_in_the_summary(write, cli) -> None:  # type: ignore[no-untyped-def]
+    spec = write("s.yaml", DROPPED)
+    run = cli("check", str(spec))
+    assert run.code == 2
+    summary = run.out.splitlines()[-1]
+    # params is judged; gmacs and size could not be read
+    assert summary == (
+        "1 budget checked on 1 model: none broken; 2 budgets not checked "
+        "(2 problems reported: budget.unit)"
+    )
+    data = cli("check", str(spec), "--format", "json").json()
+    assert data["unchecked"] == {"budgets": 2, "models": 0, "devices": 0, "files": 0}
+    markdown = cli("check", str(spec), "--format", "markdown").out
+    assert "all" not in markdown.splitlines()[0] and "2 budgets not checked" in markdown
+
+
+def test_a_model_that_cant_be_evaluated_is_counted_with_its_budgets(write, cli) -> None:  # type: ignore[no-untyped-def]
+    spec = write(
+        "s.yaml",
+        """
+        version: 1
+        devices:
+          a: {budgets: {params: 1M, macs: 1G}}
+          b: {budgets: {size: 1MB}}
+        models:
+          good: {input: [1, 4], devices: [a], layers: [linear: {out: 2}]}
+          bad: {input: [1, 3, 2, 2], devices: [a, b], layers: [conv2d: {out: 4, kernel: 5}]}
+        """,
+    )
+    run = cli("check", str(spec))
+    assert run.code == 2
+    # bad targets a (2 budgets) and b (1 budget): 3 budgets of 1 model
+    assert run.out.splitlines()[-1] == (
+        "2 budgets checked on 1 model: none broken; 3 budgets and 1 whole model not checked "
+        "(1 problem reported: shape)"
+    )
+
+
+def test_nothing_checked_at_all_is_said(write, cli) -> None:  # type: ignore[no-untyped-def]
+    spec = write(
+        "s.yaml",
+        "version: 1\ndevices: {d: {}}\nmodels: {m: {input: [1, 4], devices: [d], layers: []}}\n",
+    )
+    run = cli("check", str(spec))
+    assert run.code == 2
+    assert run.out.splitlines()[-1] == (
+        "no budget checked: 1 whole model not checked (1 problem reported: model.empty)"
+    )
+
+
+def test_yml_specs_are_found_like_yaml(write, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The default globs take both extensions (issue 8, point 3)."""
+    spec = write(
+        "specs/edge.yml", DROPPED.replace("params: 1M, gmacs: 60M, size: 8 MBs", "params: 1k")
+    )
+    monkeypatch.chdir(spec.parent.parent)
+    run = cli("check")
+    assert run.code == 1
+    assert "specs/edge.yml:5:" in run.out

@@ -215,3 +215,69 @@ def test_impossible_device_figures(
     )
     run = cli("check", "s.yaml")
     assert run.code == 2 and message in run.err, run.err
+
+
+# ---- issue 8: messages that say what to write instead; one problem per include cycle
+
+GIGA_FIXES = [
+    # (budget, written, the same amount in 10^9 = count / 10^9, the budget without g)
+    ("gmacs", "60M", f"{60e6 / 1e9:g}", "macs"),
+    ("gflops", "600M", f"{600e6 / 1e9:g}", "flops"),
+    ("gflops", "1.5G", f"{1.5e9 / 1e9:g}", "flops"),
+    ("gmacs", "250k", f"{250e3 / 1e9:.6f}".rstrip("0"), "macs"),
+]
+
+
+@pytest.mark.parametrize(("budget", "written", "giga", "plain"), GIGA_FIXES)
+def test_a_count_in_a_giga_budget_says_both_ways_to_write_it(
+    tmp_path: Path, cli, monkeypatch, budget: str, written: str, giga: str, plain: str
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.yaml").write_text(
+        "version: 1\n"
+        f"devices: {{d: {{budgets: {{{budget}: {written}}}}}}}\n"
+        "models: {m: {input: [1, 4], devices: [d], layers: [linear: {out: 2}]}}\n"
+    )
+    run = cli("check", "s.yaml")
+    assert run.code == 2
+    (line,) = run.err.splitlines()
+    assert line.startswith("s.yaml:2:")
+    assert f"write `{budget}: {giga}`, or `{plain}: {written}`" in line
+    assert "flops: 600M" not in line or written == "600M"
+
+
+def test_an_include_cycle_is_one_problem_without_a_cascade(
+    tmp_path: Path, cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.yaml").write_text(
+        "version: 1\ninclude: [b.yaml]\ndevices: {phone: {budgets: {params: 1M}}}\n"
+        "models: {m: {input: [1, 4], devices: [phone, watch], layers: [linear: {out: 2}]}}\n"
+    )
+    (tmp_path / "b.yaml").write_text(
+        "version: 1\ninclude: [a.yaml]\ndevices: {watch: {budgets: {params: 10k}}}\n"
+    )
+    run = cli("check", "a.yaml")
+    assert run.code == 2
+    assert run.err.splitlines() == ["b.yaml:2:11: circular include: a.yaml → b.yaml → a.yaml"]
+    # the devices of both files are still judged
+    assert [line.split()[:2] for line in run.out.splitlines()[2:4]] == [
+        ["m", "phone"],
+        ["m", "watch"],
+    ]
+
+
+def test_a_missing_include_does_not_cascade_into_unknown_devices(
+    tmp_path: Path, cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.yaml").write_text(
+        "version: 1\ninclude: [gone.yaml]\ndevices: {phone: {budgets: {params: 1M}}}\n"
+        "models: {m: {input: [1, 4], devices: [phone, watch], layers: [linear: {out: 2}]}}\n"
+    )
+    run = cli("check", "a.yaml", "--format", "json")
+    assert run.code == 2
+    data = run.json()
+    assert [(p["line"], p["code"]) for p in data["problems"]] == [(2, "file.missing")]
+    assert [v["device"] for v in data["verdicts"]] == ["phone"]
+    assert data["unchecked"]["devices"] == 1

@@ -73,6 +73,6 @@ def render(result: Result, layers: bool) -> str:
                 lines.append(f"{path}:{line}:{column}: {level}: {one_line(message)}")
         lines.append("::endgroup::")
     lines += text.tables(result, layers)
-    if result.verdicts:
+    if result.verdicts or (not layers and text.not_checked(result)):
         lines.append(text.summary(result))
     return "\n".join(lines) + "\n" if lines else ""

@@ -130,6 +130,12 @@ def render(result: Result, layers: bool) -> str:
         "verdicts": [_verdict(verdict) for verdict in result.verdicts],
         "problems": [_problem(problem) for problem in result.problems],
         "warnings": [_problem(warning) for warning in result.warnings],
+        "unchecked": {
+            "budgets": result.unchecked.budgets,
+            "models": result.unchecked.models,
+            "devices": result.unchecked.devices,
+            "files": result.unchecked.files,
+        },
         "exit_code": result.exit_code,
     }
     return json.dumps(document, indent=2) + "\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from budgetlint.budgets import Verdict
 from budgetlint.pipeline import Result
 from budgetlint.problems import one_line
+from budgetlint.render import text
 from budgetlint.render.messages import percent, sentence, signed_percent
 
 STATUS = {"ok": "✅ ok", "warn": "⚠️ near", "over": "❌ over"}
@@ -24,9 +25,7 @@ def _cell(text: str) -> str:
 
 def _heading(result: Result) -> str:
     if result.problems:
-        count = len(result.problems)
-        noun = "problem" if count == 1 else "problems"
-        return f"## budgetlint: {count} spec {noun}, nothing checked for them"
+        return f"## budgetlint: {text.summary(result)}"
     broken = sum(not v.ok for v in result.verdicts)
     warned = sum(v.warning for v in result.verdicts)
     if broken:

@@ -145,15 +145,42 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
+def not_checked(result: Result) -> str:
+    """What could not be checked, and why: empty when everything was."""
+    unchecked = result.unchecked
+    if not unchecked and not result.problems:
+        return ""
+    parts = [
+        _plural(count, noun)
+        for count, noun in (
+            (unchecked.budgets, "budget"),
+            (unchecked.models, "whole model"),
+            (unchecked.devices, "device target"),
+            (unchecked.files, "file"),
+        )
+        if count
+    ]
+    codes = ", ".join(dict.fromkeys(problem.code for problem in result.problems))
+    why = f"{_plural(len(result.problems), 'problem')} reported: {codes}"
+    if not parts:
+        return why
+    what = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"{what} not checked ({why})"
+
+
 def summary(result: Result) -> str:
+    """The last line: never "all hold" when anything could not be checked."""
     broken = sum(not v.ok for v in result.verdicts)
     warned = sum(v.warning for v in result.verdicts)
     models = len({v.model for v in result.verdicts})
+    missed = not_checked(result)
+    if not result.verdicts:
+        return f"no budget checked: {missed}" if missed else "no budget checked"
     line = f"{_plural(len(result.verdicts), 'budget')} checked on {_plural(models, 'model')}: "
-    line += f"{broken} broken" if broken else "all hold"
+    line += f"{broken} broken" if broken else "none broken" if missed else "all hold"
     if warned:
         line += f", {warned} near the limit" + (" (--strict: fails)" if result.strict else "")
-    return line
+    return line + (f"; {missed}" if missed else "")
 
 
 def tables(result: Result, layers: bool) -> list[str]:
@@ -185,6 +212,6 @@ def findings(result: Result) -> list[str]:
 
 def render(result: Result, layers: bool) -> str:
     lines = tables(result, layers) + findings(result)
-    if result.verdicts:
+    if result.verdicts or (not layers and not_checked(result)):
         lines.append(summary(result))
     return "\n".join(lines) + "\n" if lines else ""

@@ -20,6 +20,7 @@ from budgetlint.problems import Position, Problem, SpecError, fail
 from budgetlint.spec.load import Document, JsonPath
 from budgetlint.spec.validate import did_you_mean
 from budgetlint.units import (
+    CountInGigaError,
     UnitError,
     parse_bandwidth,
     parse_fraction,
@@ -54,34 +55,50 @@ class _Field:
 
 
 def _definitions(
-    document: Document, load: Loader, active: tuple[str, ...]
-) -> dict[str, _Definition]:
-    """This file's devices and its includes', each name defined once."""
+    document: Document, load: Loader, active: tuple[str, ...], problems: list[Problem]
+) -> tuple[dict[str, _Definition], bool]:
+    """This file's devices and its includes', each name defined once; and whether every
+    include could be read. An include that fails is one problem: the rest still count."""
     table: dict[str, _Definition] = {}
+    complete = True
     for index, reference in enumerate(document.data.get("include", [])):
         where = document.position(("include", index))
-        included = load(Path(document.path).parent / reference, where)
+        try:
+            included = load(Path(document.path).parent / reference, where)
+        except SpecError as error:
+            problems.extend(error.problems)
+            complete = False
+            continue
         if included.path in active:
             chain = " → ".join((*active, included.path))
-            raise fail(where, "include.circular", f"circular include: {chain}")
-        for name, definition in _definitions(included, load, (*active, included.path)).items():
+            problems.append(Problem(where, "include.circular", f"circular include: {chain}"))
+            continue
+        found, whole = _definitions(included, load, (*active, included.path), problems)
+        complete = complete and whole
+        for name, definition in found.items():
             if name in table:
-                raise fail(
-                    where,
-                    "device.duplicate",
-                    f"device '{name}' comes from both {table[name].document.path} "
-                    f"and {definition.document.path}",
+                problems.append(
+                    Problem(
+                        where,
+                        "device.duplicate",
+                        f"device '{name}' comes from both {table[name].document.path} "
+                        f"and {definition.document.path}",
+                    )
                 )
+                continue
             table[name] = definition
     for name in document.data.get("devices", {}):
         if name in table:
-            raise fail(
-                document.position(("devices", name), key=True),
-                "device.duplicate",
-                f"device '{name}' is already defined in {table[name].document.path}",
+            problems.append(
+                Problem(
+                    document.position(("devices", name), key=True),
+                    "device.duplicate",
+                    f"device '{name}' is already defined in {table[name].document.path}",
+                )
             )
+            continue
         table[name] = _Definition(document, ("devices", name))
-    return table
+    return table, complete
 
 
 def _lineage(name: str, table: dict[str, _Definition]) -> list[_Definition]:
@@ -126,6 +143,15 @@ def _fields(lineage: list[_Definition]) -> dict[str, Any]:
 def _parsed(field: _Field, parse: Callable[[object], float], label: str) -> float:
     try:
         return parse(field.value)
+    except CountInGigaError as error:
+        # gmacs: 60M → `gmacs: 0.06` or `macs: 60M`
+        budget = label.rpartition(".")[2]
+        raise fail(
+            field.position,
+            "budget.unit",
+            f"{label}: {field.value!r}: this budget is already in 10^9: "
+            f"write `{budget}: {error.in_giga}`, or `{budget[1:]}: {field.value}`",
+        ) from None
     except UnitError as error:
         raise fail(field.position, "budget.unit", f"{label}: {error}") from None
 
@@ -190,11 +216,13 @@ def _device(name: str, lineage: list[_Definition], problems: list[Problem]) -> D
     )
     warn = _warn(fields)
     limits: list[Limit] = []
+    unreadable: list[str] = []
     for budget, field in fields.get("budgets", {}).items():
         try:
             limit = _parsed(field, BUDGETS[budget].parse, budget)
         except SpecError as error:
             problems.extend(error.problems)
+            unreadable.append(budget)
             continue
         if budget == "latency" and roofline is None:
             problems.append(
@@ -205,6 +233,7 @@ def _device(name: str, lineage: list[_Definition], problems: list[Problem]) -> D
                     f"{activation} (compute: {{{activation}: ...}})",
                 )
             )
+            unreadable.append(budget)
             continue
         limits.append(Limit(budget, limit, str(field.value), field.position, warn.get(budget)))
     growth = []
@@ -213,6 +242,7 @@ def _device(name: str, lineage: list[_Definition], problems: list[Problem]) -> D
             growth.append(_growth(budget, field))
         except SpecError as error:
             problems.extend(error.problems)
+            unreadable.append(f"max_increase.{budget}")
     own = lineage[-1]
     return Device(
         name,
@@ -222,20 +252,34 @@ def _device(name: str, lineage: list[_Definition], problems: list[Problem]) -> D
         tuple(growth),
         activation,
         roofline,
+        unreadable=tuple(unreadable),
     )
 
 
-def read_devices(document: Document, load: Loader) -> tuple[dict[str, Device], list[Problem]]:
+@dataclass(frozen=True)
+class DeviceTable:
+    """The devices a file can target, and the names that can't be judged because their
+    definition (or an include that may hold them) is broken: already reported, so a model
+    that targets one is not reported again."""
+
+    devices: dict[str, Device]
+    broken: frozenset[str]
+    complete: bool  # every include was read
+
+    def unresolved(self, name: str) -> bool:
+        return name in self.broken or (name not in self.devices and not self.complete)
+
+
+def read_devices(document: Document, load: Loader) -> tuple[DeviceTable, list[Problem]]:
     """Every device the file can target: its own and its includes'; all problems found."""
-    try:
-        table = _definitions(document, load, (document.path,))
-    except SpecError as error:
-        return {}, list(error.problems)
-    devices: dict[str, Device] = {}
     problems: list[Problem] = []
+    table, complete = _definitions(document, load, (document.path,), problems)
+    devices: dict[str, Device] = {}
+    broken: set[str] = set()
     for name in table:
         try:
             devices[name] = _device(name, _lineage(name, table), problems)
         except SpecError as error:
             problems.extend(error.problems)
-    return devices, problems
+            broken.add(name)
+    return DeviceTable(devices, frozenset(broken), complete), problems

@@ -22,7 +22,7 @@ from budgetlint.engine.ops.attrs import AttrError, coerce
 from budgetlint.engine.ops.merge import MERGES
 from budgetlint.graph import Architecture, Layer, Node, Parallel, Residual
 from budgetlint.problems import Position, Problem, SpecError, fail, short_repr
-from budgetlint.spec.devices import read_devices
+from budgetlint.spec.devices import DeviceTable, read_devices
 from budgetlint.spec.expr import ExpressionError, has_template, substitute
 from budgetlint.spec.load import Document, JsonPath, load_document
 from budgetlint.spec.sources import WORK_TREE, Source
@@ -37,6 +37,16 @@ LAYER_KEYS = ("name", "functional", "module")  # keys a layer may carry beside i
 class ModelSpec:
     architecture: Architecture
     devices: tuple[str, ...]
+    unresolved: tuple[str, ...] = ()  # targets whose definition is broken (already reported)
+    declared: bool = True  # under `models:`; False: the file's own top-level `layers:`
+
+
+@dataclass(frozen=True)
+class Unbuilt:
+    """A model that could not be built (its problems are reported): nothing of it is checked."""
+
+    name: str
+    devices: tuple[str, ...]  # the devices it targets, as written
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,7 @@ class Spec:
     devices: Mapping[str, Device]
     models: tuple[ModelSpec, ...]
     files: tuple[str, ...]  # every file it reads (loaded or not), this one first
+    unbuilt: tuple[Unbuilt, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -452,6 +463,18 @@ def _arch_params(
     return scope
 
 
+def _nonempty(layers: tuple[Node, ...], context: _Context, path: JsonPath) -> tuple[Node, ...]:
+    """An architecture of no layers costs nothing and would pass every budget: refused."""
+    if not layers:
+        raise fail(
+            context.document.position(path, key=True),
+            "model.empty",
+            "the architecture has no layers once expanded (an empty list, or repeats of 0 "
+            "times): nothing to check",
+        )
+    return layers
+
+
 def _input(value: Any) -> Shape | None:
     return None if value is None else tuple(int(size) for size in value)
 
@@ -461,14 +484,16 @@ def _model(
     document: Document,
     name: str,
     file_blocks: dict[str, _Block],
-    devices: Mapping[str, Device],
+    table: DeviceTable,
     input_override: Shape | None,
 ) -> ModelSpec:
     path: JsonPath = ("models", name)
     spec = document.data["models"][name]
     where = document.position(path, key=True)
-    for index, device in enumerate(spec.get("devices", [])):
-        if device not in devices:
+    devices = table.devices
+    targets = tuple(spec.get("devices", []))
+    for index, device in enumerate(targets):
+        if device not in devices and not table.unresolved(device):
             raise fail(
                 document.position((*path, "devices", index)),
                 "model.unknown_device",
@@ -502,15 +527,25 @@ def _model(
     shape = input_override or _input(spec.get("input")) or shape
     if shape is None:
         raise fail(where, "model.input", f"model '{name}' has no input shape: add 'input:'")
-    layers = expander.layers(context, layers_path, "", "layers")
+    layers = _nonempty(expander.layers(context, layers_path, "", "layers"), context, layers_path)
     architecture = Architecture(name, source, shape, layers, where)
-    return ModelSpec(architecture, tuple(spec.get("devices", [])))
+    return ModelSpec(
+        architecture,
+        tuple(device for device in targets if device in devices),
+        tuple(device for device in targets if device not in devices),
+    )
 
 
 def read_spec(
-    path: Path, input_override: Shape | None = None, source: Source = WORK_TREE
+    path: Path,
+    input_override: Shape | None = None,
+    source: Source = WORK_TREE,
+    file_architecture: bool = True,
 ) -> tuple[Spec | None, list[Problem]]:
-    """Load, validate and expand one spec file; all the problems found, not just the first."""
+    """Load, validate and expand one spec file; all the problems found, not just the first.
+
+    Without `file_architecture`, a top-level `layers:` is not made a model of its own
+    (the file is another spec's architecture)."""
     files = _Files(source)
     try:
         document = files.load(path)
@@ -518,24 +553,28 @@ def read_spec(
         return None, list(error.problems)
     expander = _Expander(files)
     problems: list[Problem] = []
-    devices, device_problems = read_devices(document, files.load)
+    table, device_problems = read_devices(document, files.load)
+    devices = table.devices
     problems.extend(device_problems)
     try:
         file_blocks = _blocks(document, ("blocks",))
     except SpecError as error:
         return None, [*problems, *error.problems]
     models: list[ModelSpec] = []
-    for name in document.data.get("models", {}):
+    unbuilt: list[Unbuilt] = []
+    for name, written in document.data.get("models", {}).items():
         try:
-            models.append(_model(expander, document, name, file_blocks, devices, input_override))
+            models.append(_model(expander, document, name, file_blocks, table, input_override))
         except SpecError as error:
             problems.extend(error.problems)
-    if "layers" in document.data:
+            unbuilt.append(Unbuilt(name, tuple(written.get("devices", []))))
+    if "layers" in document.data and file_architecture:
         try:
             models.append(_file_architecture(expander, document, file_blocks, input_override))
         except SpecError as error:
             problems.extend(error.problems)
-    if not models and not devices and not problems:
+            unbuilt.append(Unbuilt(Path(document.path).stem, ()))
+    if not models and not devices and not problems and "layers" not in document.data:
         problems.append(
             Problem(document.position(()), "spec.empty", "no models, layers or devices")
         )
@@ -545,6 +584,7 @@ def read_spec(
         devices,
         tuple(models),
         tuple(files.read),
+        tuple(unbuilt),
     )
     return spec, problems
 
@@ -565,6 +605,6 @@ def _file_architecture(
         )
     scope = _arch_params(document, document, (), {})
     context = _Context(document, blocks, scope, (), (document.path,), "", scope)
-    layers = expander.layers(context, ("layers",), "", "layers")
+    layers = _nonempty(expander.layers(context, ("layers",), "", "layers"), context, ("layers",))
     architecture = Architecture(name, document.path, shape, layers, document.position(()))
-    return ModelSpec(architecture, ())
+    return ModelSpec(architecture, (), declared=False)

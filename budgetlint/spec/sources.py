@@ -89,14 +89,26 @@ class GitRevision:
         return _git(self.root, "cat-file", "blob", name).stdout
 
 
-def resolve_revision(ref: str, start: Path) -> GitRevision:
-    """The revision `ref` of the repository holding `start`, or a problem saying why not."""
+def _missing_revision(root: Path, ref: str) -> str:
+    """Why `ref` can't be found: a shallow clone (CI's default) lacks the history."""
+    shallow = _git(root, "rev-parse", "--is-shallow-repository").stdout.strip() == b"true"
+    if not shallow:
+        return f"--base {ref}: no such git revision"
+    return (
+        f"--base {ref}: not in this shallow clone (it holds only the latest commits); "
+        f"fetch the base: `fetch-depth: 0` in actions/checkout, or `git fetch --deepen=50`, "
+        f"or `git fetch origin <branch>` for a branch"
+    )
+
+
+def resolve_revision(ref: str, start: Path, shown: str | None = None) -> GitRevision:
+    """The revision `ref` of the repository holding `start`, or a problem saying why not,
+    at `shown` (the spec being compared) when given."""
+    where = Position(shown or str(start))
     root = git_root(start)
     if root is None:
-        raise fail(
-            Position(str(start)), "git.no_repo", f"--base {ref}: not inside a git repository"
-        )
+        raise fail(where, "git.no_repo", f"--base {ref}: not inside a git repository")
     done = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     if done.returncode != 0:
-        raise fail(Position(str(start)), "git.bad_ref", f"--base {ref}: no such git revision")
+        raise fail(where, "git.bad_ref", _missing_revision(root, ref))
     return GitRevision(root, done.stdout.decode().strip(), ref)
