@@ -9,10 +9,14 @@ Grammar (Python's precedence, a small subset of it; never `eval`):
     unary   := ("-" | "+") unary | power
     power   := atom ["**" unary]
     atom    := NUMBER | 'STRING' | NAME | NAME "(" expr ("," expr)* ")" | "(" expr ")"
+             | "[" [expr ("," expr)*] "]"
 
 Names come from the scope (block parameters); the functions are min, max,
-abs, floor, ceil, round and int. Results are ints or floats; an integral float
-stays a float here and is accepted where an integer is expected.
+abs, floor, ceil, round, int, sqrt, log (natural, or log(x, base)), log2 and
+make_divisible(v, d) (torchvision's _make_divisible: v rounded to the nearest
+multiple of d, at least d, never more than 10% below v). Results are ints,
+floats or lists of them (`[k, k]`); an integral float stays a float here and
+is accepted where an integer is expected.
 """
 
 from __future__ import annotations
@@ -32,12 +36,22 @@ _TOKEN = re.compile(
     r"\s*(?:(?P<number>\d+\.\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?)"
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
     r"|(?P<string>'[^']*'|\"[^\"]*\")"
-    r"|(?P<op>\*\*|//|==|!=|<=|>=|[-+*/%()<>,]))"
+    r"|(?P<op>\*\*|//|==|!=|<=|>=|[-+*/%()<>,\[\]]))"
 )
 _TEMPLATE = re.compile(r"\$\{([^{}]*)\}")
 _MAX_LENGTH = 200
 _MAX_POWER = 64
 _LARGEST = 10**18
+
+
+def make_divisible(value: float, divisor: int, least: int | None = None) -> int:
+    """torchvision's _make_divisible (from the TensorFlow MobileNet code)."""
+    if divisor <= 0:
+        raise ValueError("the divisor must be positive")
+    smallest = divisor if least is None else least
+    rounded = max(smallest, int(value + divisor / 2) // divisor * divisor)
+    return rounded + divisor if rounded < 0.9 * value else rounded
+
 
 _FUNCTIONS: dict[str, Callable[..., Value]] = {
     "min": min,
@@ -47,6 +61,10 @@ _FUNCTIONS: dict[str, Callable[..., Value]] = {
     "ceil": math.ceil,
     "round": round,
     "int": int,
+    "sqrt": math.sqrt,
+    "log": math.log,
+    "log2": math.log2,
+    "make_divisible": make_divisible,
 }
 _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "==": lambda a, b: bool(a == b),
@@ -179,7 +197,10 @@ class _Parser:
             base = _numeric(base)
             if base == 0 and exponent < 0:
                 raise ExpressionError("division by zero")
-            return _checked(base**exponent)
+            try:
+                return _checked(base**exponent)
+            except OverflowError:  # float ** float overflows instead of returning inf
+                raise ExpressionError("the result is too large") from None
         return base
 
     def atom(self) -> Value:
@@ -199,6 +220,15 @@ class _Parser:
             value = self.expr()
             self.take(")")
             return value
+        if token.text == "[":
+            items: list[Value] = []
+            if not self.at("]"):
+                items.append(self.expr())
+                while self.at(","):
+                    self.take()
+                    items.append(self.expr())
+            self.take("]")
+            return items
         raise ExpressionError(f"unexpected {token.text or 'end of expression'!r}")
 
     def call(self, name: str) -> Value:
@@ -210,9 +240,11 @@ class _Parser:
             self.take()
             arguments.append(self.expr())
         self.take(")")
+        if any(isinstance(argument, list | str) for argument in arguments):
+            raise ExpressionError(f"{name}() takes numbers")
         try:
             return _checked(_FUNCTIONS[name](*arguments))
-        except (TypeError, ValueError, OverflowError) as error:
+        except (TypeError, ValueError, OverflowError, ZeroDivisionError) as error:
             raise ExpressionError(f"{name}(): {error}") from None
 
 

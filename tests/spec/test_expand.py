@@ -270,3 +270,46 @@ def test_all_unknown_keys_and_the_missing_one(write) -> None:  # type: ignore[no
     assert "unknown key 'gflop' (did you mean 'gflops'?)" in messages
     assert "unknown key 'devises' (did you mean 'devices'?)" in messages
     assert "'devices' is a required property" in messages
+
+
+def test_list_items_and_list_results_are_expressions(write) -> None:  # type: ignore[no-untyped-def]
+    report = report_of(
+        write,
+        HEADER
+        + """
+blocks:
+  separable:
+    params: {k: 3}
+    layers:
+      - conv2d: {out: 4, kernel: [1, "${k}"], padding: [0, "${k // 2}"]}
+      - conv2d: {out: 4, kernel: "${[k, 1]}", padding: "${[k // 2, 0]}"}
+layers:
+  - separable: {k: 5}
+""",
+    )
+    first, second = report.layers
+    assert first.output == second.output == (1, 4, 8, 8)
+    assert first.macs == second.macs == 4 * 8 * 8 * 4 * 1 * 5  # a 1×5 and a 5×1 kernel
+
+
+def test_a_list_expression_that_is_not_a_size_is_refused(write) -> None:  # type: ignore[no-untyped-def]
+    problems = problems_of(
+        write, HEADER + "layers:\n  - conv2d: {out: 4, kernel: \"${[1, 'a']}\"}\n"
+    )
+    assert len(problems) == 1 and "conv2d.kernel: expected a positive integer" in problems[0]
+
+
+def test_merge_add_broadcasts_a_bias_over_the_batch(write) -> None:  # type: ignore[no-untyped-def]
+    report = report_of(
+        write,
+        HEADER
+        + """
+layers:
+  - parallel:
+      merge: add
+      branches: [[], [adaptive_avgpool2d: {size: 1}]]
+""",
+    )
+    merge = report.layers[-1]
+    assert (merge.inputs, merge.output) == (((1, 4, 8, 8), (1, 4, 1, 1)), (1, 4, 8, 8))
+    assert merge.flops == 4 * 8 * 8

@@ -29,6 +29,21 @@ CASES = [
     ("mid == 64", True),
     ("act", "relu"),
     ("1.5e1", 15.0),
+    ("sqrt(mid)", 8.0),
+    ("log2(mid)", 6.0),
+    ("log(mid, 2)", 6.0),
+    ("round(log(1000) / log(10))", 3),
+    ("ceil(log2(cin))", 5),  # 2**4 < 24 <= 2**5
+    ("[1, t]", [1, 6]),
+    ("[t // 2 * 2 + 1, t]", [7, 6]),
+    ("[]", []),
+    ("[mid] == [64]", True),
+    # torchvision's _make_divisible: nearest multiple of 8, at least 8, within 10%
+    ("make_divisible(240 // 4, 8)", 64),  # (60 + 4) // 8 · 8
+    ("make_divisible(10.4, 8)", 16),  # 8 would be more than 10% below 10.4
+    ("make_divisible(3, 8)", 8),  # at least the divisor
+    ("make_divisible(30, 8, 16)", 32),  # (30 + 4) // 8 · 8
+    ("make_divisible(36, 16, 48)", 48),  # at least the given minimum
 ]
 
 
@@ -47,7 +62,15 @@ ERRORS = [
     ("mid +", "unexpected 'end of expression'"),
     ("(mid", "expected ')'"),
     ("act * 2", "expected a number"),
-    ("[1, 2]", "unexpected character '['"),
+    ("[1, 2", "expected ']'"),
+    ("[1, 2] * 2", "expected a number"),
+    ("max([1, 2])", "max() takes numbers"),
+    ("log(0)", "log():"),
+    ("sqrt(-1)", "sqrt():"),
+    ("log(8, 1)", "log():"),
+    ("make_divisible(10, 0)", "make_divisible(): the divisor must be positive"),
+    ("sqrt(10 ** 18) ** 64", "the result is too large"),
+    ("1e9 ** 64", "the result is too large"),
     ("x" * 201, "longer than 200"),
 ]
 

@@ -167,6 +167,13 @@ COUNT_SCHEMA = {
     "type": "string",
     "pattern": "^\\s*[0-9][0-9_]*(\\.[0-9]*)?([eE][+-]?[0-9]+)?\\s*[kKMGBT]?\\s*$",
 }
+
+
+def _item(schema: dict[str, Any]) -> dict[str, Any]:
+    """A list item: the value itself or a `${...}` expression (`kernel: [1, "${k}"]`)."""
+    return {"anyOf": [schema, EXPRESSION_SCHEMA]}
+
+
 _SCHEMAS: dict[str, dict[str, Any]] = {
     "positive": {"type": "integer", "minimum": 1},
     "nonnegative": {"type": "integer", "minimum": 0},
@@ -174,20 +181,20 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
     "size": {
         "anyOf": [
             {"type": "integer", "minimum": 1},
-            {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1}},
+            {"type": "array", "minItems": 1, "items": _item({"type": "integer", "minimum": 1})},
         ]
     },
-    "integer_list": {"type": "array", "minItems": 1, "items": {"type": "integer"}},
+    "integer_list": {"type": "array", "minItems": 1, "items": _item({"type": "integer"})},
     "offsets": {
         "anyOf": [
             {"type": "integer", "minimum": 0},
-            {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 0}},
+            {"type": "array", "minItems": 1, "items": _item({"type": "integer", "minimum": 0})},
         ]
     },
     "padding": {
         "anyOf": [
             {"type": "integer", "minimum": 0},
-            {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 0}},
+            {"type": "array", "minItems": 1, "items": _item({"type": "integer", "minimum": 0})},
             {"enum": ["same", "valid"]},
         ]
     },
@@ -196,7 +203,11 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
     "scale": {
         "anyOf": [
             {"type": "number", "exclusiveMinimum": 0},
-            {"type": "array", "minItems": 1, "items": {"type": "number", "exclusiveMinimum": 0}},
+            {
+                "type": "array",
+                "minItems": 1,
+                "items": _item({"type": "number", "exclusiveMinimum": 0}),
+            },
         ]
     },
 }
