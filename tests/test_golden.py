@@ -173,3 +173,49 @@ def test_llama_prefill_and_decode_are_bounded_and_consistent() -> None:
     fp16 = Precision(16, 16)
     kv_cache = layers * 2 * context * heads * head_dim * 2  # bytes of keys and values read
     assert mac_bytes(decode, fp16) > kv_cache + 2 * dense
+
+
+# Language models built by transformers from their public config.json on the meta
+# device (tools/measure_llm_configs.py): params and every parameter's name and shape.
+MEASURED_LLMS = json.loads(
+    (Path(__file__).parent / "data" / "measured_llm_configs.json").read_text("utf-8")
+)["models"]
+
+
+@pytest.mark.parametrize("name", sorted(MEASURED_LLMS))
+def test_llm_params_equal_transformers(name: str) -> None:
+    assert zoo_report(name).params == MEASURED_LLMS[name]["params"]
+
+
+@pytest.mark.parametrize("name", sorted(MEASURED_LLMS))
+def test_llm_tensors_carry_transformers_parameter_names_and_shapes(name: str) -> None:
+    measured = MEASURED_LLMS[name]
+    expected = {**measured["layer_3_parameters"], **measured["other_parameters"]}
+    ours = {
+        f"{layer.name}.{tensor.name}": list(tensor.shape)
+        for layer in zoo_report(name).layers
+        for tensor in layer.tensors
+        if tensor.stored
+        and (layer.name.startswith("model.layers.3.") or ".layers." not in layer.name)
+    }
+    assert ours == expected
+
+
+def test_sliding_window_of_mistral() -> None:
+    assert MEASURED_LLMS["mistral-7b-v0.1"]["sliding_window"] == 4096
+    spec, problems = read_spec(ZOO / "mistral-7b-v0.1.yaml")
+    assert spec is not None and not problems
+    from budgetlint.graph import Layer, Node, Parallel, Residual
+
+    def attention_windows(nodes: tuple[Node, ...]) -> list[int]:
+        found = []
+        for node in nodes:
+            if isinstance(node, Layer) and node.op == "multihead_attention":
+                found.append(node.attrs["window"])
+            elif isinstance(node, Residual):
+                found += attention_windows(node.body)
+            elif isinstance(node, Parallel):
+                found += [w for branch in node.branches for w in attention_windows(branch)]
+        return found
+
+    assert attention_windows(spec.models[0].architecture.layers) == [4096] * 32

@@ -11,6 +11,46 @@ Attrs = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
+class Role:
+    quantized: bool  # quantized by a device's `quantization:` unless an override says
+    doc: str
+
+
+# What a stored tensor is for; a device quantizes the weight matrices and tables only.
+TENSOR_ROLES: dict[str, Role] = {
+    "weight": Role(True, "weight matrices and kernels of conv, linear and attention projections"),
+    "embedding": Role(True, "token embedding tables"),
+    "bias": Role(False, "biases of conv, linear and attention projections"),
+    "norm": Role(False, "scales and shifts of normalisation layers"),
+    "learned": Role(False, "other learned tensors: class tokens, positions, layer scales"),
+    "buffer": Role(False, "stored statistics that are not learned (BatchNorm's running stats)"),
+}
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """One tensor an op keeps, named after the framework's parameter (`q_proj.weight`).
+
+    `read`: elements read per call (a gather reads rows), None: all. `stored`: False for
+    a weight shared with another layer (a tied LM head): read here, stored there.
+    """
+
+    name: str
+    role: str  # a key of TENSOR_ROLES
+    shape: Shape
+    read: int | None = None
+    stored: bool = True
+
+    @property
+    def elements(self) -> int:
+        return numel(self.shape)
+
+    @property
+    def elements_read(self) -> int:
+        return self.elements if self.read is None else self.read
+
+
+@dataclass(frozen=True)
 class OpCost:
     """Output shape and convention-free facts about one op.
 
@@ -27,6 +67,19 @@ class OpCost:
         None  # weight elements actually read; None: all (a gather reads rows)
     )
     state_read: int = 0  # elements of persistent state read, such as a KV cache
+    state_held: int = 0  # elements of persistent state kept after the call: the KV cache
+    tensors: tuple[Tensor, ...] = ()  # its params and buffers, named; () for the fallback
+
+    def stored_tensors(self) -> tuple[Tensor, ...]:
+        """The op's tensors; an op that doesn't name them keeps one learned, one buffer."""
+        if self.tensors:
+            return self.tensors
+        found: tuple[Tensor, ...] = ()
+        if self.params:
+            found += (Tensor("weight", "learned", (self.params,), self.weights_read),)
+        if self.buffers:
+            found += (Tensor("buffers", "buffer", (self.buffers,)),)
+        return found
 
 
 OpFn = Callable[[tuple[Shape, ...], Attrs], OpCost]

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from budgetlint.engine.conventions import DEFAULT, Convention
 from budgetlint.engine.cost import OpCost, Shape, ShapeError, numel
+from budgetlint.engine.cost import Tensor as StoredTensor
 from budgetlint.engine.ops import FREE_OPS, OPS, merge
 from budgetlint.engine.ops.attrs import AttrError
 from budgetlint.graph import Architecture, Layer, Node, Residual
@@ -29,6 +30,15 @@ class LayerReport:
     weights_read: int | None = None  # weight elements read, when not all (a gather)
     state_read: int = 0  # persistent state read (a KV cache)
     live: tuple[int, ...] = ()  # elements of every tensor alive while it runs
+    state_held: int = 0  # persistent state kept for the next step (a KV cache)
+    tensors: tuple[StoredTensor, ...] = ()  # its params and buffers, named; () in hand-made rows
+
+    def weight_tensors(self) -> tuple[StoredTensor, ...]:
+        """Its tensors, or for a row made without them one of all its params and buffers."""
+        if self.tensors:
+            return self.tensors
+        stored = self.learnable + self.buffers
+        return (StoredTensor("weight", "learned", (stored,), self.weights_read),) if stored else ()
 
 
 @dataclass(frozen=True)
@@ -209,5 +219,7 @@ class _Walker:
                 weights_read=cost.weights_read,
                 state_read=cost.state_read,
                 live=() if alias else tuple(self.live.values()),
+                state_held=cost.state_held,
+                tensors=cost.stored_tensors(),
             )
         )

@@ -17,12 +17,23 @@ from dataclasses import dataclass
 
 from budgetlint.engine.cost import numel
 from budgetlint.engine.evaluate import LayerReport, ModelReport
+from budgetlint.engine.storage import WeightFormat, stored_bytes
 
 
 @dataclass(frozen=True)
 class Precision:
     weight_bits: int = 32
     activation_bits: int = 32
+    weights: WeightFormat | None = None  # quantization and overrides; None: weight_bits
+    kv_bits: int | None = None  # the KV cache's type; None: activation_bits
+
+    @property
+    def weight_format(self) -> WeightFormat:
+        return self.weights or WeightFormat.plain(self.weight_bits)
+
+    @property
+    def kv_cache_bits(self) -> int:
+        return self.activation_bits if self.kv_bits is None else self.kv_bits
 
 
 FLOAT32 = Precision()
@@ -46,10 +57,29 @@ def layer_traffic(layer: LayerReport, precision: Precision) -> Traffic:
     if layer.alias:
         return Traffic(0, 0)
     activations = sum(packed(numel(shape), precision.activation_bits) for shape in layer.inputs)
-    stored = layer.learnable + layer.buffers if layer.weights_read is None else layer.weights_read
-    weights = packed(stored, precision.weight_bits)
-    activations += packed(layer.state_read, precision.activation_bits)
+    form = precision.weight_format
+    weights = stored_bytes(
+        (form.storage(layer.name, layer.op, tensor), tensor, tensor.elements_read)
+        for tensor in layer.weight_tensors()
+    )
+    activations += packed(layer.state_read, precision.kv_cache_bits)
     return Traffic(activations + weights, packed(numel(layer.output), precision.activation_bits))
+
+
+def size_bytes(report: ModelReport, precision: Precision) -> int:
+    """Every tensor stored once (a tied weight with its owner), at its storage."""
+    form = precision.weight_format
+    return stored_bytes(
+        (form.storage(layer.name, layer.op, tensor), tensor, tensor.elements)
+        for layer in report.layers
+        for tensor in layer.weight_tensors()
+        if tensor.stored
+    )
+
+
+def kv_cache_bytes(report: ModelReport, precision: Precision) -> int:
+    """The KV cache the step leaves: per causal attention, 2·N·(context + S)·G·hd values."""
+    return packed(sum(layer.state_held for layer in report.layers), precision.kv_cache_bits)
 
 
 def mac_bytes(report: ModelReport, precision: Precision) -> int:

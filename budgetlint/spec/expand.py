@@ -149,6 +149,14 @@ def _child(parent: str, segment: str) -> str:
     return f"{parent}.{segment}" if parent else segment
 
 
+def _label(name: str, scope: str, label: str) -> str:
+    """Default names of a combinator's children: its name's part below their scope."""
+    if scope == name:
+        return label
+    own = name[len(scope) + 1 :] if scope else name
+    return f"{own}.{label}"
+
+
 class _Expander:
     def __init__(self, files: _Files) -> None:
         self.files = files
@@ -202,18 +210,29 @@ class _Expander:
             key, body = keys[0], item[keys[0]]
             key_path = (*path, key)
             given = self.value(context, (*path, "name"), item.get("name"))
-        name = _child(parent, str(given) if given is not None else default)
+        # `name: ""` leaves a scope out of its layers' names (transformers' module paths
+        # don't name a residual); its own merge keeps its path
+        transparent = given == ""
+        name = _child(parent, default if given is None or transparent else str(given))
+        scope = parent if transparent else name
         key = self.value(context, key_path, key)
         if not isinstance(key, str):
             raise fail(position, "layer.op", f"an op name must be text, not {short_repr(key)}")
         if key == "residual":
-            return [self.residual(context, key_path, body, name, position)]
+            return [self.residual(context, key_path, body, name, position, scope)]
         if key == "parallel":
-            return [self.parallel(context, key_path, body, name, position)]
+            return [self.parallel(context, key_path, body, name, position, scope)]
         if key == "repeat":
-            return self.repeat(context, key_path, body, name)
+            return self.repeat(context, key_path, body, scope)
         if key == "arch":
-            return list(self.arch(context, key_path, body, name))
+            return list(self.arch(context, key_path, body, scope))
+        if transparent and key in OPS:
+            raise fail(
+                document.position((*path, "name")),
+                "layer.name",
+                "an op's name can't be empty (name: \"\" is for residual, parallel, "
+                "repeat, blocks and arch)",
+            )
         if key in OPS:
             functional = isinstance(item, dict) and item.get("functional") is True
             module = item.get("module") if isinstance(item, dict) else None
@@ -222,7 +241,7 @@ class _Expander:
                 made = replace(made, module=f"{context.instance}/{module}")
             return [made]
         if key in context.blocks:
-            return list(self.block(context, key_path, context.blocks[key], body, name))
+            return list(self.block(context, key_path, context.blocks[key], body, scope))
         known = [*OPS, *COMBINATORS, *context.blocks]
         raise fail(
             document.position(key_path, key=isinstance(item, dict)),
@@ -299,23 +318,37 @@ class _Expander:
         return body
 
     def residual(
-        self, context: _Context, path: JsonPath, body: Any, name: str, position: Position
+        self,
+        context: _Context,
+        path: JsonPath,
+        body: Any,
+        name: str,
+        position: Position,
+        scope: str,
     ) -> Residual:
         spec = self.mapping(context, path, body, "residual")
-        main = self.layers(context, (*path, "body"), name, "body")
+        main = self.layers(context, (*path, "body"), scope, _label(name, scope, "body"))
         shortcut = (
-            self.layers(context, (*path, "shortcut"), name, "shortcut")
+            self.layers(context, (*path, "shortcut"), scope, _label(name, scope, "shortcut"))
             if spec.get("shortcut")
             else ()
         )
         return Residual(name, main, shortcut, position)
 
     def parallel(
-        self, context: _Context, path: JsonPath, body: Any, name: str, position: Position
+        self,
+        context: _Context,
+        path: JsonPath,
+        body: Any,
+        name: str,
+        position: Position,
+        scope: str,
     ) -> Parallel:
         spec = self.mapping(context, path, body, "parallel")
         branches = tuple(
-            self.layers(context, (*path, "branches", index), name, f"branches.{index}")
+            self.layers(
+                context, (*path, "branches", index), scope, _label(name, scope, f"branches.{index}")
+            )
             for index in range(len(spec["branches"]))
         )
         merge = self.value(context, (*path, "merge"), spec.get("merge", "concat"))

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from budgetlint.engine.cost import ShapeError
+from budgetlint.engine.cost import TENSOR_ROLES, ShapeError
 from budgetlint.engine.ops.attrs import AttrError
 from budgetlint.engine.ops.pool import adaptive_window_total
 from tests.engine.helpers import flops, run_op
@@ -443,6 +443,62 @@ def test_op_formula(
         macs,
         default_flops,
     )
+    stored = [tensor for tensor in cost.stored_tensors() if tensor.stored]
+    assert sum(tensor.elements for tensor in stored) == params + buffers
+    assert sum(t.elements for t in stored if t.role == "buffer") == buffers
+    names = [tensor.name for tensor in cost.stored_tensors()]
+    assert len(names) == len(set(names)) and all(
+        tensor.role in TENSOR_ROLES for tensor in cost.stored_tensors()
+    )
+
+
+# Tensors named as transformers and torch name their parameters, [out, in] for a matrix.
+TENSOR_ROWS = [
+    ("linear", (1, 4, 64), {"out": 100}, {"weight": (100, 64), "bias": (100,)}),
+    ("linear", (1, 4, 64), {"out": 100, "bias": False, "tied": True}, {"weight": (100, 64)}),
+    (
+        "conv2d",
+        (1, 8, 9, 9),
+        {"out": 16, "kernel": 3, "groups": 2},
+        {"weight": (16, 4, 3, 3), "bias": (16,)},
+    ),
+    ("embedding", (1, 10), {"vocab": 100, "dim": 32}, {"weight": (100, 32)}),
+    ("rmsnorm", (1, 10, 64), {}, {"weight": (64,)}),
+    ("layernorm", (1, 10, 64), {}, {"weight": (64,), "bias": (64,)}),
+    (
+        "batchnorm2d",
+        (1, 8, 4, 4),
+        {},
+        {"weight": (8,), "bias": (8,), "running_mean": (8,), "running_var": (8,)},
+    ),
+    (
+        "multihead_attention",
+        (1, 4, 896),
+        {"heads": 14, "kv_heads": 2, "causal": True, "qkv_bias": True, "out_bias": False},
+        {
+            "q_proj.weight": (896, 896),
+            "q_proj.bias": (896,),
+            "k_proj.weight": (128, 896),
+            "k_proj.bias": (128,),
+            "v_proj.weight": (128, 896),
+            "v_proj.bias": (128,),
+            "o_proj.weight": (896, 896),
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("op", "shape", "attrs", "tensors"), TENSOR_ROWS)
+def test_tensors_are_named_as_the_framework_names_them(
+    op: str, shape: tuple[int, ...], attrs: dict[str, Any], tensors: dict[str, tuple[int, ...]]
+) -> None:
+    cost = run_op(op, shape, **attrs)
+    assert {tensor.name: tensor.shape for tensor in cost.stored_tensors()} == tensors
+
+
+def test_a_tied_weight_is_read_but_not_stored() -> None:
+    (weight,) = run_op("linear", (1, 1, 64), out=100, bias=False, tied=True).stored_tensors()
+    assert (weight.stored, weight.elements_read) == (False, 100 * 64)
 
 
 def test_adaptive_window_total_matches_hand_count() -> None:

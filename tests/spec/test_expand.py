@@ -67,6 +67,48 @@ layers:
     ]
 
 
+def test_an_empty_name_leaves_a_scope_out_of_its_layers_names(write) -> None:  # type: ignore[no-untyped-def]
+    # transformers' module paths: model.layers.0.self_attn, model.layers.0.mlp.gate_proj
+    report = report_of(
+        write,
+        "version: 1\ninput: [1, 3, 8]\n"
+        + """
+blocks:
+  mlp:
+    layers:
+      - name: ""
+        parallel:
+          merge: mul
+          branches:
+            - [{name: gate_proj, linear: {out: 8}}, relu]
+            - [{name: up_proj, linear: {out: 8}}]
+      - {name: down_proj, linear: {out: 8}}
+  layer:
+    layers:
+      - name: ""
+        residual:
+          body: [{name: norm, rmsnorm: }, {name: self_attn, multihead_attention: {heads: 2}}]
+      - name: ""
+        residual: {body: [rmsnorm, {name: mlp, mlp: }]}
+layers:
+  - name: model.layers
+    repeat: {times: 1, body: [layer]}
+""",
+    )
+    assert [layer.name for layer in report.layers] == [
+        "model.layers.0.norm",
+        "model.layers.0.self_attn",
+        "model.layers.0.0.add",
+        "model.layers.0.1.body.0",
+        "model.layers.0.mlp.gate_proj",
+        "model.layers.0.mlp.0.branches.0.1",
+        "model.layers.0.mlp.up_proj",
+        "model.layers.0.mlp.0.mul",
+        "model.layers.0.mlp.down_proj",
+        "model.layers.0.1.add",
+    ]
+
+
 def test_block_parameters_defaults_and_nesting(write) -> None:  # type: ignore[no-untyped-def]
     report = report_of(
         write,
@@ -182,6 +224,7 @@ PROBLEMS = [
     ("version: 1\nmodels:\n  m: {devices: [], input: [1]}\n", "needs either 'arch' or 'layers'"),
     ("version: 1\nmodels:\n  m: {devices: [], arch: a.yaml}\n", "circular arch reference"),
     ("version: 1\n", "no models, layers or devices"),
+    (HEADER + 'layers: [{name: "", relu: }]\n', "a.yaml:3:17: an op's name can't be empty"),
 ]
 
 

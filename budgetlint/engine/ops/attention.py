@@ -15,6 +15,12 @@ or `kv_len` for cross-attention on another sequence of `kv_dim` features.
 - work    = softmax on every attended score, the 1/√hd scale on the queries
 - a KV cache of `context` tokens is read: 2·N·context·G·hd elements of state; with a
   window, at most W cached tokens (a rolling buffer of W entries)
+- causal self-attention keeps a KV cache of context + S tokens (at most W) for the
+  next step: 2·N·(context + S)·G·hd elements of state held
+
+Its tensors are named as the Llama family's modules in transformers: `q_proj.weight`
+[H·hd, D], `k_proj.weight` and `v_proj.weight` [G·hd, Dkv], `o_proj.weight` [D, H·hd]
+and their `.bias`, so that `model.layers.3.self_attn.q_proj` names one projection.
 
 `fused: true` (the default) marks the scaled-dot-product kernel PyTorch runs
 when no attention weights are returned; some counters skip it.
@@ -22,7 +28,7 @@ when no attention weights are returned; some counters skip it.
 
 from __future__ import annotations
 
-from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError
+from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, Tensor
 from budgetlint.engine.ops.attrs import Attr, AttrError
 
 ATTENTION_ATTRS = (
@@ -94,7 +100,29 @@ def multihead_attention(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
         macs=projections + attention,
         work=work,
         state_read=2 * batch * cached_tokens(context, window) * kv,
+        state_held=2 * batch * cached_tokens(context + length, window) * kv
+        if attrs["causal"]
+        else 0,
+        tensors=_projections(
+            features, kv_dim, q, kv, _flag(attrs, "qkv_bias"), _flag(attrs, "out_bias")
+        ),
     )
+
+
+def _projections(
+    features: int, kv_dim: int, q: int, kv: int, qkv_bias: bool, out_bias: bool
+) -> tuple[Tensor, ...]:
+    """q, k, v and out projections, [out, in] as torch.nn.Linear stores them."""
+    shapes = {"q_proj": (q, features), "k_proj": (kv, kv_dim), "v_proj": (kv, kv_dim)}
+    tensors: list[Tensor] = []
+    for name, shape in shapes.items():
+        tensors.append(Tensor(f"{name}.weight", "weight", shape))
+        if qkv_bias:
+            tensors.append(Tensor(f"{name}.bias", "bias", (shape[0],)))
+    tensors.append(Tensor("o_proj.weight", "weight", (features, q)))
+    if out_bias:
+        tensors.append(Tensor("o_proj.bias", "bias", (features,)))
+    return tuple(tensors)
 
 
 def _flag(attrs: Attrs, name: str) -> bool:

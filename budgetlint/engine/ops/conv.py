@@ -10,7 +10,7 @@ Shapes are channels-first: [N, C, *spatial]. Per sample:
 
 from __future__ import annotations
 
-from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, numel
+from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, Tensor, numel
 from budgetlint.engine.ops.attrs import Attr, expand
 
 CONV_ATTRS = (
@@ -87,7 +87,10 @@ def _conv(inputs: tuple[Shape, ...], attrs: Attrs, rank: int, op: str) -> OpCost
     work: tuple[tuple[str, int], ...] = (("conv_macs", macs), ("conv_output", numel(output)))
     if attrs["bias"]:
         work += (("conv_bias", numel(output)),)
-    return OpCost(output, params=weights + bias, macs=macs, work=work)
+    shape = (channels_out, channels_in // groups, *kernel)
+    return OpCost(
+        output, params=weights + bias, macs=macs, work=work, tensors=_tensors(shape, bias)
+    )
 
 
 def conv1d(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
@@ -140,4 +143,12 @@ def conv_transpose2d(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     )
     if attrs["bias"]:
         work += (("conv_transpose_bias", numel(output)),)
-    return OpCost(output, params=weights + bias, macs=macs, work=work)
+    shape = (channels_in, channels_out // groups, *kernel)  # PyTorch's layout for transposed
+    return OpCost(
+        output, params=weights + bias, macs=macs, work=work, tensors=_tensors(shape, bias)
+    )
+
+
+def _tensors(kernel: Shape, bias: int) -> tuple[Tensor, ...]:
+    weight = (Tensor("weight", "weight", kernel),)
+    return weight + ((Tensor("bias", "bias", (bias,)),) if bias else ())

@@ -7,7 +7,7 @@ stored once (not counted in its params), but read in full wherever it is used.
 
 from __future__ import annotations
 
-from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, numel
+from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, Tensor, numel
 from budgetlint.engine.ops.attrs import Attr
 
 LINEAR_ATTRS = (
@@ -34,6 +34,13 @@ def linear(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     if attrs["bias"]:
         work += (("linear_bias", numel(output)),)
     matrix = features_in * features_out
+    tensors: tuple[Tensor, ...] = (
+        Tensor("weight", "weight", (features_out, features_in), stored=not attrs["tied"]),
+    )
+    if attrs["bias"]:
+        tensors += (Tensor("bias", "bias", (features_out,)),)
     if attrs["tied"]:  # stored with the embedding, but this layer reads all of it
-        return OpCost(output, params=bias, macs=macs, work=work, weights_read=matrix + bias)
-    return OpCost(output, params=matrix + bias, macs=macs, work=work)
+        return OpCost(
+            output, params=bias, macs=macs, work=work, weights_read=matrix + bias, tensors=tensors
+        )
+    return OpCost(output, params=matrix + bias, macs=macs, work=work, tensors=tensors)

@@ -8,7 +8,7 @@ dimensions: params 2·∏normalized (γ, β) when affine. GroupNorm: params 2·C
 
 from __future__ import annotations
 
-from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, numel
+from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, Tensor, numel
 from budgetlint.engine.ops.attrs import Attr
 
 BATCHNORM_ATTRS = (
@@ -35,12 +35,26 @@ def _batchnorm(inputs: tuple[Shape, ...], attrs: Attrs, ranks: tuple[int, ...], 
     work: tuple[tuple[str, int], ...] = (("batchnorm", numel(shape)),)
     if attrs["affine"]:
         work += (("batchnorm_affine", numel(shape)),)
+    tensors = _affine((channels,), attrs["affine"], True)
+    if attrs["running_stats"]:
+        tensors += tuple(
+            Tensor(name, "buffer", (channels,)) for name in ("running_mean", "running_var")
+        )
     return OpCost(
         shape,
         params=2 * channels if attrs["affine"] else 0,
         buffers=2 * channels if attrs["running_stats"] else 0,
         work=work,
+        tensors=tensors,
     )
+
+
+def _affine(normalized: Shape, affine: bool, bias: bool) -> tuple[Tensor, ...]:
+    """A norm's scale (`weight`) and shift (`bias`), when it has them."""
+    if not affine:
+        return ()
+    scale = (Tensor("weight", "norm", normalized),)
+    return scale + ((Tensor("bias", "norm", normalized),) if bias else ())
 
 
 def batchnorm1d(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
@@ -67,7 +81,8 @@ def layernorm(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     if attrs["affine"]:
         params = normalized * (2 if attrs["bias"] else 1)
         work += (("layernorm_affine", numel(shape)),)
-    return OpCost(shape, params=params, work=work)
+    tensors = _affine(shape[-dims:], attrs["affine"], attrs["bias"])
+    return OpCost(shape, params=params, work=work, tensors=tensors)
 
 
 def groupnorm(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
@@ -80,7 +95,8 @@ def groupnorm(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     work: tuple[tuple[str, int], ...] = (("groupnorm", numel(shape)),)
     if attrs["affine"]:
         work += (("groupnorm_affine", numel(shape)),)
-    return OpCost(shape, params=2 * channels if attrs["affine"] else 0, work=work)
+    tensors = _affine((channels,), attrs["affine"], True)
+    return OpCost(shape, params=2 * channels if attrs["affine"] else 0, work=work, tensors=tensors)
 
 
 def layernorm2d(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
@@ -91,7 +107,8 @@ def layernorm2d(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     work: tuple[tuple[str, int], ...] = (("layernorm2d", numel(shape)),)
     if attrs["affine"]:
         work += (("layernorm2d_affine", numel(shape)),)
-    return OpCost(shape, params=2 * shape[1] if attrs["affine"] else 0, work=work)
+    tensors = _affine((shape[1],), attrs["affine"], True)
+    return OpCost(shape, params=2 * shape[1] if attrs["affine"] else 0, work=work, tensors=tensors)
 
 
 LAYERNORM2D_ATTRS = (Attr("affine", "bool", True),)
@@ -102,4 +119,9 @@ def layer_scale(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     shape = inputs[0]
     if len(shape) < 2:
         raise ShapeError(f"layer_scale expects [N, C, ...], got {list(shape)}")
-    return OpCost(shape, params=shape[1], work=(("layer_scale", numel(shape)),))
+    return OpCost(
+        shape,
+        params=shape[1],
+        work=(("layer_scale", numel(shape)),),
+        tensors=(Tensor("gamma", "learned", (shape[1],)),),
+    )

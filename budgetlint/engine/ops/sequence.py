@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, numel
+from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, Tensor, numel
 from budgetlint.engine.ops.attrs import Attr
 
 EMBEDDING_ATTRS = (Attr("vocab", "positive"), Attr("dim", "positive"))
@@ -21,7 +21,10 @@ RMSNORM_ATTRS = (Attr("dims", "positive", 1), Attr("affine", "bool", True))
 def embedding(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     shape = inputs[0]
     output = (*shape, attrs["dim"])
-    return OpCost(output, params=attrs["vocab"] * attrs["dim"], weights_read=numel(output))
+    table = Tensor("weight", "embedding", (attrs["vocab"], attrs["dim"]), read=numel(output))
+    return OpCost(
+        output, params=attrs["vocab"] * attrs["dim"], weights_read=numel(output), tensors=(table,)
+    )
 
 
 def _tokens(shape: Shape, op: str) -> tuple[int, int, int]:
@@ -32,7 +35,8 @@ def _tokens(shape: Shape, op: str) -> tuple[int, int, int]:
 
 def class_token(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     batch, length, features = _tokens(inputs[0], "class_token")
-    return OpCost((batch, length + 1, features), params=features)
+    token = Tensor("class_token", "learned", (1, 1, features))
+    return OpCost((batch, length + 1, features), params=features, tensors=(token,))
 
 
 def position_embedding(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
@@ -45,13 +49,20 @@ def position_embedding(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
         params=rows * features,
         work=(("add", numel(inputs[0])),),
         weights_read=length * features,
+        tensors=(Tensor("weight", "learned", (rows, features), read=length * features),),
     )
 
 
 def segment_embedding(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     """BERT's token-type embeddings: a `vocab`-row table, one row added at each position."""
     _, _, features = _tokens(inputs[0], "segment_embedding")
-    return OpCost(inputs[0], params=attrs["vocab"] * features, work=(("add", numel(inputs[0])),))
+    table = Tensor("weight", "embedding", (attrs["vocab"], features))
+    return OpCost(
+        inputs[0],
+        params=attrs["vocab"] * features,
+        work=(("add", numel(inputs[0])),),
+        tensors=(table,),
+    )
 
 
 def rmsnorm(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
@@ -61,7 +72,9 @@ def rmsnorm(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
         raise ShapeError(f"rmsnorm over {dims} dims needs a rank of at least {dims}")
     work: tuple[tuple[str, int], ...] = (("rmsnorm", numel(shape)),)
     params = 0
+    tensors: tuple[Tensor, ...] = ()
     if attrs["affine"]:
         params = numel(shape[-dims:])
         work += (("rmsnorm_affine", numel(shape)),)
-    return OpCost(shape, params=params, work=work)
+        tensors = (Tensor("weight", "norm", shape[-dims:]),)
+    return OpCost(shape, params=params, work=work, tensors=tensors)

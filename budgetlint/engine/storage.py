@@ -1,0 +1,91 @@
+"""How weights are stored on a device: dtype, group quantization and per-layer overrides.
+
+A device stores every tensor at its `dtype` (sub-byte types packed, two int4 per
+byte). With `quantization: {group: G, scale_dtype: float16}` the device quantizes
+the weight matrices and embedding tables (TENSOR_ROLES says which tensors) to its
+dtype in groups of G consecutive weights along a row, each group with one scale
+(and one zero point when asked); the other tensors (biases, norm scales, buffers)
+are stored at the activation dtype. `overrides` give tensors chosen by layer name
+(glob), op or role their own storage; the last rule that matches wins.
+
+Bytes of tensors that share a storage: ⌈(elements · bits + groups · (scale bits +
+zero bits)) / 8⌉, groups counted per row of each tensor (⌈row / G⌉ per row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+from budgetlint.engine.cost import TENSOR_ROLES, Tensor, numel
+
+
+@dataclass(frozen=True)
+class Quantization:
+    group: int  # weights per scale, along a row
+    scale_bits: int
+    zero_bits: int = 0  # 0: symmetric, no zero points
+
+    def groups(self, tensor: Tensor, elements: int) -> int:
+        """Groups among `elements` of the tensor's rows (a gather reads whole rows)."""
+        row = numel(tensor.shape[1:]) if len(tensor.shape) > 1 else tensor.elements
+        rows = -(-elements // row)
+        return rows * -(-row // self.group)
+
+
+@dataclass(frozen=True)
+class Storage:
+    bits: int
+    quantization: Quantization | None = None
+
+
+@dataclass(frozen=True)
+class Override:
+    """Tensors matching every selector given get `storage`."""
+
+    storage: Storage
+    layers: tuple[str, ...] = ()  # globs on layer, module or tensor names
+    ops: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+
+    def matches(self, layer: str, op: str, tensor: Tensor) -> bool:
+        if self.ops and op not in self.ops:
+            return False
+        if self.roles and tensor.role not in self.roles:
+            return False
+        if not self.layers:
+            return True
+        names = {layer, f"{layer}.{tensor.name}"}
+        if "." in tensor.name:  # the module of a sub-module's tensor: self_attn.q_proj
+            names.add(f"{layer}.{tensor.name.rsplit('.', 1)[0]}")
+        return any(fnmatchcase(name, glob) for glob in self.layers for name in names)
+
+
+@dataclass(frozen=True)
+class WeightFormat:
+    quantized: Storage  # tensors whose role is quantized (weight matrices, embedding tables)
+    other: Storage  # every other tensor
+    overrides: tuple[Override, ...] = ()
+
+    @classmethod
+    def plain(cls, bits: int) -> WeightFormat:
+        return cls(Storage(bits), Storage(bits))
+
+    def storage(self, layer: str, op: str, tensor: Tensor) -> Storage:
+        for rule in reversed(self.overrides):
+            if rule.matches(layer, op, tensor):
+                return rule.storage
+        return self.quantized if TENSOR_ROLES[tensor.role].quantized else self.other
+
+
+def stored_bytes(items: Iterable[tuple[Storage, Tensor, int]]) -> int:
+    """Bytes of (storage, tensor, elements) items; each storage packed as one stream."""
+    bits: dict[Storage, int] = {}
+    for storage, tensor, elements in items:
+        extra = 0
+        if storage.quantization is not None:
+            q = storage.quantization
+            extra = q.groups(tensor, elements) * (q.scale_bits + q.zero_bits)
+        bits[storage] = bits.get(storage, 0) + elements * storage.bits + extra
+    return sum(-(-total // 8) for total in bits.values())
