@@ -219,3 +219,20 @@ def test_sliding_window_of_mistral() -> None:
         return found
 
     assert attention_windows(spec.models[0].architecture.layers) == [4096] * 32
+
+
+def test_report_json_lists_each_projection_as_a_named_tensor(cli) -> None:  # type: ignore[no-untyped-def]
+    run = cli("report", str(ZOO / "qwen2.5-0.5b.yaml"), "--format", "json")
+    layers = {layer["name"]: layer for layer in run.json()["models"][0]["layers"]}
+    attention = layers["model.layers.3.self_attn"]
+    q_proj = attention["tensors"][0]
+    assert q_proj == {
+        "name": "model.layers.3.self_attn.q_proj.weight",
+        "role": "weight",
+        "shape": [896, 896],
+        "stored": True,
+        "bytes": 4 * 896 * 896,  # float32 without a device
+    }
+    assert sum(t["bytes"] for t in attention["tensors"]) == 4 * attention["params"]
+    (head,) = layers["lm_head"]["tensors"]
+    assert (head["stored"], head["bytes"]) == (False, 4 * 151936 * 896)

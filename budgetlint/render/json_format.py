@@ -6,7 +6,10 @@ import json
 from typing import Any
 
 from budgetlint.budgets import Verdict
-from budgetlint.engine.evaluate import ModelReport
+from budgetlint.engine.cost import Tensor
+from budgetlint.engine.evaluate import LayerReport, ModelReport
+from budgetlint.engine.memory import Precision
+from budgetlint.engine.storage import stored_bytes
 from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import Problem
 from budgetlint.render.layers import LayerFigures, figures
@@ -18,7 +21,18 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-def _layer(row: LayerFigures) -> dict[str, Any]:
+def _tensor(layer: LayerReport, tensor: Tensor, precision: Precision) -> dict[str, Any]:
+    storage = precision.weight_format.storage(layer.name, layer.op, tensor)
+    return {
+        "name": f"{layer.name}.{tensor.name}",
+        "role": tensor.role,
+        "shape": list(tensor.shape),
+        "stored": tensor.stored,
+        "bytes": stored_bytes(((storage, tensor, tensor.elements),)),
+    }
+
+
+def _layer(row: LayerFigures, precision: Precision) -> dict[str, Any]:
     layer = row.layer
     document = {
         "name": layer.name,
@@ -35,6 +49,7 @@ def _layer(row: LayerFigures) -> dict[str, Any]:
         "flops": layer.flops,
         "bytes_read": row.traffic.read,
         "bytes_written": row.traffic.written,
+        "tensors": [_tensor(layer, tensor, precision) for tensor in layer.tensors],
     }
     if row.time is not None:
         document.update(
@@ -74,7 +89,7 @@ def _model(model: ModelResult, base_ref: str | None) -> dict[str, Any]:
         "convention": report.convention,
         "device": model.device.name if model.device else None,
         "totals": totals,
-        "layers": [_layer(row) for row in seen.layers],
+        "layers": [_layer(row, seen.precision) for row in seen.layers],
     }
     if base_ref is not None:
         base = model.base
