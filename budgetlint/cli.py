@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -67,11 +69,34 @@ def _write_step_summary(result: Result) -> None:
         sys.stderr.write(f"budgetlint: warning: can't write the step summary: {error}\n")
 
 
+# Formats whose tables are for a terminal, fitted to its width.
+_FITTED = ("text", "github")
+DEFAULT_COLUMNS = 100
+
+
+def _terminal_columns() -> int:
+    """COLUMNS, else the terminal's width, else 100 (output piped or captured)."""
+    return shutil.get_terminal_size((DEFAULT_COLUMNS, 24)).columns
+
+
+def _write_output(path: Path, text: str) -> int:
+    from budgetlint.atomic import write_atomically
+
+    try:
+        write_atomically(path, text)
+    except OSError as error:
+        sys.stderr.write(f"{path}: can't write: {error.strerror or error}\n")
+        return 2
+    return 0
+
+
 def _emit(
     paths: Sequence[Path],
     output: Enum | None,
     *,
     layers: bool,
+    output_file: Path | None = None,
+    quiet: bool = False,
     convention: Enum | None = None,
     input_text: str | None = None,
     model: str | None = None,
@@ -99,7 +124,13 @@ def _emit(
         top=top,
         architectures=architectures,
     )
-    sys.stdout.write(RENDERERS[chosen](result, layers))
+    width = _terminal_columns() if chosen in _FITTED and output_file is None else None
+    result = replace(result, quiet=quiet, width=width)
+    rendered = RENDERERS[chosen](result, layers)
+    if output_file is None:
+        sys.stdout.write(rendered)
+    elif _write_output(output_file, rendered):
+        return 2
     for problem in result.problems:
         sys.stderr.write(f"{problem}\n")
     if chosen in ("json", "sarif"):  # the other formats show warnings on stdout
@@ -125,6 +156,19 @@ BaseOption = Annotated[
     typer.Option("--base", help="compare with the specs at this git revision (e.g. origin/main)"),
 ]
 StrictOption = Annotated[bool, typer.Option("--strict", help="warnings fail too (exit 1)")]
+OutputFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="write the output to FILE (whole, by write-then-rename) instead of stdout",
+    ),
+]
+QuietOption = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="print only problems and broken or nearly broken budgets"),
+]
 
 
 def _configured_specs() -> list[Path]:
@@ -158,6 +202,8 @@ def check(
     convention: ConventionOption = None,
     base: BaseOption = None,
     strict: StrictOption = False,
+    output_file: OutputFileOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Check every model against the budgets of its devices (exit 0 ok, 1 broken, 2 bad input)."""
     paths = files or _configured_specs()
@@ -170,6 +216,8 @@ def check(
             base=base,
             strict=strict,
             architectures=bool(files),
+            output_file=output_file,
+            quiet=quiet,
         )
     )
 
@@ -181,6 +229,8 @@ def diff(
     output: FormatOption = None,
     convention: ConventionOption = None,
     strict: StrictOption = False,
+    output_file: OutputFileOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Changes of every model against REF, and its budgets (`check --base REF`)."""
     paths = files or _configured_specs()
@@ -193,6 +243,8 @@ def diff(
             base=ref,
             strict=strict,
             architectures=bool(files),
+            output_file=output_file,
+            quiet=quiet,
         )
     )
 
@@ -204,6 +256,7 @@ def hook(
     ] = None,
     output: FormatOption = None,
     strict: StrictOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """pre-commit entry: check the configured specs that are, or read, a changed file."""
     from budgetlint.config import load_config, project_root
@@ -218,7 +271,9 @@ def hook(
         raise typer.Exit(2) from None
     if not specs:
         raise typer.Exit(0)
-    raise typer.Exit(_emit(specs, output, layers=False, strict=strict, architectures=False))
+    raise typer.Exit(
+        _emit(specs, output, layers=False, strict=strict, architectures=False, quiet=quiet)
+    )
 
 
 @app.command()
@@ -240,6 +295,7 @@ def report(
         SortKey | None, typer.Option(help="order layers by this, largest first")
     ] = None,
     top: Annotated[int | None, typer.Option(min=1, help="show only the first N layers")] = None,
+    output_file: OutputFileOption = None,
 ) -> None:
     """Per-layer table: shapes, params, MACs, FLOPs, bytes moved (and time on a --device)."""
     if sort is not None and sort.value == "latency" and device is None:
@@ -257,16 +313,43 @@ def report(
             device=device,
             sort=sort,
             top=top,
+            output_file=output_file,
         )
     )
 
 
 @app.command()
-def schema() -> None:
-    """Print the JSON Schema of the spec format."""
+def schema(output_file: OutputFileOption = None) -> None:
+    """Print the JSON Schema of the spec format (or write it to FILE, for editors' modelines)."""
     from budgetlint.spec.schema import schema_text
 
-    sys.stdout.write(schema_text())
+    if output_file is None:
+        sys.stdout.write(schema_text())
+    else:
+        raise typer.Exit(_write_output(output_file, schema_text()))
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from budgetlint import __version__
+
+        sys.stdout.write(f"budgetlint {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="print budgetlint's version and exit",
+        ),
+    ] = False,
+) -> None:
+    """Keep neural-network architectures inside their device budgets."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -49,6 +49,8 @@ class Result:
     top: int | None = None  # and how many it shows
     warnings: tuple[Problem, ...] = ()  # checked anyway, but said (a base that can't be read)
     unchecked: Unchecked = Unchecked()
+    quiet: bool = False  # text and github formats: only the findings, no tables
+    width: int | None = None  # text tables fit this many columns (None: as wide as they are)
 
     @property
     def reports(self) -> tuple[ModelReport, ...]:

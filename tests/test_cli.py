@@ -153,7 +153,8 @@ def test_report_one_model_of_a_budget_file(cli) -> None:  # type: ignore[no-unty
     assert cli("report", str(MOBILE), "--model", "lenett").code == 2
 
 
-def test_report_text_is_a_layer_table(cli) -> None:  # type: ignore[no-untyped-def]
+def test_report_text_is_a_layer_table(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COLUMNS", "200")  # every column: a terminal this wide shows them all
     run = cli("report", str(ROOT / "specs" / "zoo" / "lenet.yaml"), "--convention", "paddle")
     lines = [line for line in run.out.splitlines() if line]
     assert lines[1].split()[:9] == [
@@ -380,3 +381,104 @@ def test_yml_specs_are_found_like_yaml(write, cli, monkeypatch) -> None:  # type
     run = cli("check")
     assert run.code == 1
     assert "specs/edge.yml:5:" in run.out
+
+
+def test_version_is_the_package_version(cli) -> None:  # type: ignore[no-untyped-def]
+    from importlib.metadata import version
+
+    from budgetlint import __version__
+
+    run = cli("--version")
+    assert (run.code, run.out, run.err) == (0, f"budgetlint {__version__}\n", "")
+    assert version("budgetlint") == __version__
+
+
+@pytest.mark.parametrize("output", ["text", "json", "sarif", "markdown", "github"])
+def test_output_file_holds_what_stdout_would(cli, tmp_path, monkeypatch, output) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COLUMNS", "300")  # the same tables whether fitted or not
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    target = tmp_path / f"out.{output}"
+    written = cli("check", str(MOBILE), "--format", output, "--output", str(target))
+    printed = cli("check", str(MOBILE), "--format", output)
+    assert (written.code, written.out) == (0, "")
+    assert target.read_text() == printed.out
+    assert [path.name for path in tmp_path.iterdir()] == [target.name]  # no temporary left
+
+
+def test_output_file_is_replaced_by_rename_not_rewritten(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "out.json"
+    target.write_text("old")
+    reader = tmp_path / "reader.json"
+    reader.hardlink_to(target)  # one who opened the old file keeps seeing it whole
+    assert cli("check", str(MOBILE), "-f", "json", "-o", str(target)).code == 0
+    assert reader.read_text() == "old"
+    assert json.loads(target.read_text())["exit_code"] == 0
+
+
+def test_output_file_that_cant_be_written_is_one_line_and_exit_2(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "missing" / "out.json"
+    run = cli("check", str(MOBILE), "-f", "json", "-o", str(target))
+    assert run.code == 2
+    assert run.err.startswith(f"{target}: can't write: ") and run.err.count("\n") == 1
+
+
+def test_schema_output_writes_the_schema(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "budgetlint.schema.json"
+    assert cli("schema", "-o", str(target)).code == 0
+    assert json.loads(target.read_text()) == build_schema()
+
+
+@pytest.mark.parametrize("output", ["text", "github"])
+def test_quiet_prints_only_broken_budgets(write, cli, monkeypatch, output) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    assert cli("check", str(MOBILE), "--quiet", "-f", output).out == ""
+    spec = tightened(write, "      params: 30M", "      params: 20M")
+    run = cli("check", str(spec), "--quiet", "-f", output)
+    assert run.code == 1
+    verbose = cli("check", str(spec), "-f", output).out.splitlines()
+    if output == "text":
+        assert run.out.splitlines() == [line for line in verbose if ": error: " in line]
+    else:
+        (annotation,) = [line for line in run.out.splitlines() if line.startswith("::error ")]
+        assert annotation in verbose
+        assert "model" not in run.out and "all hold" not in run.out
+
+
+@pytest.mark.parametrize("columns", [60, 80, 100, 120])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check", "specs/mobile.yaml"),
+        ("check", "specs/edge.yaml"),
+        ("report", "specs/zoo/resnet18.yaml"),
+        ("report", "specs/edge.yaml", "--device", "orin-int8"),
+    ],
+)
+def test_tables_fit_the_terminal_width(cli, monkeypatch, columns, args) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COLUMNS", str(columns))
+    monkeypatch.chdir(ROOT)
+    run = cli(*args)
+    assert run.code == 0, run.err
+    too_wide = [line for line in run.out.splitlines() if len(line) > columns]
+    assert not too_wide
+
+
+def test_tables_default_to_100_columns(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("COLUMNS", raising=False)
+    run = cli("report", str(ROOT / "specs" / "zoo" / "resnet18.yaml"))
+    assert max(len(line) for line in run.out.splitlines()) <= 100
+    monkeypatch.setenv("COLUMNS", "300")
+    assert (
+        max(
+            len(line)
+            for line in cli("report", str(ROOT / "specs/zoo/resnet18.yaml")).out.splitlines()
+        )
+        > 100
+    )
+
+
+def test_narrow_check_keeps_model_device_budget_and_status(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COLUMNS", "60")
+    lines = cli("check", str(MOBILE)).out.splitlines()
+    assert lines[0].split() == ["model", "device", "budget", "value", "limit", "status"]
+    assert "(not shown, to fit 60 columns: used)" in lines

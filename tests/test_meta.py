@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+
+import pytest
+import yaml
 
 from budgetlint.cli import app
 from budgetlint.engine.conventions import CONVENTIONS, DEFAULT_WORK_FLOPS
@@ -16,9 +21,9 @@ README = (ROOT / "README.md").read_text()
 
 
 def test_committed_schema_is_the_built_schema() -> None:
-    committed = json.loads((ROOT / "schemas" / "budgetlint.schema.json").read_text())
+    committed = json.loads((ROOT / "budgetlint" / "schemas" / "budgetlint.schema.json").read_text())
     assert committed == build_schema(), (
-        "run: python -m budgetlint.spec.schema > schemas/budgetlint.schema.json"
+        "run: python -m budgetlint.spec.schema > budgetlint/schemas/budgetlint.schema.json"
     )
 
 
@@ -61,3 +66,28 @@ def test_default_flops_table_is_in_the_readme() -> None:
 
 def test_convention_names_in_schema() -> None:
     assert build_schema()["properties"]["convention"]["enum"] == sorted(CONVENTIONS)
+
+
+def test_every_modeline_points_at_an_existing_schema() -> None:
+    for spec in (ROOT / "specs").rglob("*.yaml"):
+        first = spec.read_text().splitlines()[0]
+        match = re.fullmatch(r"# yaml-language-server: \$schema=(\S+)", first)
+        assert match, spec
+        assert (spec.parent / match.group(1)).resolve().is_file(), spec
+
+
+def _git(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_readme_pre_commit_rev_names_a_commit_with_the_hook() -> None:
+    section = README.split("## Use with pre-commit\n", 1)[1]
+    config = yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, re.S).group(1))  # type: ignore[union-attr]
+    (repo,) = config["repos"]
+    if shutil.which("git") is None or _git("rev-parse", "--git-dir").returncode != 0:
+        pytest.skip("not a git checkout")
+    if _git("rev-parse", "--is-shallow-repository").stdout.strip() == "true":
+        pytest.skip("a shallow clone lacks the history the rev names")
+    assert _git("cat-file", "-e", f"{repo['rev']}^{{commit}}").returncode == 0, repo["rev"]
+    hooks = yaml.safe_load(_git("show", f"{repo['rev']}:.pre-commit-hooks.yaml").stdout)
+    assert {hook["id"] for hook in repo["hooks"]} <= {hook["id"] for hook in hooks}

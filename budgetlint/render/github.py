@@ -72,6 +72,8 @@ def render(result: Result, layers: bool) -> str:
             else:
                 lines.append(f"{path}:{line}:{column}: {level}: {one_line(message)}")
         lines.append("::endgroup::")
+    if result.quiet:
+        return "\n".join(lines) + "\n" if lines else ""
     lines += text.tables(result, layers)
     if result.verdicts or (not layers and text.not_checked(result)):
         lines.append(text.summary(result))

@@ -12,18 +12,82 @@ from budgetlint.render.layers import figures, layer_metric, ordered
 from budgetlint.render.messages import METRICS, metric, percent, sentence, signed_percent
 from budgetlint.units import format_bytes, format_count, format_time
 
+GAP = "  "
+ELLIPSIS = "…"
+MIN_SHORTENED = 6  # a shortened cell keeps at least this many characters, the … included
 
-def table(header: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
-    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+
+def _shorten(cell: str, width: int) -> str:
+    return cell if len(cell) <= width else cell[: width - 1] + ELLIPSIS
+
+
+def _fit(
+    columns: list[int],
+    widths: dict[int, int],
+    width: int,
+    drop: Sequence[int],
+    shorten: Sequence[int],
+    drop_last: Sequence[int],
+) -> list[int]:
+    """Until the table fits `width`: drop the columns in `drop`, in order; then, if even
+    shortened cells could not fit, drop those in `drop_last`; then narrow the columns in
+    `shorten`, one after the other, down to MIN_SHORTENED. Returns the columns kept
+    (`widths` is narrowed in place)."""
+
+    def excess(floored: bool = False) -> int:
+        used = sum(
+            min(widths[i], MIN_SHORTENED) if floored and i in shorten else widths[i]
+            for i in columns
+        )
+        return used + len(GAP) * (len(columns) - 1) - width
+
+    for index in drop:
+        if excess() <= 0:
+            break
+        columns = [i for i in columns if i != index]
+    for index in drop_last:
+        if excess(floored=True) <= 0:
+            break
+        columns = [i for i in columns if i != index]
+    for index in shorten:
+        if excess() > 0 and index in columns:
+            widths[index] = max(min(widths[index], MIN_SHORTENED), widths[index] - excess())
+    return columns
+
+
+def table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    right: set[int],
+    width: int | None = None,
+    drop: Sequence[int] = (),
+    shorten: Sequence[int] = (),
+    drop_last: Sequence[int] = (),
+) -> list[str]:
+    """Aligned columns; with a `width`, fitted to it by dropping columns (least useful
+    first) and shortening cells with …, never wrapped; see _fit."""
+    widths = {i: max(len(row[i]) for row in (header, *rows)) for i in range(len(header))}
+    columns = list(range(len(header)))
+    if width is not None:
+        columns = _fit(columns, widths, width, drop, shorten, drop_last)
 
     def line(cells: Sequence[str]) -> str:
         padded = (
-            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
-            for i, cell in enumerate(cells)
+            _shorten(cells[i], widths[i]).rjust(widths[i])
+            if i in right
+            else _shorten(cells[i], widths[i]).ljust(widths[i])
+            for i in columns
         )
-        return "  ".join(padded).rstrip()
+        return GAP.join(padded).rstrip()
 
-    return [line(header), line(["-" * width for width in widths]), *map(line, rows)]
+    lines = [line(header), GAP.join("-" * widths[i] for i in columns), *map(line, rows)]
+    if width is None:
+        return lines
+    hidden = [header[i] for i in range(len(header)) if i not in columns]
+    if hidden:
+        lines.append(f"(not shown, to fit {width} columns: {', '.join(hidden)})")
+    width = max(width, 1)  # the last resort for a very narrow terminal: cut, never wrap
+    return [_shorten(text, width) for text in lines]
 
 
 def _shape(shape: Sequence[int]) -> str:
@@ -36,7 +100,9 @@ def _dtypes(precision: Precision) -> str:
     return weights if weights == activations else f"{weights} weights, {activations} activations"
 
 
-def layer_table(model: ModelResult, sort: str, top: int | None) -> list[str]:
+def layer_table(
+    model: ModelResult, sort: str, top: int | None, width: int | None = None
+) -> list[str]:
     """The paddle.flops-style detail table, with bytes moved and, on a device, time."""
     report = model.report
     seen = figures(report, model.device)
@@ -70,26 +136,47 @@ def layer_table(model: ModelResult, sort: str, top: int | None) -> list[str]:
     total += [format_time(seen.latency or 0.0), "", ""] if timed else []
     rows.append([*total, "100%"])
     on = f", on {model.device.name}" if model.device else ""
-    title = (
-        f"{report.name}  ({report.source}, input {_shape(report.input)}, "
+    details = (
+        f"({report.source}, input {_shape(report.input)}, "
         f"convention {report.convention}{on}, {_dtypes(seen.precision)})"
     )
     shown = f"top {top} by {sort}" if top is not None else f"by {sort}" if sort != "order" else ""
     numeric = set(range(4, len(header)))
-    lines = [title + (f"  [{shown}]" if shown else ""), *table(header, rows, numeric - {11})]
-    lines.append(
-        f"memory access cost {format_bytes(seen.mac_bytes)} ({seen.mac_bytes:,} bytes); "
-        f"peak activations {format_bytes(seen.peak.bytes)} ({seen.peak.bytes:,} bytes) "
-        f"at {seen.peak.layer}; all activations summed {format_bytes(seen.naive_activation_bytes)}"
+    column = header.index
+    drop = [column("Input Shape")]
+    drop += [column("FLOP/B"), column("Read"), column("Written"), column("Bound")] if timed else []
+    drop += [] if timed else [column("Read"), column("Written")]
+    drop += [column("MACs"), column("Share")]
+    fitted = table(
+        header,
+        rows,
+        numeric - {header.index("Bound")} if timed else numeric,
+        width,
+        drop=drop,
+        shorten=[column("Output Shape"), column("Op"), column("Layer")],
+        drop_last=[column("Output Shape"), column("Op"), column("Params")],
     )
-    return lines
+    heading = f"{report.name}" + (f"  [{shown}]" if shown else "") + f"  {details}"
+    lines = [heading if width is None else _shorten(heading, width), *fitted]
+    memory = [
+        f"memory access cost {format_bytes(seen.mac_bytes)} ({seen.mac_bytes:,} bytes)",
+        f"peak activations {format_bytes(seen.peak.bytes)} ({seen.peak.bytes:,} bytes) "
+        f"at {seen.peak.layer}",
+        f"all activations summed {format_bytes(seen.naive_activation_bytes)}",
+    ]
+    joined = "; ".join(memory)
+    if width is None or len(joined) <= width:
+        return [*lines, joined]
+    return [*lines, *(_shorten(line, width) for line in memory)]
 
 
 def _budget_name(verdict: Verdict) -> str:
     return verdict.budget if verdict.kind == "limit" else f"{verdict.budget} growth"
 
 
-def verdict_table(verdicts: Sequence[Verdict], with_base: bool) -> list[str]:
+def verdict_table(
+    verdicts: Sequence[Verdict], with_base: bool, width: int | None = None
+) -> list[str]:
     header = ["model", "device", "budget", "value", "limit", "used", "status"]
     if with_base:
         header[3:3] = ["base", "change"]
@@ -112,14 +199,17 @@ def verdict_table(verdicts: Sequence[Verdict], with_base: bool) -> list[str]:
             row[3:3] = [base, change]
         rows.append(row)
     right = {3, 4, 5, 6, 7} if with_base else {3, 4, 5}
-    return table(header, rows, right)
+    drop = [header.index("used")] + ([header.index("base")] if with_base else [])
+    return table(header, rows, right, width, drop=drop, shorten=[2, 1, 0])
 
 
 def _show_metric(name: str, value: float) -> str:
     return format_bytes(value) if name == "size_bytes" else format_count(value)
 
 
-def change_table(models: Sequence[ModelResult], base_ref: str) -> list[str]:
+def change_table(
+    models: Sequence[ModelResult], base_ref: str, width: int | None = None
+) -> list[str]:
     rows = []
     for model in models:
         if model.base is None:
@@ -138,7 +228,8 @@ def change_table(models: Sequence[ModelResult], base_ref: str) -> list[str]:
                 ]
             )
     header = ["model", "metric", base_ref, "now", "change", "%"]
-    return [f"changes against {base_ref}:", *table(header, rows, {2, 3, 4, 5})]
+    fitted = table(header, rows, {2, 3, 4, 5}, width, drop=[4], shorten=[0, 2])
+    return [f"changes against {base_ref}:", *fitted]
 
 
 def _plural(count: int, noun: str) -> str:
@@ -188,11 +279,12 @@ def tables(result: Result, layers: bool) -> list[str]:
     lines: list[str] = []
     if layers:
         for model in result.models:
-            lines.extend([*layer_table(model, result.sort, result.top), ""])
+            lines.extend([*layer_table(model, result.sort, result.top, result.width), ""])
     if result.base_ref is not None and result.models:
-        lines.extend([*change_table(result.models, result.base_ref), ""])
+        lines.extend([*change_table(result.models, result.base_ref, result.width), ""])
     if result.verdicts:
-        lines.extend([*verdict_table(result.verdicts, result.base_ref is not None), ""])
+        with_base = result.base_ref is not None
+        lines.extend([*verdict_table(result.verdicts, with_base, result.width), ""])
     elif not layers and not result.problems:
         lines.append("no budgets to check: no model targets a device with budgets")
     return lines
@@ -211,6 +303,9 @@ def findings(result: Result) -> list[str]:
 
 
 def render(result: Result, layers: bool) -> str:
+    if result.quiet:
+        quiet = findings(result)
+        return "\n".join(quiet) + "\n" if quiet else ""
     lines = tables(result, layers) + findings(result)
     if result.verdicts or (not layers and not_checked(result)):
         lines.append(summary(result))

@@ -1,17 +1,16 @@
 """The spec format's JSON Schema (draft-07): built from the ops table, shipped as JSON.
 
-`build_schema()` is the single source; schemas/budgetlint.schema.json is its
-output, committed so editors can point at it, and a test keeps the two equal.
-Regenerate with `python -m budgetlint.spec.schema > schemas/budgetlint.schema.json`.
+`build_schema()` is the single source; budgetlint/schemas/budgetlint.schema.json
+is its output, committed so editors can point at it, and a test keeps the two equal.
+Regenerate with `python -m budgetlint.spec.schema > budgetlint/schemas/budgetlint.schema.json`.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from importlib.resources import files
 from typing import Any
 
-import budgetlint.schemas
 from budgetlint.budgets import BUDGETS, DTYPE_BITS
 from budgetlint.engine.conventions import CONVENTIONS
 from budgetlint.engine.ops import OPS, OpDef
@@ -20,6 +19,7 @@ from budgetlint.engine.ops.attrs import EXPRESSION_SCHEMA as _EXPRESSION
 from budgetlint.engine.ops.merge import MERGES
 
 SCHEMA_ID = "https://budgetlint.dev/schemas/budgetlint.schema.json"
+SCHEMA_FILE = "budgetlint.schema.json"
 NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_.-]*$"
 
 
@@ -267,8 +267,7 @@ def build_schema() -> dict[str, Any]:
 
 
 def schema_text() -> str:
-    folder = Path(budgetlint.schemas.__file__).parent
-    return (folder / "budgetlint.schema.json").read_text("utf-8")
+    return files("budgetlint.schemas").joinpath(SCHEMA_FILE).read_text("utf-8")
 
 
 def load_schema() -> dict[str, Any]:

@@ -1,1 +1,0 @@
-"""The JSON Schema of the budgetlint spec format, shipped as budgetlint.schemas."""
