@@ -75,6 +75,7 @@ DEFAULT_WORK_FLOPS: dict[str, int] = {
     "layer_scale": 1,
     "groupnorm_affine": 2,
     "relu": 1,
+    "scale": 1,  # one multiply (or add) by a constant
     "relu6": 2,  # two comparisons
     "leaky_relu": 2,  # compare, multiply
     "gelu": 8,  # tanh form: cube, 2 mul, add, tanh, add, 2 mul

@@ -177,6 +177,7 @@ ROWS = [
     row("hardswish", (N, C, H, W), {}, (N, C, H, W), 0, 0, 0, 5 * E),
     row("hardsigmoid", (N, C, H, W), {}, (N, C, H, W), 0, 0, 0, 4 * E),
     row("softmax", (1, 10, 64), {"dim": -1}, (1, 10, 64), 0, 0, 0, 5 * 640),
+    row("scale", (1, 12, 10, 10), {}, (1, 12, 10, 10), 0, 0, 0, 1 * 12 * 10 * 10),
     # ---- pooling
     row("maxpool2d", (N, C, H, W), {"kernel": 2}, (N, C, 16, 16), 0, 0, 0, N * C * 16 * 16 * 4),
     # ceil_mode lets a window start inside the input and run past it: torch gives 1x1 here

@@ -85,6 +85,7 @@ OPS: dict[str, OpDef] = {
     "hardswish": OpDef(activation.hardswish),
     "hardsigmoid": OpDef(activation.hardsigmoid),
     "softmax": OpDef(activation.softmax, activation.SOFTMAX_ATTRS),
+    "scale": OpDef(activation.scale, doc="x·c, x/c, x+c or x−c with a constant c"),
     # pooling
     "maxpool2d": OpDef(pool.maxpool2d, pool.MAXPOOL_ATTRS),
     "avgpool2d": OpDef(pool.avgpool2d, pool.AVGPOOL_ATTRS),

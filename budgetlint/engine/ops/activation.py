@@ -35,6 +35,11 @@ def gelu(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     return _elementwise("gelu", inputs[0])
 
 
+def scale(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    """x·c, x/c, x + c or x − c with a constant c (an attention's 1/√d): one unit per element."""
+    return _elementwise("scale", inputs[0])
+
+
 def silu(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     return _elementwise("silu", inputs[0])
 
