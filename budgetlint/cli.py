@@ -284,9 +284,7 @@ def report(
     model: Annotated[str | None, typer.Option(help="only this model")] = None,
     convention: ConventionOption = None,
     output: FormatOption = None,
-    input_shape: Annotated[
-        str | None, typer.Option("--input", help="input shape, e.g. 1,3,224,224")
-    ] = None,
+    input_shape: InputOption = None,
     device: Annotated[
         str | None,
         typer.Option(help="a device of the file: its dtypes for bytes, its roofline for time"),
@@ -316,6 +314,38 @@ def report(
             output_file=output_file,
         )
     )
+
+
+InputOption = Annotated[str | None, typer.Option("--input", help="input shape, e.g. 1,3,224,224")]
+
+
+@app.command("import")
+def import_(
+    model: Annotated[
+        Path, typer.Argument(metavar="MODEL", help="an ONNX file or a Hugging Face config.json")
+    ],
+    output_file: Annotated[
+        Path | None, typer.Option("--output", "-o", help="write the spec here (default: stdout)")
+    ] = None,
+    input_shape: InputOption = None,
+    allow_unknown: Annotated[
+        bool, typer.Option("--allow-unknown", help="count unsupported ops as free, and list them")
+    ] = False,
+    tokens: Annotated[
+        int | None, typer.Option(min=1, help="config.json: tokens of the prompt (prefill)")
+    ] = None,
+    decode: Annotated[
+        bool, typer.Option("--decode", help="config.json: one decode step with a KV cache")
+    ] = False,
+    context: Annotated[
+        int | None, typer.Option(min=0, help="config.json --decode: tokens already cached")
+    ] = None,
+) -> None:
+    """Write the architecture spec of a real model (exit 0 written, 2 bad input)."""
+    from budgetlint.imports.write import ImportOptions, write_import
+
+    options = ImportOptions(_parse_shape(input_shape), allow_unknown, tokens, decode, context)
+    raise typer.Exit(write_import(model, output_file, options))
 
 
 @app.command()

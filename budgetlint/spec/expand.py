@@ -21,6 +21,7 @@ from budgetlint.engine.ops import COMBINATORS, OPS, OpDef
 from budgetlint.engine.ops.attrs import AttrError, coerce
 from budgetlint.engine.ops.merge import MERGES
 from budgetlint.graph import Architecture, Layer, Node, Parallel, Residual
+from budgetlint.imports.kinds import is_model
 from budgetlint.problems import Position, Problem, SpecError, fail, short_repr
 from budgetlint.spec.devices import DeviceTable, read_devices
 from budgetlint.spec.expr import ExpressionError, has_template, substitute
@@ -95,14 +96,21 @@ class _Files:
         self.documents: dict[str, Document] = {}
         self.read: dict[str, None] = {}  # every file tried, loaded or not, in order
 
-    def load(self, path: Path, referenced_at: Position | None = None) -> Document:
+    def load(
+        self, path: Path, referenced_at: Position | None = None, input_shape: Shape | None = None
+    ) -> Document:
         key = os.path.normpath(os.path.abspath(path))
+        if is_model(path) and input_shape is not None:
+            key += f"@{input_shape}"  # a model file imports once per input shape
         if key in self.documents:
             return self.documents[key]
         shown = display_path(path)
         self.read.setdefault(shown)
         try:
-            document = load_document(path, shown, self.source)
+            if is_model(path):
+                document = _import_model(path, shown, self.source, input_shape)
+            else:
+                document = load_document(path, shown, self.source)
         except SpecError as error:
             problem = error.problems[0]
             if referenced_at is not None and problem.code.startswith("file."):
@@ -113,6 +121,15 @@ class _Files:
             raise SpecError(*problems)
         self.documents[key] = document
         return document
+
+
+def _import_model(path: Path, shown: str, source: Source, input_shape: Shape | None) -> Document:
+    """`arch: model.onnx` (or a config.json): the spec `budgetlint import` would write."""
+    from budgetlint.imports import ImportOptions, byte_limit, import_spec
+
+    raw = source.read_bytes(path, shown, byte_limit(path))
+    data, _ = import_spec(raw, shown, ImportOptions(input_shape=input_shape))
+    return Document(shown, data, {}, {})
 
 
 def _at(document: Document, path: JsonPath) -> Any:
@@ -456,14 +473,14 @@ class _Expander:
         return self.layers(inner, layers_path, name, "")
 
     def architecture_file(
-        self, context: _Context, path: JsonPath, reference: Any
+        self, context: _Context, path: JsonPath, reference: Any, input_shape: Shape | None = None
     ) -> tuple[Document, JsonPath, dict[str, _Block]]:
         where = context.document.position(path)
         reference = self.value(context, path, reference)
         if not isinstance(reference, str) or not reference.strip():
             raise fail(where, "arch.path", "arch takes a file path")
         target = Path(context.document.path).parent / reference
-        document = self.files.load(target, where)
+        document = self.files.load(target, where, input_shape)
         if document.path in context.active_files:
             chain = " → ".join((*context.active_files, document.path))
             raise fail(where, "arch.circular", f"circular arch reference: {chain}")
@@ -538,7 +555,7 @@ def _model(
         raise fail(where, "model.arch", f"model '{name}' needs either 'arch' or 'layers'")
     if "arch" in spec:
         arch_doc, layers_path, blocks = expander.architecture_file(
-            root, (*path, "arch"), spec["arch"]
+            root, (*path, "arch"), spec["arch"], input_override or _input(spec.get("input"))
         )
         scope = _arch_params(arch_doc, document, path, spec.get("params") or {})
         context = _Context(arch_doc, blocks, scope, (), (document.path, arch_doc.path), "", scope)

@@ -18,17 +18,17 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
 class Source(Protocol):
-    def read_bytes(self, path: Path, display: str) -> bytes:
+    def read_bytes(self, path: Path, display: str, limit: int = MAX_FILE_BYTES) -> bytes:
         """The file's bytes, or SpecError (file.missing, file.directory, ...)."""
 
 
-def _too_large(display: str) -> SpecError:
-    return fail(Position(display), "file.too_large", f"larger than {MAX_FILE_BYTES} bytes: refused")
+def _too_large(display: str, limit: int = MAX_FILE_BYTES) -> SpecError:
+    return fail(Position(display), "file.too_large", f"larger than {limit} bytes: refused")
 
 
 @dataclass(frozen=True)
 class WorkTree:
-    def read_bytes(self, path: Path, display: str) -> bytes:
+    def read_bytes(self, path: Path, display: str, limit: int = MAX_FILE_BYTES) -> bytes:
         where = Position(display)
         if path.is_symlink() and not path.exists():
             raise fail(where, "file.missing", "a symbolic link to nothing (or to itself)")
@@ -39,14 +39,14 @@ class WorkTree:
         if not path.is_file():
             raise fail(where, "file.special", "is not a regular file")
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                raise _too_large(display)
+            if path.stat().st_size > limit:
+                raise _too_large(display, limit)
             with path.open("rb") as handle:
-                raw = handle.read(MAX_FILE_BYTES + 1)
+                raw = handle.read(limit + 1)
         except OSError as error:
             raise fail(where, "file.unreadable", f"cannot read: {error.strerror}") from None
-        if len(raw) > MAX_FILE_BYTES:
-            raise _too_large(display)
+        if len(raw) > limit:
+            raise _too_large(display, limit)
         return raw
 
 
@@ -72,7 +72,7 @@ class GitRevision:
     commit: str
     ref: str  # as the user wrote it, for messages
 
-    def read_bytes(self, path: Path, display: str) -> bytes:
+    def read_bytes(self, path: Path, display: str, limit: int = MAX_FILE_BYTES) -> bytes:
         where = Position(display)
         relative = os.path.relpath(os.path.normpath(os.path.abspath(path)), self.root)
         if relative.startswith(".."):
@@ -84,8 +84,8 @@ class GitRevision:
         if kind.stdout.strip() != b"blob":
             raise fail(where, "file.directory", f"is a directory at {self.ref}, not a YAML file")
         size = _git(self.root, "cat-file", "-s", name)
-        if int(size.stdout.strip() or 0) > MAX_FILE_BYTES:
-            raise _too_large(display)
+        if int(size.stdout.strip() or 0) > limit:
+            raise _too_large(display, limit)
         return _git(self.root, "cat-file", "blob", name).stdout
 
 

@@ -1,0 +1,11 @@
+"""Which files are models to import rather than YAML to load (no framework imported here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+MODEL_SUFFIXES = (".onnx",)  # an ONNX graph
+
+
+def is_model(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in MODEL_SUFFIXES
