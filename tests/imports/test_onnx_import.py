@@ -109,7 +109,7 @@ def test_attention_macs_by_hand(tmp_path: Path) -> None:
 def test_names_are_kept(tmp_path: Path) -> None:
     imported, _ = _imported(tmp_path, g.residual_block())
     names = [row.name for row in imported.layers]
-    assert names == ["conv1", "bn1", "relu", "conv2", "bn2", "add", "relu_out"]
+    assert names == ["conv1", "bn1", "relu", "conv2", "bn2", "layers.0.add", "relu_out"]
 
 
 def test_reimport_is_byte_identical(tmp_path: Path) -> None:
