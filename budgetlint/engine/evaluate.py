@@ -105,6 +105,22 @@ def _last_calls_only(rows: tuple[LayerReport, ...], modules: list[str]) -> tuple
     )
 
 
+def residual_mismatch(
+    node: Residual, given: Shape, body: Shape, shortcut: Shape, error: ShapeError
+) -> str:
+    """Which side gives which shape, and what to write so that they meet."""
+    side = "its shortcut" if node.shortcut else "the shortcut (the identity: the input)"
+    fix = f"end the body at {list(shortcut)}, or "
+    fix += "change the shortcut" if node.shortcut else "add a `shortcut:` that maps the input"
+    fix += f" to {list(body)}"
+    spatial = len(given) == 4 == len(body)
+    if spatial and not node.shortcut and body[2] and given[2] % body[2] == 0:
+        stride = given[2] // body[2]
+        fix += f" (e.g. shortcut: [conv2d: {{out: {body[1]}, kernel: 1, stride: {stride}}}])"
+    sides = f"the body gives {list(body)} but {side} gives {list(shortcut)}"
+    return f"{node.name}: {error}: {sides}; {fix}"
+
+
 Tensor = tuple[int, Shape]  # (identity for liveness, shape); views share the identity
 
 
@@ -152,6 +168,11 @@ class _Walker:
             self.retain(tensor)  # held for the shortcut while the body runs
             body = self.run(node.body, tensor)
             shortcut = self.run(node.shortcut, tensor)
+            try:
+                merge.add((body[1], shortcut[1]))
+            except ShapeError as error:
+                message = residual_mismatch(node, tensor[1], body[1], shortcut[1], error)
+                raise fail(node.position, "shape", message) from None
             return self.merge(node.name, node.position, "add", (body, shortcut), 1)
         self.retain(tensor, len(node.branches) - 1)
         outputs = tuple(self.run(branch, tensor) for branch in node.branches)

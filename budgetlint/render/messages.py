@@ -29,10 +29,10 @@ def sentence(verdict: Verdict, base_ref: str | None = None) -> str:
     if verdict.kind == "increase":
         base = verdict.base or 0.0
         return (
-            f"{verdict.model} grew the {verdict.budget} budget of {verdict.device} by "
-            f"{show(verdict.value)} ({signed_percent(verdict.value, base)}) over "
-            f"{base_ref or 'the base'}: {show(base)} → {show(base + verdict.value)}, "
-            f"more than the {show(verdict.limit)} allowed"
+            f"{verdict.model}'s {verdict.budget} grew by {show(verdict.value)} "
+            f"({signed_percent(verdict.value, base)}) over {base_ref or 'the base'}: "
+            f"{show(base)} → {show(base + verdict.value)}, more than the "
+            f"{show(verdict.limit)} that max_increase allows on {verdict.device}"
         )
     if not verdict.ok:
         over = verdict.value - verdict.limit

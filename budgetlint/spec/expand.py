@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -27,7 +27,7 @@ from budgetlint.spec.devices import DeviceTable, read_devices
 from budgetlint.spec.expr import ExpressionError, has_template, substitute
 from budgetlint.spec.load import Document, JsonPath, load_document
 from budgetlint.spec.sources import WORK_TREE, Source
-from budgetlint.spec.validate import did_you_mean, validate
+from budgetlint.spec.validate import attribute_hint, did_you_mean, validate
 from budgetlint.units import UnitError, parse_count
 
 MAX_UNROLLED = 100_000
@@ -174,6 +174,18 @@ def _label(name: str, scope: str, label: str) -> str:
     return f"{own}.{label}"
 
 
+@contextlib.contextmanager
+def _used(use: str) -> Iterator[None]:
+    """Problems from inside a definition (a block, an architecture file) say which use of
+    it led there: the same cause reached by several uses is then one problem."""
+    try:
+        yield
+    except SpecError as error:
+        if not use:
+            raise
+        raise SpecError(*(problem.used_at(use) for problem in error.problems)) from None
+
+
 class _Expander:
     def __init__(self, files: _Files) -> None:
         self.files = files
@@ -301,7 +313,7 @@ class _Expander:
             if attr is None:
                 names = [a.name for a in op.attrs]
                 known = f" (known: {', '.join(names)})" if names else " (it takes none)"
-                hint = did_you_mean(key, names) or known
+                hint = attribute_hint(key, names) or known
                 raise fail(
                     context.document.position((*path, key), key=True),
                     "layer.unknown_attr",
@@ -458,7 +470,9 @@ class _Expander:
             name,
             context.file_params,
         )
-        return self.layers(inner, (*block.path, "layers"), name, "")
+        definition = block.document.position(block.path, key=True)
+        with _used(f"in block {block.name} ({definition}), used at {where}"):
+            return self.layers(inner, (*block.path, "layers"), name, "")
 
     def arch(self, context: _Context, path: JsonPath, body: Any, name: str) -> tuple[Node, ...]:
         document, layers_path, blocks = self.architecture_file(context, path, body)
@@ -470,7 +484,8 @@ class _Expander:
             (*context.active_files, document.path),
             name,
         )
-        return self.layers(inner, layers_path, name, "")
+        with _used(f"in {document.path}, used at {context.document.position(path)}"):
+            return self.layers(inner, layers_path, name, "")
 
     def architecture_file(
         self, context: _Context, path: JsonPath, reference: Any, input_shape: Shape | None = None
@@ -577,7 +592,10 @@ def _model(
     shape = input_override or _input(spec.get("input")) or shape
     if shape is None:
         raise fail(where, "model.input", f"model '{name}' has no input shape: add 'input:'")
-    layers = _nonempty(expander.layers(context, layers_path, "", "layers"), context, layers_path)
+    use = f"in {source}, used at {document.position((*path, 'arch'))}" if "arch" in spec else ""
+    with _used(use):
+        layers = expander.layers(context, layers_path, "", "layers")
+        layers = _nonempty(layers, context, layers_path)
     architecture = Architecture(name, source, shape, layers, where)
     return ModelSpec(
         architecture,

@@ -7,7 +7,12 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from budgetlint.engine.ops.attrs import EXPRESSION_SCHEMA
+from budgetlint.engine.ops.attrs import (
+    EXPRESSION_SCHEMA,
+    FRAMEWORK_NAMES,
+    INFERRED_NAMES,
+    NO_COST_NAMES,
+)
 from budgetlint.problems import Problem, short_repr
 from budgetlint.spec.load import Document, JsonPath
 
@@ -24,6 +29,21 @@ def _validator() -> Any:
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def attribute_hint(word: str, choices: Iterable[str]) -> str:
+    """For an unknown key: the attribute a framework's argument name stands for, or why
+    it is not written, else the closest known key."""
+    known = list(choices)
+    ours = FRAMEWORK_NAMES.get(word)
+    close = did_you_mean(word, known)
+    if ours in known and f"'{ours}'" not in close:
+        return f" (did you mean '{ours}'? '{word}' is the framework's name for it)"
+    if word in INFERRED_NAMES:
+        return " (budgetlint takes it from the input shape: leave it out)"
+    if word in NO_COST_NAMES:
+        return " (it changes no count: leave it out)"
+    return close
 
 
 def _show_path(path: JsonPath) -> str:
@@ -61,7 +81,7 @@ def _problems(document: Document, error: Any) -> list[Problem]:
             Problem(
                 document.position((*path, key), key=True),
                 "schema.unknown_key",
-                f"{shown}: unknown key '{key}'{did_you_mean(key, allowed)}",
+                f"{shown}: unknown key '{key}'{attribute_hint(key, allowed)}",
             )
             for key in error.instance
             if key not in allowed
@@ -80,8 +100,44 @@ def _problems(document: Document, error: Any) -> list[Problem]:
         value = short_repr(error.instance)
         message = f"{shown}: {value} is neither a value of the right kind nor a ${{...}} expression"
         return [Problem(document.position(path), "schema.value", message)]
+    if error.validator == "type":
+        return [Problem(document.position(path), "schema.type", _type_message(shown, error))]
     message = error.message if len(error.message) <= 120 else error.message[:117] + "..."
     return [Problem(document.position(path), f"schema.{error.validator}", f"{shown}: {message}")]
+
+
+# JSON Schema's type names as a YAML author knows them, with what to write.
+_YAML_TYPES = {
+    "array": "a list (`[a, b]`, or `- item` lines below it)",
+    "object": "a mapping (`{key: value}`, or `key: value` lines below it)",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "nothing",
+}
+
+
+def _yaml_kind(value: Any) -> str:
+    """A value as YAML would name it, not Python (`null`, not `None`)."""
+    if value is None:
+        return "empty (YAML null)"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the text {short_repr(value)}"
+    return f"the number {value}"
+
+
+def _type_message(shown: str, error: Any) -> str:
+    wanted = error.validator_value
+    kinds = [wanted] if isinstance(wanted, str) else list(wanted)
+    expected = " or ".join(_YAML_TYPES.get(kind, kind) for kind in kinds)
+    return f"{shown}: {_yaml_kind(error.instance)}: write {expected}"
 
 
 def validate(document: Document) -> tuple[Problem, ...]:

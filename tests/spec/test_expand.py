@@ -356,3 +356,111 @@ layers:
     merge = report.layers[-1]
     assert (merge.inputs, merge.output) == (((1, 4, 8, 8), (1, 4, 1, 1)), (1, 4, 8, 8))
     assert merge.flops == 4 * 8 * 8
+
+
+# ---- issue 8, point 7: each distinct problem once, with the chain of uses that led to it
+
+BLOCK_USED_OFTEN = """
+version: 1
+input: [1, 8, 8, 8]
+blocks:
+  se:
+    params: {c: ~}
+    layers:
+      - conv2d: {out: "${c * k}", kernel: 1}
+      - linaer: {out: 3}
+  ir:
+    params: {c: ~}
+    layers:
+      - se: {c: "${c}"}
+layers:
+  - repeat: {times: 9, body: [se: {c: 8}]}
+  - ir: {c: 2}
+"""
+
+
+def test_a_problem_inside_a_block_used_many_times_is_said_once_with_its_use(
+    write, cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    path = write("net.yaml", BLOCK_USED_OFTEN)
+    monkeypatch.chdir(path.parent)
+    run = cli("check", "net.yaml")
+    assert run.code == 2
+    se, ir = "in block se (net.yaml:4:3)", "in block ir (net.yaml:9:3)"
+    # the first use is the repeat's body (line 14, its 9 turns one use); the other goes
+    # through block ir, used at line 15
+    assert run.err.splitlines() == [
+        f"net.yaml:7:23: in '${{c * k}}': unknown name 'k' (known: c), {se}, "
+        "used at net.yaml:14:31 (and 1 more use)",
+        f"net.yaml:8:9: unknown op or block 'linaer' (did you mean 'linear'?), {se}, "
+        "used at net.yaml:14:31 (and 1 more use)",
+    ]
+    # the chain through nested blocks, when that use comes first
+    nested_first = BLOCK_USED_OFTEN.replace("  - repeat: {times: 9, body: [se: {c: 8}]}\n", "")
+    path.write_text(nested_first.lstrip("\n"))
+    first = cli("check", "net.yaml").err.splitlines()[0]
+    assert first.endswith(f"{se}, used at net.yaml:12:9, {ir}, used at net.yaml:14:5")
+
+
+def test_a_missing_file_read_through_an_architecture_names_the_spec(
+    write, cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    write("zoo/a.yaml", "version: 1\nlayers:\n  - arch: b.yaml\n")
+    spec = write(
+        "budgets.yaml",
+        """
+        version: 1
+        devices: {d: {budgets: {params: 1M}}}
+        models:
+          m: {arch: zoo/a.yaml, input: [1, 4], devices: [d]}
+        """,
+    )
+    monkeypatch.chdir(spec.parent)
+    run = cli("check", "budgets.yaml")
+    assert run.code == 2
+    assert run.err.splitlines() == [
+        "zoo/a.yaml:3:11: 'zoo/b.yaml': no such file, in zoo/a.yaml, used at budgets.yaml:4:13"
+    ]
+
+
+# ---- issue 8, point 8: messages say what to write instead
+
+MESSAGES = [
+    # PyTorch's argument names
+    ("layers: [conv2d: {out_channels: 8, kernel: 3}]", "'out_channels' (did you mean 'out'?"),
+    ("layers: [flatten, linear: {out_features: 8}]", "'out_features' (did you mean 'out'?"),
+    ("layers: [adaptive_avgpool2d: {output_size: 1}]", "'output_size' (did you mean 'size'?"),
+    ("layers: [conv2d: {out: 8, kernel_size: 3}]", "'kernel_size' (did you mean 'kernel'?"),
+    ("layers: [conv2d: {in_channels: 4, out: 8, kernel: 3}]", "from the input shape: leave it"),
+    ("layers: [batchnorm2d: {eps: 0.001}]", "changes no count: leave it out"),
+    # YAML's null, not Python's None
+    ("layers:\n", "layers: empty (YAML null): write a list"),
+    ("layers: [conv2d: ~]", "conv2d: empty (YAML null): write a mapping"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), MESSAGES)
+def test_messages_say_what_to_write(write, text: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    problems = problems_of(write, HEADER + text)
+    assert problems and message in problems[0], problems
+    assert "None" not in problems[0]
+
+
+def test_a_residual_mismatch_says_which_side_gives_which_shape(write) -> None:  # type: ignore[no-untyped-def]
+    from budgetlint.problems import SpecError
+
+    (model,) = spec_of(
+        write,
+        HEADER
+        + "layers:\n  - residual: {body: [conv2d: {out: 16, kernel: 3, stride: 2, padding: 1}]}\n",
+    ).models
+    with pytest.raises(SpecError) as raised:
+        evaluate(model.architecture, DEFAULT)
+    message = raised.value.problems[0].message
+    # body: 16 channels at (8 + 2·1 − 3) // 2 + 1 = 4; shortcut: the input [1, 4, 8, 8]
+    body, given = [1, 16, (8 + 2 - 3) // 2 + 1, 4], [1, 4, 8, 8]
+    body[3] = body[2]
+    assert f"the body gives {body} but the shortcut (the identity: the input) gives {given}" in (
+        message
+    )
+    assert "shortcut: [conv2d: {out: 16, kernel: 1, stride: 2}]" in message

@@ -16,6 +16,40 @@ from budgetlint.units import UnitError, parse_count
 
 REQUIRED: Any = object()
 
+# Argument names of PyTorch (and Keras) layers as people copy them into a spec: the
+# attribute each is here. Unknown keys are checked against this before "did you mean".
+FRAMEWORK_NAMES: dict[str, str] = {
+    "out_channels": "out",
+    "out_features": "out",
+    "filters": "out",  # Keras
+    "units": "out",  # Keras
+    "kernel_size": "kernel",
+    "pool_size": "kernel",  # Keras
+    "strides": "stride",  # Keras
+    "output_size": "size",
+    "scale_factor": "scale",
+    "upscale_factor": "factor",
+    "num_heads": "heads",
+    "num_key_value_heads": "kv_heads",
+    "kdim": "kv_dim",
+    "num_embeddings": "vocab",
+    "embedding_dim": "dim",
+    "normalized_shape": "dims",
+    "num_groups": "groups",
+    "negative_slope": "slope",
+    "hidden_size": "hidden",
+    "num_layers": "layers",
+    "use_bias": "bias",  # Keras
+    "elementwise_affine": "affine",
+    "track_running_stats": "running_stats",
+}
+# Framework arguments that a spec never writes: the input shape gives them...
+INFERRED_NAMES = frozenset(
+    {"in_channels", "in_features", "num_features", "embed_dim", "input_size", "num_channels"}
+)
+# ...or they change no count.
+NO_COST_NAMES = frozenset({"eps", "momentum", "inplace", "padding_mode", "device", "dtype"})
+
 
 class AttrError(ValueError):
     """A bad attribute value; the expander adds the position."""
