@@ -106,6 +106,7 @@ def _emit(
     sort: Enum | None = None,
     top: int | None = None,
     architectures: bool = True,
+    compact: bool = False,
 ) -> int:
     from budgetlint.pipeline import run
     from budgetlint.problems import one_line
@@ -126,7 +127,10 @@ def _emit(
     )
     width = _terminal_columns() if chosen in _FITTED and output_file is None else None
     result = replace(result, quiet=quiet, width=width)
-    rendered = RENDERERS[chosen](result, layers)
+    render = RENDERERS[chosen]
+    if compact and chosen == "text":  # the hook: findings and the summary, no tables
+        from budgetlint.render.text import compact as render
+    rendered = render(result, layers)
     if output_file is None:
         sys.stdout.write(rendered)
     elif _write_output(output_file, rendered):
@@ -258,21 +262,32 @@ def hook(
     strict: StrictOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """pre-commit entry: check the configured specs that are, or read, a changed file."""
+    """pre-commit entry: check the specs that a changed, deleted or renamed file concerns."""
     from budgetlint.config import load_config, project_root
-    from budgetlint.hook import specs_to_check
+    from budgetlint.hook import notice, plan, pre_commit_filters
     from budgetlint.problems import SpecError
 
     root = project_root(Path.cwd())
     try:
-        specs = specs_to_check(files or [], load_config(root), root)
+        config = load_config(root)
+        chosen = plan(files or [], config, root, pre_commit_filters(root))
     except SpecError as error:
         sys.stderr.writelines(f"{problem}\n" for problem in error.problems)
         raise typer.Exit(2) from None
-    if not specs:
+    if chosen.unconfigured:
+        sys.stdout.write(notice(chosen.unconfigured, config) + "\n")
+    if not chosen.specs:
         raise typer.Exit(0)
     raise typer.Exit(
-        _emit(specs, output, layers=False, strict=strict, architectures=False, quiet=quiet)
+        _emit(
+            list(chosen.specs),
+            output,
+            layers=False,
+            strict=strict,
+            architectures=False,
+            quiet=quiet,
+            compact=True,
+        )
     )
 
 

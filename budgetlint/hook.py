@@ -1,33 +1,192 @@
-"""The pre-commit hook: check every budget spec that is, or reads, a changed file.
+"""The pre-commit hook: check every budget spec that a commit could break.
 
-pre-commit passes the changed YAML files; which files are budget specs comes
-from the configuration (see config.py). A spec is checked when it or any file
-it reads (`arch:` files, nested architectures) is among the changed files, so
-editing an architecture re-checks the budgets that use it.
+pre-commit passes the changed YAML files (after the `files:`/`exclude:` filters of
+the user's .pre-commit-config.yaml), never the deleted ones, and the manifest runs
+the hook on every commit (`always_run`). A budget spec is checked when:
+
+- it changed, or a file it reads (`arch:` files, nested architectures, `include:`d
+  device libraries) changed, so editing an architecture re-checks its budgets;
+- a file it reads is missing: deleted or renamed by this commit (pre-commit can't
+  pass those), so the commit fails at the line that reads it.
+
+Which files are budget specs: the configured globs (config.py), kept to those the
+budgetlint hook's `files:`/`exclude:` in .pre-commit-config.yaml let through; when
+the hook has its own `files:`, every tracked YAML file it matches that declares
+models or devices is a spec too. A changed budget spec that is none of these is
+named in a one-line notice, not passed in silence.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import re
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from budgetlint.config import Config
+from budgetlint.problems import SpecError
 from budgetlint.spec.expand import read_spec
+
+PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
+HOOK_ID = "budgetlint"
+SPEC_KEYS = ("models", "devices")  # a YAML mapping with one of these is a budget spec
+YAML_SUFFIXES = (".yaml", ".yml")
 
 
 def _key(path: str | Path) -> str:
     return os.path.normpath(os.path.abspath(path))
 
 
-def specs_to_check(changed: Sequence[Path], config: Config, root: Path) -> list[Path]:
+def _pattern(value: Any, default: str) -> re.Pattern[str] | None:
+    """A pre-commit `files:`/`exclude:` regex; None when it can't be read (pre-commit
+    itself refuses such a config, so the filter is not ours to enforce)."""
+    try:
+        return re.compile(value if isinstance(value, str) else default)
+    except re.error:
+        return None
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One pair of pre-commit filters: a path passes when `files` finds it and `exclude`
+    doesn't (re.search on the repository-relative posix path, as pre-commit does)."""
+
+    files: re.Pattern[str] | None
+    exclude: re.Pattern[str] | None
+
+    def allows(self, name: str) -> bool:
+        included = self.files is None or self.files.search(name) is not None
+        return included and (self.exclude is None or self.exclude.search(name) is None)
+
+
+@dataclass(frozen=True)
+class PreCommitFilters:
+    """The top-level filters and those of each `id: budgetlint` hook of the config."""
+
+    top: Filter = Filter(None, None)
+    hooks: tuple[Filter, ...] = ()
+    hook_files: bool = False  # a budgetlint hook names its own `files:`
+
+    def allows(self, name: str) -> bool:
+        hooks = self.hooks or (Filter(None, None),)
+        return self.top.allows(name) and any(hook.allows(name) for hook in hooks)
+
+
+def _filter(mapping: dict[str, Any]) -> Filter:
+    return Filter(_pattern(mapping.get("files"), ""), _pattern(mapping.get("exclude"), "^$"))
+
+
+def pre_commit_filters(root: Path) -> PreCommitFilters:
+    """The filters of the repository's .pre-commit-config.yaml, if it has one we can read."""
+    from budgetlint.spec.load import load_document
+
+    path = root / PRE_COMMIT_CONFIG
+    if not path.is_file():
+        return PreCommitFilters()
+    try:
+        data = load_document(path, PRE_COMMIT_CONFIG).data
+    except SpecError:
+        return PreCommitFilters()
+    if not isinstance(data, dict):
+        return PreCommitFilters()
+    hooks = [
+        hook
+        for repo in data.get("repos") or []
+        if isinstance(repo, dict)
+        for hook in repo.get("hooks") or []
+        if isinstance(hook, dict) and hook.get("id") == HOOK_ID
+    ]
+    return PreCommitFilters(
+        _filter(data),
+        tuple(_filter(hook) for hook in hooks),
+        any(isinstance(hook.get("files"), str) for hook in hooks),
+    )
+
+
+def _relative(path: Path, root: Path) -> str:
+    return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(root))).as_posix()
+
+
+def is_budget_spec(path: Path) -> bool:
+    """A YAML file whose top level declares models or devices (an architecture, a CI
+    workflow or any other YAML is not)."""
+    from budgetlint.spec.load import load_document
+
+    if path.suffix not in YAML_SUFFIXES or not path.is_file():
+        return False
+    try:
+        data = load_document(path, str(path)).data
+    except SpecError:
+        return False
+    return isinstance(data, dict) and any(key in data for key in SPEC_KEYS)
+
+
+def _tracked_yaml(root: Path) -> list[Path]:
+    done = subprocess.run(
+        ["git", "-C", str(root), "ls-files", "-z", "--", *(f"*{s}" for s in YAML_SUFFIXES)],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        return []
+    names = done.stdout.decode("utf-8", errors="replace").split("\0")
+    return [Path(os.path.relpath(root / name)) for name in names if name]
+
+
+def hook_specs(config: Config, root: Path, filters: PreCommitFilters) -> list[Path]:
+    """Every budget spec the hook guards: configured and let through by the filters, and,
+    when the hook has its own `files:`, the tracked budget specs that it matches."""
+    found = {
+        _key(path): path
+        for path in config.spec_files(root)
+        if filters.allows(_relative(path, root))
+    }
+    if filters.hook_files:
+        for path in _tracked_yaml(root):
+            new = _key(path) not in found and filters.allows(_relative(path, root))
+            if new and is_budget_spec(path):
+                found[_key(path)] = path
+    return list(found.values())
+
+
+@dataclass(frozen=True)
+class Plan:
+    specs: tuple[Path, ...]  # to check
+    unconfigured: tuple[Path, ...]  # changed budget specs that are not among the specs
+
+
+def plan(changed: Sequence[Path], config: Config, root: Path, filters: PreCommitFilters) -> Plan:
     changed_keys = {_key(path) for path in changed}
+    guarded = hook_specs(config, root, filters)
     selected = []
-    for spec in config.spec_files(root):
+    for spec in guarded:
         if _key(spec) in changed_keys:
             selected.append(spec)
             continue
         loaded, _ = read_spec(spec)
-        if loaded is not None and changed_keys.intersection(_key(f) for f in loaded.files):
+        reads = {_key(name) for name in loaded.files} if loaded is not None else set()
+        if changed_keys & reads or any(not os.path.isfile(name) for name in reads):
             selected.append(spec)
-    return selected
+    known = {_key(spec) for spec in guarded}
+    unconfigured = tuple(
+        path for path in changed if _key(path) not in known and is_budget_spec(path)
+    )
+    return Plan(tuple(selected), unconfigured)
+
+
+def specs_to_check(changed: Sequence[Path], config: Config, root: Path) -> list[Path]:
+    """The specs a change re-checks, with the repository's pre-commit filters."""
+    return list(plan(changed, config, root, pre_commit_filters(root)).specs)
+
+
+def notice(unconfigured: Iterable[Path], config: Config) -> str:
+    """One line naming the changed budget specs that the hook does not check."""
+    names = ", ".join(str(path) for path in unconfigured)
+    return (
+        f"budgetlint: notice: not checked, not among the configured specs "
+        f"({', '.join(config.specs)}, from {config.source}): {names}; add them to "
+        f"[tool.budgetlint] specs, or give the hook `files:`"
+    )

@@ -172,19 +172,41 @@ def commit(repo: Repo, home: Path, message: str) -> subprocess.CompletedProcess[
     )
 
 
-def test_real_pre_commit_gates_commits(hook_repo: tuple[Path, str], tmp_path: Path) -> None:
-    """pre-commit builds the hook's environment from the package index (about half a minute)."""
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One PRE_COMMIT_HOME for the module: the hook's environment is built once."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def user_config(hook_repo: tuple[Path, str], **hook_keys: str) -> str:
+    """The README's snippet, pointed at this working tree, with extra hook keys."""
     hook_path, sha = hook_repo
     snippet = readme_snippet("Use with pre-commit")
     config = re.sub(r"repo: \S+", f"repo: {hook_path.as_posix()}", snippet)
     config = re.sub(r"rev: \S+", f"rev: {sha}", config)
     assert config != snippet
+    for key, value in hook_keys.items():
+        config += f"        {key}: {value!r}\n"
+    return config
 
-    repo = Repo(tmp_path / "project")
-    repo.write(".pre-commit-config.yaml", config)
+
+def installed_project(
+    root: Path, hook_repo: tuple[Path, str], home: Path, **hook_keys: str
+) -> Repo:
+    repo = Repo(root)
+    repo.write(".pre-commit-config.yaml", user_config(hook_repo, **hook_keys))
+    done = pre_commit(repo, home, "install")
+    assert done.returncode == 0, done.stderr
+    return repo
+
+
+def test_real_pre_commit_gates_commits(
+    hook_repo: tuple[Path, str], tmp_path: Path, home: Path
+) -> None:
+    """pre-commit builds the hook's environment from the package index (about half a minute)."""
+    repo = installed_project(tmp_path / "project", hook_repo, home)
     repo.write("specs/budgets.yaml", BUDGETS.format(limit=net_params(8)))
     repo.write("specs/zoo/net.yaml", NET.format(width=8))
-    home = tmp_path / "pre-commit-home"
     installed = pre_commit(repo, home, "install")
     assert installed.returncode == 0, installed.stderr
 
@@ -215,3 +237,199 @@ def test_real_pre_commit_gates_commits(hook_repo: tuple[Path, str], tmp_path: Pa
     assert "specs/budgets.yaml:4:23: error: net breaks the params budget" in (
         tightened.stdout + tightened.stderr
     )
+
+
+# ---- issue 8: nothing passes in silence through the real pre-commit
+
+FRAME = re.compile(r"^(budgetlint\.+\S|- hook id: |- duration: |- exit code: |\[)")
+
+
+def hook_output(done: subprocess.CompletedProcess[str]) -> list[str]:
+    """What the hook itself printed: every line but pre-commit's frame around it."""
+    lines = (done.stdout + done.stderr).splitlines()
+    return [line for line in lines if line.strip() and not FRAME.match(line)]
+
+
+def budget_project(root: Path, hook_repo: tuple[Path, str], home: Path, **keys: str) -> Repo:
+    repo = installed_project(root, hook_repo, home, **keys)
+    repo.write("specs/budgets.yaml", BUDGETS.format(limit="100k"))
+    repo.write("specs/zoo/net.yaml", NET.format(width=8))
+    repo.write("README.md", "a project\n")
+    first = commit(repo, home, "start")
+    assert first.returncode == 0, first.stdout + first.stderr
+    return repo
+
+
+def test_real_pre_commit_deleting_or_renaming_a_read_file_fails_at_the_reading_line(
+    hook_repo: tuple[Path, str], tmp_path: Path, home: Path
+) -> None:
+    repo = budget_project(tmp_path / "project", hook_repo, home)
+    # an unrelated commit: the hook runs (always_run) and prints nothing
+    repo.write("README.md", "a project, described\n")
+    quiet = commit(repo, home, "docs")
+    assert quiet.returncode == 0, quiet.stdout + quiet.stderr
+    assert hook_output(quiet) == []
+
+    missing = "specs/budgets.yaml:7:11: 'specs/zoo/net.yaml': no such file"
+    repo.git("rm", "-q", "specs/zoo/net.yaml")
+    deleted = commit(repo, home, "delete the architecture")
+    assert deleted.returncode != 0
+    assert missing in hook_output(deleted)
+    repo.git("reset", "-q", "--hard")
+
+    repo.git("mv", "specs/zoo/net.yaml", "specs/zoo/renamed.yaml")
+    renamed = commit(repo, home, "rename the architecture")
+    assert renamed.returncode != 0
+    assert missing in hook_output(renamed)
+    # the spec follows the rename in the same commit: it passes
+    repo.write(
+        "specs/budgets.yaml", BUDGETS.format(limit="100k").replace("net.yaml", "renamed.yaml")
+    )
+    assert commit(repo, home, "rename, with the spec").returncode == 0
+    assert repo.git("log", "--oneline").stdout.count("\n") == 3
+
+
+def test_real_pre_commit_unconfigured_and_yml_budget_files(
+    hook_repo: tuple[Path, str], tmp_path: Path, home: Path
+) -> None:
+    repo = budget_project(tmp_path / "project", hook_repo, home)
+    # a *.yml spec under the default globs is checked like a *.yaml one
+    repo.write("specs/tight.yml", BUDGETS.format(limit="1k"))
+    tight = commit(repo, home, "a yml spec")
+    assert tight.returncode != 0
+    assert any(
+        line.startswith("specs/tight.yml:4:23: error: net breaks the params budget of mcu")
+        for line in hook_output(tight)
+    )
+    repo.git("reset", "-q", "--hard")
+    repo.git("clean", "-qfd")
+    # a budget file outside the configured globs passes, but is named in one line
+    repo.write("budgets/extra.yaml", BUDGETS.format(limit="1k").replace("zoo/", "../specs/zoo/"))
+    outside = commit(repo, home, "a budget outside the globs")
+    assert outside.returncode == 0
+    (said,) = hook_output(outside)
+    assert said.startswith("budgetlint: notice: not checked") and "budgets/extra.yaml" in said
+
+
+def test_real_pre_commit_honours_the_users_files_and_exclude(
+    hook_repo: tuple[Path, str], tmp_path: Path, home: Path
+) -> None:
+    repo = installed_project(
+        tmp_path / "project", hook_repo, home, files="^ml/", exclude="^ml/drafts/"
+    )
+    repo.write("ml/budgets.yaml", BUDGETS.format(limit=net_params(8)))
+    repo.write("ml/zoo/net.yaml", NET.format(width=8))
+    # a draft that the user excludes, and that the change below would break
+    repo.write("ml/drafts/tight.yaml", BUDGETS.format(limit="1k").replace("zoo/", "../zoo/"))
+    first = commit(repo, home, "start")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "drafts" not in first.stdout + first.stderr
+
+    repo.write("ml/zoo/net.yaml", NET.format(width=9))
+    wider = commit(repo, home, "wider")
+    assert wider.returncode != 0
+    said = hook_output(wider)
+    assert any(line.startswith("ml/budgets.yaml:4:23: error: net breaks") for line in said)
+    assert not any("drafts" in line for line in said)
+
+
+def test_real_pre_commit_shows_warnings_and_each_problem_once(
+    hook_repo: tuple[Path, str], tmp_path: Path, home: Path
+) -> None:
+    repo = budget_project(tmp_path / "project", hook_repo, home)
+    # 90% of the limit is crossed: the commit passes and the warning is shown
+    limit = net_params(8) + 1
+    repo.write(
+        "specs/budgets.yaml",
+        BUDGETS.format(limit=limit).replace("    budgets:", "    warn: 90%\n    budgets:"),
+    )
+    warned = commit(repo, home, "near the limit")
+    assert warned.returncode == 0
+    assert any(
+        ": warning: net uses 100% of the params budget of mcu" in line
+        for line in hook_output(warned)
+    )
+
+    # an error inside a block used by 9 layers is one line, with the use that led to it
+    repo.write(
+        "specs/zoo/net.yaml",
+        "version: 1\ninput: [1, 3, 16, 16]\nblocks:\n  act:\n    layers: [rleu]\n"
+        "layers:\n  - repeat: {times: 9, body: [act]}\n  - flatten\n  - linear: {out: 10}\n",
+    )
+    broken = commit(repo, home, "a typo in a block")
+    assert broken.returncode != 0
+    lines = [line for line in hook_output(broken) if "rleu" in line]
+    assert lines == [
+        "specs/zoo/net.yaml:5:14: unknown op or block 'rleu' (did you mean 'relu'?), "
+        "in block act (specs/zoo/net.yaml:4:3), used at specs/zoo/net.yaml:7:31, "
+        "in specs/zoo/net.yaml, used at specs/budgets.yaml:8:11"
+    ]
+
+
+# ---- issue 8: which specs the hook guards, without pre-commit
+
+
+def test_a_spec_reading_a_missing_file_is_checked_whatever_changed(layout: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    (layout / "specs/zoo/net.yaml").unlink()  # pre-commit passes no deleted file
+    assert specs_to_check([], Config(), layout) == [Path("specs/budgets.yaml")]
+    run = cli("hook")
+    assert run.code == 2
+    assert run.err.splitlines() == ["specs/budgets.yaml:7:11: 'specs/zoo/net.yaml': no such file"]
+
+
+def test_unrelated_changes_print_nothing(layout: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli("hook", "README.md", ".github/workflows/ci.yaml").out == ""
+    assert cli("hook").out == ""
+
+
+def test_an_unconfigured_budget_file_is_named_in_one_line(layout: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    (layout / "budgets.yml").write_text(OTHER)
+    run = cli("hook", "budgets.yml", "models/extra.yaml")  # extra.yaml: an architecture
+    assert run.code == 0
+    (line,) = run.out.splitlines()
+    assert line.startswith("budgetlint: notice: not checked, not among the configured specs")
+    assert line.endswith(
+        ": budgets.yml; add them to [tool.budgetlint] specs, or give the hook `files:`"
+    )
+
+
+PRE_COMMIT_CONFIG = """
+repos:
+  - repo: https://github.com/budgetlint/budgetlint
+    rev: v0.1.0
+    hooks:
+      - id: budgetlint
+{keys}
+"""
+
+
+@pytest.mark.parametrize(
+    ("keys", "changed", "selected"),
+    [
+        # no filters: the configured specs
+        ("", ["specs/zoo/net.yaml"], ["specs/budgets.yaml", "specs/zoo/net.yaml"]),
+        # exclude: the excluded spec is not guarded, even when what it reads changes
+        ("exclude: ^specs/budgets", ["specs/zoo/net.yaml"], ["specs/zoo/net.yaml"]),
+        # files: the tracked budget specs it matches are guarded too
+        ("files: ^(models|specs)/", ["models/extra.yaml"], ["models/budgets.yaml"]),
+        ("files: ^specs/", ["models/extra.yaml"], []),
+    ],
+)
+def test_the_users_filters_choose_the_specs(
+    layout: Path, keys: str, changed: list[str], selected: list[str]
+) -> None:
+    repo = Repo(layout)
+    repo.write("models/budgets.yaml", BUDGETS.format(limit="1M").replace("zoo/net", "extra"))
+    indented = "\n".join(f"        {line}" for line in keys.splitlines())
+    repo.write(".pre-commit-config.yaml", PRE_COMMIT_CONFIG.format(keys=indented))
+    repo.commit("layout")
+    chosen = specs_to_check([Path(p) for p in changed], Config(), layout)
+    assert sorted(path.as_posix() for path in chosen) == selected
+
+
+def test_the_hook_lists_each_model_once_on_the_shipped_layout(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(ROOT)
+    data = cli("hook", "specs/zoo/lenet.yaml", "--format", "json").json()
+    listed = [(model["spec"], model["name"]) for model in data["models"]]
+    assert len(listed) == len(set(listed)) > 0
+    assert not [spec for spec, _ in listed if "/zoo/" in spec]

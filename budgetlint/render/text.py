@@ -310,3 +310,11 @@ def render(result: Result, layers: bool) -> str:
     if result.verdicts or (not layers and not_checked(result)):
         lines.append(summary(result))
     return "\n".join(lines) + "\n" if lines else ""
+
+
+def compact(result: Result, layers: bool) -> str:
+    """For the pre-commit hook: what needs a look, then the summary; no tables."""
+    lines = findings(result)
+    if (result.verdicts or not_checked(result)) and not result.quiet:
+        lines.append(summary(result))
+    return "\n".join(lines) + "\n" if lines else ""
