@@ -37,6 +37,7 @@ SortKey = Enum(  # type: ignore[misc]
     {name: name for name in ("order", "params", "macs", "flops", "mac_bytes", "latency")},
     type=str,
 )
+VerifyFormat = Enum("VerifyFormat", {"text": "text", "json": "json"}, type=str)
 ConventionName = Enum(  # type: ignore[misc]
     "ConventionName", {name: name for name in CONVENTIONS}, type=str
 )
@@ -361,6 +362,36 @@ def import_(
 
     options = ImportOptions(_parse_shape(input_shape), allow_unknown, tokens, decode, context)
     raise typer.Exit(write_import(model, output_file, options))
+
+
+@app.command()
+def verify(
+    files: FilesArgument = None,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            "--against", metavar="MODEL", help="the real model (model.onnx); default: `verify:`"
+        ),
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="only this model")] = None,
+    output: Annotated[
+        VerifyFormat | None, typer.Option("--format", "-f", help="text (default) or json")
+    ] = None,
+) -> None:
+    """Check that specs agree with the real models (exit 0 agree, 1 differ, 2 bad input)."""
+    import json
+
+    from budgetlint import verify as verification
+
+    paths = files or _configured_specs()
+    outcome = verification.run(paths, against, model)
+    if output is not None and output.value == "json":
+        sys.stdout.write(json.dumps(verification.to_dict(outcome), indent=2) + "\n")
+    else:
+        sys.stdout.write(verification.render_text(outcome))
+    for problem in outcome.problems:
+        sys.stderr.write(f"{problem}\n")
+    raise typer.Exit(outcome.exit_code)
 
 
 @app.command()

@@ -43,7 +43,7 @@ def test_every_op_is_in_the_readme() -> None:
 
 def test_every_command_is_in_the_readme() -> None:
     commands = {command.name or command.callback.__name__ for command in app.registered_commands}  # type: ignore[union-attr]
-    assert commands == {"check", "diff", "hook", "report", "schema", "import"}
+    assert commands == {"check", "diff", "hook", "report", "schema", "import", "verify"}
     for command in commands:
         assert f"budgetlint {command}" in README
 

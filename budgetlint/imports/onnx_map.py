@@ -273,9 +273,10 @@ class _Mapper:
             if node.op_type == "Expand":
                 target = self.consts[node.inputs[1]].value
                 target_ints = tuple(int(v) for v in target.values) if target else None
-                shape = (
-                    merge.broadcast((first.shape, target_ints)) if target_ints else known or shape
-                )
+                try:
+                    shape = merge.broadcast((first.shape, target_ints or ()), "expand")
+                except ShapeError:
+                    shape = known or shape
             self.consts[node.outputs[0]] = Const(shape, value, first.weight)
         else:
             shape = value.shape if value is not None else known or ()

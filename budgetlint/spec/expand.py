@@ -40,6 +40,8 @@ class ModelSpec:
     devices: tuple[str, ...]
     unresolved: tuple[str, ...] = ()  # targets whose definition is broken (already reported)
     declared: bool = True  # under `models:`; False: the file's own top-level `layers:`
+    verify: str = ""  # `verify:`, the real model it describes, relative to the working dir
+    verify_position: Position | None = None
 
 
 @dataclass(frozen=True)
@@ -597,10 +599,13 @@ def _model(
         layers = expander.layers(context, layers_path, "", "layers")
         layers = _nonempty(layers, context, layers_path)
     architecture = Architecture(name, source, shape, layers, where)
+    verify = spec.get("verify")
     return ModelSpec(
         architecture,
         tuple(device for device in targets if device in devices),
         tuple(device for device in targets if device not in devices),
+        verify=display_path(Path(document.path).parent / verify) if verify else "",
+        verify_position=document.position((*path, "verify")) if verify else None,
     )
 
 

@@ -217,6 +217,11 @@ def build_schema() -> dict[str, Any]:
                 "properties": {
                     "description": {"type": "string"},
                     "arch": {"type": "string", "description": "architecture file, relative"},
+                    "verify": {
+                        "type": "string",
+                        "description": "the real model this spec describes (model.onnx): "
+                        "`budgetlint verify` checks that they agree",
+                    },
                     "params": {
                         "type": "object",
                         "description": "values for the architecture file's params",

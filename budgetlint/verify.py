@@ -1,0 +1,289 @@
+"""`budgetlint verify`: does a spec still describe the real model?
+
+Both are evaluated by the same engine (the model through its importer) and compared
+layer by layer on the layers that hold weights or do multiply-accumulates: output
+shape, params and MACs. Layers are paired by name where the names agree, and the
+rest by their order. When the model has no BatchNorm but the spec has some, the
+model was exported with BatchNorm folded into the convolutions (torch.onnx.export's
+default): the spec's BatchNorm layers are left out and biases are not compared,
+since folding turns BatchNorm's shift into a conv bias (and drops one of zeros).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from budgetlint.engine.conventions import DEFAULT
+from budgetlint.engine.evaluate import LayerReport, ModelReport, evaluate
+from budgetlint.problems import Position, Problem, SpecError, fail, one_line
+from budgetlint.spec.expand import ModelSpec, display_path, read_spec
+from budgetlint.spec.sources import git_root
+
+BATCHNORMS = frozenset({"batchnorm1d", "batchnorm2d"})
+
+
+@dataclass(frozen=True)
+class Divergence:
+    quantity: str  # output | params | macs | missing | extra | total params | total macs
+    spec_layer: str  # "" when the spec has no such layer
+    model_layer: str  # "" when the model has no such layer
+    position: Position  # in the spec
+    spec_value: str
+    model_value: str
+
+    def message(self, against: str) -> str:
+        if self.quantity == "missing":
+            return f"layer '{self.spec_layer}' has no counterpart in {against}"
+        if self.quantity == "extra":
+            return (
+                f"{against} has layer '{self.model_layer}' ({self.model_value}) that the spec lacks"
+            )
+        if self.quantity.startswith("total"):
+            return (
+                f"{self.quantity}: {self.spec_value} in the spec, {self.model_value} in {against}"
+            )
+        return (
+            f"layer '{self.spec_layer}' differs from '{self.model_layer}' of {against}: "
+            f"{self.quantity} {self.spec_value} in the spec, {self.model_value} in the model"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "quantity": self.quantity,
+            "spec_layer": self.spec_layer or None,
+            "model_layer": self.model_layer or None,
+            "file": self.position.path,
+            "line": self.position.line,
+            "column": self.position.column,
+            "spec": self.spec_value,
+            "model": self.model_value,
+        }
+
+
+@dataclass(frozen=True)
+class Verification:
+    model: str
+    spec: str
+    against: str
+    compared: int  # pairs of layers compared
+    folded: bool
+    divergences: tuple[Divergence, ...]
+
+    @property
+    def agrees(self) -> bool:
+        return not self.divergences
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "spec": self.spec,
+            "against": self.against,
+            "agrees": self.agrees,
+            "compared_layers": self.compared,
+            "batchnorm_folded": self.folded,
+            "divergences": [d.to_dict() for d in self.divergences],
+        }
+
+
+def _weighted(rows: tuple[LayerReport, ...]) -> list[LayerReport]:
+    return [row for row in rows if row.learnable or row.buffers or row.macs]
+
+
+def _params(row: LayerReport, folded: bool) -> int:
+    if not folded:
+        return row.learnable
+    return row.learnable - sum(t.elements for t in row.tensors if t.name == "bias")
+
+
+def _pairs(
+    spec: list[LayerReport], model: list[LayerReport]
+) -> tuple[list[tuple[LayerReport, LayerReport]], list[LayerReport], list[LayerReport]]:
+    """Pairs by name where names agree, the rest by order; and what is left on each side."""
+    by_name: dict[str, int] = {}
+    for index, row in enumerate(model):
+        by_name.setdefault(row.name, index)
+    matched: dict[int, int] = {}
+    for index, row in enumerate(spec):
+        other = by_name.get(row.name)
+        if other is not None and other not in matched.values():
+            matched[index] = other
+    spec_rest = [i for i in range(len(spec)) if i not in matched]
+    model_rest = [i for i in range(len(model)) if i not in matched.values()]
+    for i, j in zip(spec_rest, model_rest, strict=False):
+        matched[i] = j
+    pairs = [(spec[i], model[matched[i]]) for i in sorted(matched)]
+    unpaired_spec = [spec[i] for i in spec_rest[len(model_rest) :]]
+    unpaired_model = [model[j] for j in model_rest[len(spec_rest) :]]
+    return pairs, unpaired_spec, unpaired_model
+
+
+def _number(value: int) -> str:
+    return f"{value:,}"
+
+
+def compare(spec: ModelReport, model: ModelReport, against: str, where: Position) -> Verification:
+    has_bn = any(row.op in BATCHNORMS for row in spec.layers)
+    folded = has_bn and not any(row.op in BATCHNORMS for row in model.layers)
+    spec_rows = [row for row in _weighted(spec.layers) if not (folded and row.op in BATCHNORMS)]
+    model_rows = _weighted(model.layers)
+    pairs, missing, extra = _pairs(spec_rows, model_rows)
+    divergences: list[Divergence] = []
+    for ours, theirs in pairs:
+        checks = (
+            ("output", str(list(ours.output)), str(list(theirs.output))),
+            ("params", _number(_params(ours, folded)), _number(_params(theirs, folded))),
+            ("macs", _number(ours.macs), _number(theirs.macs)),
+        )
+        for quantity, mine, real in checks:
+            if mine != real:
+                divergences.append(
+                    Divergence(quantity, ours.name, theirs.name, ours.position, mine, real)
+                )
+                break
+    for row in missing:
+        divergences.append(Divergence("missing", row.name, "", row.position, "", ""))
+    for row in extra:
+        divergences.append(
+            Divergence("extra", "", row.name, where, "", f"{row.op} {list(row.output)}")
+        )
+    totals = (
+        (
+            "total params",
+            _number(sum(_params(r, folded) for r in spec_rows)),
+            _number(sum(_params(r, folded) for r in model_rows)),
+        ),
+        ("total macs", _number(spec.macs), _number(model.macs)),
+    )
+    for quantity, mine, real in totals:
+        if mine != real:
+            divergences.append(Divergence(quantity, "", "", where, mine, real))
+    divergences.sort(key=lambda d: _order(d, spec_rows))
+    return Verification(spec.name, spec.source, against, len(pairs), folded, tuple(divergences))
+
+
+def _order(divergence: Divergence, rows: list[LayerReport]) -> int:
+    """Spec order: the first divergence is the first layer that differs."""
+    for index, row in enumerate(rows):
+        if row.name == divergence.spec_layer and divergence.spec_layer:
+            return index
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    verifications: tuple[Verification, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def exit_code(self) -> int:
+        if self.problems:
+            return 2
+        return 0 if all(v.agrees for v in self.verifications) else 1
+
+
+def _confined(target: Path, spec_path: str, where: Position) -> None:
+    """A `verify:` written in a spec reads inside the repository only."""
+    start = Path(spec_path).resolve().parent
+    root = git_root(start) or Path.cwd().resolve()
+    resolved = target.resolve()
+    if resolved != root and root not in resolved.parents:
+        raise fail(where, "verify.outside", f"'{display_path(target)}' is outside the repository")
+
+
+def _model_report(target: str, input_shape: tuple[int, ...]) -> ModelReport:
+    found, problems = read_spec(Path(target), input_shape)
+    if found is None or problems or not found.models:
+        raise (
+            SpecError(*problems) if problems else fail(Position(target), "verify.empty", "no model")
+        )
+    return evaluate(found.models[0].architecture, DEFAULT)
+
+
+def verify_model(model: ModelSpec, spec_path: str, against: str | None) -> Verification:
+    target = against or model.verify
+    where = model.verify_position or model.architecture.position
+    if against is None:
+        _confined(Path(target), spec_path, where)
+    architecture = model.architecture
+    ours = evaluate(architecture, DEFAULT)
+    try:
+        theirs = _model_report(target, architecture.input)
+    except SpecError as error:
+        if against is None and error.problems[0].code.startswith("file."):
+            raise fail(where, error.problems[0].code, one_line(str(error.problems[0]))) from None
+        raise
+    return compare(ours, theirs, display_path(Path(target)), where)
+
+
+def run(paths: Sequence[Path], against: str | None, model: str | None) -> Outcome:
+    """Each model of each spec against `against`, or against its own `verify:`."""
+    verifications: list[Verification] = []
+    problems: list[Problem] = []
+    for path in paths:
+        spec, found = read_spec(path)
+        problems.extend(found)
+        if spec is None:
+            continue
+        chosen = [m for m in spec.models if model is None or m.architecture.name == model]
+        if model is not None and not chosen:
+            problems.append(Problem(Position(spec.path), "cli.model", f"no model '{model}'"))
+        for entry in chosen:
+            if against is None and not entry.verify:
+                continue
+            try:
+                verifications.append(verify_model(entry, spec.path, against))
+            except SpecError as error:
+                problems.extend(error.problems)
+    if not verifications and not problems:
+        hint = "pass --against MODEL" if against is None else "no model to verify"
+        problems.append(
+            Problem(
+                Position(display_path(paths[0]) if paths else "."),
+                "verify.none",
+                f"no model has `verify:`: {hint}",
+            )
+        )
+    return Outcome(tuple(verifications), tuple(problems))
+
+
+def render_text(outcome: Outcome) -> str:
+    lines = []
+    for result in outcome.verifications:
+        folded = " (BatchNorm folded in the model)" if result.folded else ""
+        if result.agrees:
+            lines.append(
+                f"{result.model}: agrees with {result.against}: "
+                f"{result.compared} layers compared{folded}"
+            )
+            continue
+        first = result.divergences[0]
+        lines.append(f"{first.position}: {one_line(first.message(result.against))}")
+        more = len(result.divergences) - 1
+        tail = (
+            f"; {more} more divergence{'s' if more != 1 else ''} (--format json lists them)"
+            if more
+            else ""
+        )
+        lines.append(f"{result.model}: differs from {result.against}{folded}{tail}")
+    return "".join(f"{line}\n" for line in lines)
+
+
+def to_dict(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "format_version": 1,
+        "verifications": [v.to_dict() for v in outcome.verifications],
+        "problems": [
+            {
+                "file": p.position.path,
+                "line": p.position.line,
+                "column": p.position.column,
+                "code": p.code,
+                "message": p.message,
+            }
+            for p in outcome.problems
+        ],
+        "exit_code": outcome.exit_code,
+    }
