@@ -382,9 +382,9 @@ def test_own_workflow_runs_from_the_repository_root(installed: Runner, tmp_path:
     done = run_steps(installed, repo.root, step["with"], {"base_ref": "main"})
     assert done.code == 0, done.log
     assert "changes against origin/main:" in done.log
+    python = Path(installed.steps["install"]["outputs"]["budgetlint"]).parent / "python"  # type: ignore[index]
     module = subprocess.run(
-        [Path(installed.steps["install"]["outputs"]["budgetlint"]).parent / "python"]  # type: ignore[index]
-        + ["-m", "budgetlint", "check", "specs/mobile.yaml"],
+        [python, "-m", "budgetlint", "check", "specs/mobile.yaml"],
         cwd=repo.root,
         capture_output=True,
         text=True,
