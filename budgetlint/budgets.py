@@ -63,6 +63,7 @@ class Device:
     # budgets written but unreadable (already reported): not checked, and said so;
     # growth caps as `max_increase.<budget>`
     unreadable: tuple[str, ...] = ()
+    roofline_missing: tuple[str, ...] = ()  # what it lacks for one: compute.float16, bandwidth
 
     @property
     def precision(self) -> Precision:

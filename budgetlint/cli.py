@@ -31,7 +31,7 @@ app = typer.Typer(
 # The names of budgetlint.render.RENDERERS, here so that --help needs no renderer imported.
 FORMAT_NAMES = ("text", "json", "github", "sarif", "markdown")
 Format = Enum("Format", {name: name for name in FORMAT_NAMES}, type=str)  # type: ignore[misc]
-# The names of budgetlint.render.layers.SORT_KEYS.
+# The names of budgetlint.render.rows.SORT_KEYS.
 SortKey = Enum(  # type: ignore[misc]
     "SortKey",
     {name: name for name in ("order", "params", "macs", "flops", "mac_bytes", "latency")},
@@ -56,8 +56,11 @@ def _parse_shape(text: str | None) -> tuple[int, ...] | None:
     return tuple(int(part) for part in parts)
 
 
-def _write_step_summary(result: Result) -> None:
-    """Under GitHub Actions, append the markdown summary to the job's step summary."""
+def _write_step_summary(result: Result, layers: bool) -> None:
+    """Under GitHub Actions, append the markdown summary to the job's step summary
+    (a report's table folded to its stages unless --depth says otherwise)."""
+    from dataclasses import replace
+
     from budgetlint.render import markdown
 
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -65,7 +68,8 @@ def _write_step_summary(result: Result) -> None:
         return
     try:
         with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(markdown.render(result, False) + "\n")
+            folded = replace(result, depth=result.depth or 1) if layers else result
+            handle.write(markdown.render(folded, layers) + "\n")
     except OSError as error:
         sys.stderr.write(f"budgetlint: warning: can't write the step summary: {error}\n")
 
@@ -108,6 +112,9 @@ def _emit(
     top: int | None = None,
     architectures: bool = True,
     compact: bool = False,
+    depth: int | None = None,
+    tree: bool = False,
+    show_all: bool = False,
 ) -> int:
     from budgetlint.pipeline import run
     from budgetlint.problems import one_line
@@ -125,6 +132,9 @@ def _emit(
         sort=sort.value if sort else "order",
         top=top,
         architectures=architectures,
+        depth=depth,
+        tree=tree,
+        show_all=show_all,
     )
     width = _terminal_columns() if chosen in _FITTED and output_file is None else None
     result = replace(result, quiet=quiet, width=width)
@@ -142,7 +152,7 @@ def _emit(
         for warning in result.warnings:
             sys.stderr.write(f"{warning.position}: warning: {one_line(warning.message)}\n")
     if _on_github_actions() and chosen in ("github", "markdown"):
-        _write_step_summary(result)
+        _write_step_summary(result, layers)
     return result.exit_code
 
 
@@ -308,13 +318,32 @@ def report(
     sort: Annotated[
         SortKey | None, typer.Option(help="order layers by this, largest first")
     ] = None,
-    top: Annotated[int | None, typer.Option(min=1, help="show only the first N layers")] = None,
+    top: Annotated[int | None, typer.Option(min=1, help="show only the first N rows")] = None,
+    depth: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="fold layers into the spec's nesting (stages, blocks, residuals), N levels deep",
+        ),
+    ] = None,
+    tree: Annotated[
+        bool, typer.Option("--tree", help="draw the nesting: each group above its members")
+    ] = False,
+    show_all: Annotated[
+        bool,
+        typer.Option("--all", help="also show rows with no params, MACs, FLOPs or bytes moved"),
+    ] = False,
     output_file: OutputFileOption = None,
 ) -> None:
     """Per-layer table: shapes, params, MACs, FLOPs, bytes moved (and time on a --device)."""
     if sort is not None and sort.value == "latency" and device is None:
         raise typer.BadParameter(
             "--sort latency needs --device (its roofline)", param_hint="--sort"
+        )
+    if tree and sort is not None and sort.value != "order":
+        raise typer.BadParameter(
+            "--tree keeps the model's order; sort a flat table (--depth N without --tree)",
+            param_hint="--sort",
         )
     raise typer.Exit(
         _emit(
@@ -328,6 +357,9 @@ def report(
             sort=sort,
             top=top,
             output_file=output_file,
+            depth=depth,
+            tree=tree,
+            show_all=show_all,
         )
     )
 

@@ -15,6 +15,21 @@ from budgetlint.problems import Position
 
 
 @dataclass(frozen=True)
+class Group:
+    """One level of the spec's nesting that a report can fold into a subtotal.
+
+    A block use, a `residual`, a `parallel`, an `arch:` file, a named `repeat` and
+    each turn of a repeat of several layers. `serial` tells apart groups that share
+    a name.
+    """
+
+    name: str
+    kind: str  # the block's name, or residual | parallel | arch | repeat
+    position: Position
+    serial: int
+
+
+@dataclass(frozen=True)
 class Layer:
     name: str
     op: str
@@ -22,6 +37,7 @@ class Layer:
     position: Position
     functional: bool = False  # called as a function, not a module: module hooks miss it
     module: str = ""  # layers with the same module (within a block use) are one module object
+    groups: tuple[Group, ...] = ()  # the groups it sits in, outermost first
 
 
 @dataclass(frozen=True)
@@ -32,6 +48,7 @@ class Residual:
     body: tuple[Node, ...]
     shortcut: tuple[Node, ...]
     position: Position
+    groups: tuple[Group, ...] = ()  # outermost first, ending with its own
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,7 @@ class Parallel:
     merge: str  # a key of engine.ops.merge.MERGES
     axis: int
     position: Position
+    groups: tuple[Group, ...] = ()  # outermost first, ending with its own
 
 
 Node = Layer | Residual | Parallel

@@ -51,6 +51,9 @@ class Result:
     unchecked: Unchecked = Unchecked()
     quiet: bool = False  # text and github formats: only the findings, no tables
     width: int | None = None  # text tables fit this many columns (None: as wide as they are)
+    depth: int | None = None  # report: levels of the spec's nesting kept (None: every layer)
+    tree: bool = False  # report: groups drawn above their members
+    show_all: bool = False  # report: rows that cost nothing shown too
 
     @property
     def reports(self) -> tuple[ModelReport, ...]:
@@ -155,6 +158,9 @@ def run(
     sort: str = "order",
     top: int | None = None,
     architectures: bool = True,
+    depth: int | None = None,
+    tree: bool = False,
+    show_all: bool = False,
 ) -> Result:
     """Check every file; problems in one file don't stop the others. A file that another
     of them reads (through `arch:` or `include:`) is that spec's part, not a model again.
@@ -191,6 +197,10 @@ def run(
         spec = _selected(item.spec, model, problems)
         chosen = CONVENTIONS[convention or spec.convention]
         shown_on = _device(spec, device, problems)
+        unsortable = _unsortable(shown_on, sort)
+        if unsortable is not None:  # nothing to order the rows by: say so, show nothing
+            problems.append(unsortable)
+            continue
         before = (
             _base_reports(path, revision, convention, input_shape, warnings) if revision else {}
         )
@@ -223,6 +233,9 @@ def run(
         top,
         unique(warnings),
         unchecked.freeze(),
+        depth=depth,
+        tree=tree,
+        show_all=show_all,
     )
 
 
@@ -264,3 +277,28 @@ def _device(spec: Spec, name: str | None, problems: list[Problem]) -> Device | N
         )
         return None
     return spec.devices[name]
+
+
+def _unsortable(device: Device | None, sort: str) -> Problem | None:
+    """A sort by time on a device that lacks the figures to estimate it."""
+    if device is None or device.roofline is not None or not _sort_needs_time(sort):
+        return None
+    return Problem(
+        device.position,
+        "cli.sort",
+        f"--sort {sort} needs the roofline of device '{device.name}', which has no "
+        + " and no ".join(device.roofline_missing)
+        + f" (add them to the device, or sort by {', '.join(_untimed_sorts())})",
+    )
+
+
+def _sort_needs_time(sort: str) -> bool:
+    from budgetlint.render.rows import MEASURES  # the sort keys and what each needs
+
+    return sort in MEASURES and MEASURES[sort].timed
+
+
+def _untimed_sorts() -> list[str]:
+    from budgetlint.render.rows import MEASURES
+
+    return [name for name, measure in MEASURES.items() if not measure.timed]

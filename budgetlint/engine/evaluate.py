@@ -9,7 +9,7 @@ from budgetlint.engine.cost import OpCost, Shape, ShapeError, numel
 from budgetlint.engine.cost import Tensor as StoredTensor
 from budgetlint.engine.ops import FREE_OPS, OPS, merge
 from budgetlint.engine.ops.attrs import AttrError
-from budgetlint.graph import Architecture, Layer, Node, Residual
+from budgetlint.graph import Architecture, Group, Layer, Node, Parallel, Residual
 from budgetlint.problems import Position, fail
 
 
@@ -32,6 +32,7 @@ class LayerReport:
     live: tuple[int, ...] = ()  # elements of every tensor alive while it runs
     state_held: int = 0  # persistent state kept for the next step (a KV cache)
     tensors: tuple[StoredTensor, ...] = ()  # its params and buffers, named; () in hand-made rows
+    groups: tuple[Group, ...] = ()  # the spec's nesting around it, outermost first
 
     def weight_tensors(self) -> tuple[StoredTensor, ...]:
         """Its tensors, or for a row made without them one of all its params and buffers."""
@@ -173,10 +174,10 @@ class _Walker:
             except ShapeError as error:
                 message = residual_mismatch(node, tensor[1], body[1], shortcut[1], error)
                 raise fail(node.position, "shape", message) from None
-            return self.merge(node.name, node.position, "add", (body, shortcut), 1)
+            return self.merge(node, "add", (body, shortcut), 1)
         self.retain(tensor, len(node.branches) - 1)
         outputs = tuple(self.run(branch, tensor) for branch in node.branches)
-        return self.merge(node.name, node.position, node.merge, outputs, node.axis)
+        return self.merge(node, node.merge, outputs, node.axis)
 
     def layer(self, layer: Layer, tensor: Tensor) -> Tensor:
         shape = tensor[1]
@@ -188,34 +189,31 @@ class _Walker:
                 layer.position, code, f"{layer.name} ({layer.op}) on {list(shape)}: {error}"
             ) from None
         if layer.op in FREE_OPS:
-            self.record(layer.name, layer.op, layer.position, (shape,), cost, alias=True)
+            self.record(layer, layer.op, (shape,), cost, alias=True)
             return tensor[0], cost.output
         output = self.new(cost.output)
-        self.record(
-            layer.name, layer.op, layer.position, (shape,), cost, layer.functional, layer.module
-        )
+        self.record(layer, layer.op, (shape,), cost, layer.functional, layer.module)
         self.release(tensor)
         return output
 
     def merge(
-        self, name: str, position: Position, how: str, inputs: tuple[Tensor, ...], axis: int
+        self, node: Residual | Parallel, how: str, inputs: tuple[Tensor, ...], axis: int
     ) -> Tensor:
         shapes = tuple(shape for _, shape in inputs)
         try:
             cost = merge.MERGES[how](shapes, axis)
         except ShapeError as error:
-            raise fail(position, "shape", f"{name}: {error}") from None
+            raise fail(node.position, "shape", f"{node.name}: {error}") from None
         output = self.new(cost.output)
-        self.record(f"{name}.{how}", how, position, shapes, cost)
+        self.record(node, how, shapes, cost)
         for tensor in inputs:
             self.release(tensor)
         return output
 
     def record(
         self,
-        name: str,
+        node: Node,
         op: str,
-        position: Position,
         inputs: tuple[Shape, ...],
         cost: OpCost,
         functional: bool = False,
@@ -225,9 +223,9 @@ class _Walker:
         self.modules.append(module)
         self.rows.append(
             LayerReport(
-                name=name,
+                name=node.name if isinstance(node, Layer) else f"{node.name}.{op}",
                 op=op,
-                position=position,
+                position=node.position,
                 inputs=inputs,
                 output=cost.output,
                 params=self.convention.params(cost, op),
@@ -242,5 +240,6 @@ class _Walker:
                 live=() if alias else tuple(self.live.values()),
                 state_held=cost.state_held,
                 tensors=cost.stored_tensors(),
+                groups=node.groups,
             )
         )

@@ -46,6 +46,14 @@ def latency(report: ModelReport, precision: Precision, roofline: Roofline) -> fl
     return sum(layer_time(layer, precision, roofline).seconds for layer in report.layers)
 
 
+def missing_figures(
+    compute: Mapping[str, float], activation_dtype: str, bandwidth: float | None
+) -> tuple[str, ...]:
+    """The device fields a roofline needs and lacks, as written in a spec."""
+    missing = [] if activation_dtype in compute else [f"compute.{activation_dtype}"]
+    return (*missing, *([] if bandwidth is not None else ["bandwidth"]))
+
+
 def roofline_of(
     compute: Mapping[str, float],
     activation_dtype: str,
@@ -54,6 +62,6 @@ def roofline_of(
     overhead: float,
 ) -> Roofline | None:
     """The device's roofline at its activation dtype, or None if a figure is missing."""
-    if activation_dtype not in compute or bandwidth is None:
+    if missing_figures(compute, activation_dtype, bandwidth) or bandwidth is None:
         return None
     return Roofline(compute[activation_dtype], bandwidth, efficiency, overhead)

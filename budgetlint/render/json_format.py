@@ -12,7 +12,8 @@ from budgetlint.engine.memory import Precision
 from budgetlint.engine.storage import stored_bytes
 from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import Problem
-from budgetlint.render.layers import LayerFigures, figures
+from budgetlint.render import rows
+from budgetlint.render.layers import LayerFigures, ModelFigures, figures
 
 FORMAT_VERSION = 1
 
@@ -58,6 +59,55 @@ def _layer(row: LayerFigures, precision: Precision) -> dict[str, Any]:
     return document
 
 
+def _row(row: rows.Row, shown: rows.Table) -> dict[str, Any]:
+    where = row.position
+    document: dict[str, Any] = {
+        "name": row.name,
+        "op": row.op,
+        "kind": "layer" if row.group is None else "group",
+        "level": row.level,
+        "layers": len(row.layers),
+        "file": where.path,
+        "line": where.line,
+        "column": where.column,
+        "input_shapes": [list(shape) for shape in row.inputs],
+        "output_shape": list(row.output),
+        "params": row.params,
+        "macs": row.macs,
+        "flops": row.flops,
+        "bytes_read": row.read,
+        "bytes_written": row.written,
+        "share": shown.fraction(row),
+    }
+    if row.seconds is not None:
+        document.update(seconds=row.seconds, intensity=row.intensity)
+    return document
+
+
+def _table(seen: ModelFigures, result: Result) -> dict[str, Any]:
+    """The rows the text table shows (folded, hidden, sorted, cut), and how they were chosen."""
+    shown = rows.table(
+        seen,
+        depth=result.depth,
+        tree=result.tree,
+        show_all=result.show_all,
+        sort=result.sort,
+        top=result.top,
+    )
+    return {
+        "view": {
+            "depth": result.depth,
+            "tree": result.tree,
+            "all": result.show_all,
+            "sort": result.sort,
+            "top": result.top,
+            "hidden": shown.hidden,
+            "share_of": shown.share.name,
+        },
+        "rows": [_row(row, shown) for row in shown.rows],
+    }
+
+
 def _totals(report: ModelReport) -> dict[str, int]:
     return {
         "params": report.params,
@@ -68,7 +118,7 @@ def _totals(report: ModelReport) -> dict[str, int]:
     }
 
 
-def _model(model: ModelResult, base_ref: str | None) -> dict[str, Any]:
+def _model(model: ModelResult, result: Result, layers: bool) -> dict[str, Any]:
     report = model.report
     seen = figures(report, model.device)
     totals: dict[str, Any] = {
@@ -91,6 +141,9 @@ def _model(model: ModelResult, base_ref: str | None) -> dict[str, Any]:
         "totals": totals,
         "layers": [_layer(row, seen.precision) for row in seen.layers],
     }
+    if layers:
+        document.update(_table(seen, result))
+    base_ref = result.base_ref
     if base_ref is not None:
         base = model.base
         document["base"] = None if base is None else _totals(base)
@@ -141,7 +194,7 @@ def render(result: Result, layers: bool) -> str:
         "format_version": FORMAT_VERSION,
         "files": list(result.files),
         "base_ref": result.base_ref,
-        "models": [_model(model, result.base_ref) for model in result.models],
+        "models": [_model(model, result, layers) for model in result.models],
         "verdicts": [_verdict(verdict) for verdict in result.verdicts],
         "problems": [_problem(problem) for problem in result.problems],
         "warnings": [_problem(warning) for warning in result.warnings],

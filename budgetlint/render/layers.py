@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from budgetlint.budgets import Device
@@ -17,8 +16,6 @@ from budgetlint.engine.memory import (
     peak_activations,
 )
 from budgetlint.engine.roofline import LayerTime, Roofline, layer_time
-
-SORT_KEYS = ("order", "params", "macs", "flops", "mac_bytes", "latency")
 
 
 @dataclass(frozen=True)
@@ -62,18 +59,3 @@ def figures(report: ModelReport, device: Device | None) -> ModelFigures:
     return ModelFigures(
         precision, roofline, rows, peak_activations(report, bits), naive_activations(report, bits)
     )
-
-
-def layer_metric(row: LayerFigures, key: str) -> float:
-    if key == "mac_bytes":
-        return row.traffic.total
-    if key == "latency":
-        return row.time.seconds if row.time else 0.0
-    value: int = getattr(row.layer, key)
-    return value
-
-
-def ordered(rows: Sequence[LayerFigures], key: str, top: int | None) -> list[LayerFigures]:
-    """Layers by `key`, largest first (or in model order), the first `top` of them."""
-    chosen = list(rows) if key == "order" else sorted(rows, key=lambda r: -layer_metric(r, key))
-    return chosen if top is None else chosen[:top]

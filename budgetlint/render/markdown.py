@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from budgetlint.budgets import Verdict
-from budgetlint.pipeline import Result
+from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import one_line
-from budgetlint.render import text
+from budgetlint.render import rows, text
+from budgetlint.render.layers import figures
 from budgetlint.render.messages import percent, sentence, signed_percent
 
 STATUS = {"ok": "✅ ok", "warn": "⚠️ near", "over": "❌ over"}
@@ -32,7 +33,35 @@ def _heading(result: Result) -> str:
         return f"## budgetlint: {broken} of {len(result.verdicts)} budgets broken"
     if warned:
         return f"## budgetlint: all {len(result.verdicts)} budgets hold, {warned} near the limit"
+    if not result.verdicts:
+        return "## budgetlint: no budgets to check"
     return f"## budgetlint: all {len(result.verdicts)} budgets hold"
+
+
+def layer_table(model: ModelResult, result: Result) -> list[str]:
+    """The per-layer (or folded) table of `report`, as a markdown table."""
+    seen = figures(model.report, model.device)
+    shown = rows.table(
+        seen,
+        depth=result.depth,
+        tree=result.tree,
+        show_all=result.show_all,
+        sort=result.sort,
+        top=result.top,
+    )
+    align = ["---:" if column.numeric else "---" for column in shown.columns]
+    lines = [
+        f"### {_cell(text.title(model, seen))}",
+        "",
+        "| " + " | ".join(shown.headers) + " |",
+        "|" + "|".join(align) + "|",
+    ]
+    for cells in [*(shown.cells(row) for row in shown.rows), shown.total_cells()]:
+        lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
+    lines += ["", _cell(text.memory_line(seen))]
+    if shown.hidden:
+        lines += ["", text.hidden_line(shown)]
+    return [*lines, ""]
 
 
 def _row(verdict: Verdict, with_base: bool) -> str:
@@ -72,6 +101,9 @@ def render(result: Result, layers: bool) -> str:
     lines = [_heading(result), ""]
     if result.base_ref is not None:
         lines += [f"Compared with `{result.base_ref}`.", ""]
+    if layers:
+        for shown in result.models:
+            lines += layer_table(shown, result)
     if result.verdicts:
         with_base = result.base_ref is not None
         if with_base:

@@ -8,9 +8,10 @@ from budgetlint.budgets import DTYPE_BITS, Verdict
 from budgetlint.engine.memory import Precision
 from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import one_line
-from budgetlint.render.layers import figures, layer_metric, ordered
+from budgetlint.render import rows
+from budgetlint.render.layers import ModelFigures, figures
 from budgetlint.render.messages import METRICS, metric, percent, sentence, signed_percent
-from budgetlint.units import format_bytes, format_count, format_time
+from budgetlint.units import format_bytes, format_count
 
 GAP = "  "
 ELLIPSIS = "…"
@@ -100,74 +101,91 @@ def _dtypes(precision: Precision) -> str:
     return weights if weights == activations else f"{weights} weights, {activations} activations"
 
 
-def layer_table(
-    model: ModelResult, sort: str, top: int | None, width: int | None = None
-) -> list[str]:
-    """The paddle.flops-style detail table, with bytes moved and, on a device, time."""
+def _view(result: Result) -> str:
+    """How the rows are chosen, when not every layer in model order."""
+    parts = []
+    if result.depth is not None:
+        parts.append(f"depth {result.depth}")
+    if result.tree:
+        parts.append("tree")
+    if result.top is not None:
+        parts.append(f"top {result.top} by {result.sort}")
+    elif result.sort != "order":
+        parts.append(f"by {result.sort}")
+    return f"  [{', '.join(parts)}]" if parts else ""
+
+
+def details(model: ModelResult, seen: ModelFigures) -> str:
     report = model.report
-    seen = figures(report, model.device)
-    timed = seen.roofline is not None
-    share_key = sort if sort != "order" else "latency" if timed else "flops"
-    total_share = sum(layer_metric(row, share_key) for row in seen.layers) or 1
-    header = ["Layer", "Op", "Input Shape", "Output Shape", "Params", "MACs", "FLOPs"]
-    header += ["Read", "Written"] + (["Time", "Bound", "FLOP/B"] if timed else []) + ["Share"]
-    rows = []
-    for row in ordered(seen.layers, sort, top):
-        layer = row.layer
-        cells = [
-            layer.name,
-            layer.op,
-            " ".join(_shape(shape) for shape in layer.inputs),
-            _shape(layer.output),
-            f"{layer.params:,}",
-            f"{layer.macs:,}",
-            f"{layer.flops:,}",
-            format_bytes(row.traffic.read),
-            format_bytes(row.traffic.written),
-        ]
-        if row.time is not None:
-            cells += [format_time(row.time.seconds), row.time.bound, f"{row.time.intensity:.1f}"]
-        cells.append(f"{100 * layer_metric(row, share_key) / total_share:.1f}%")
-        rows.append(cells)
-    reads = sum(row.traffic.read for row in seen.layers)
-    writes = sum(row.traffic.written for row in seen.layers)
-    total = ["total", "", "", "", f"{report.params:,}", f"{report.macs:,}", f"{report.flops:,}"]
-    total += [format_bytes(reads), format_bytes(writes)]
-    total += [format_time(seen.latency or 0.0), "", ""] if timed else []
-    rows.append([*total, "100%"])
     on = f", on {model.device.name}" if model.device else ""
-    details = (
+    return (
         f"({report.source}, input {_shape(report.input)}, "
         f"convention {report.convention}{on}, {_dtypes(seen.precision)})"
     )
-    shown = f"top {top} by {sort}" if top is not None else f"by {sort}" if sort != "order" else ""
-    numeric = set(range(4, len(header)))
-    column = header.index
-    drop = [column("Input Shape")]
-    drop += [column("FLOP/B"), column("Read"), column("Written"), column("Bound")] if timed else []
-    drop += [] if timed else [column("Read"), column("Written")]
-    drop += [column("MACs"), column("Share")]
-    fitted = table(
-        header,
-        rows,
-        numeric - {header.index("Bound")} if timed else numeric,
-        width,
-        drop=drop,
-        shorten=[column("Output Shape"), column("Op"), column("Layer")],
-        drop_last=[column("Output Shape"), column("Op"), column("Params")],
-    )
-    heading = f"{report.name}" + (f"  [{shown}]" if shown else "") + f"  {details}"
-    lines = [heading if width is None else _shorten(heading, width), *fitted]
-    memory = [
+
+
+def title(model: ModelResult, seen: ModelFigures) -> str:
+    return f"{model.report.name}  {details(model, seen)}"
+
+
+def memory_lines(seen: ModelFigures) -> list[str]:
+    return [
         f"memory access cost {format_bytes(seen.mac_bytes)} ({seen.mac_bytes:,} bytes)",
         f"peak activations {format_bytes(seen.peak.bytes)} ({seen.peak.bytes:,} bytes) "
         f"at {seen.peak.layer}",
         f"all activations summed {format_bytes(seen.naive_activation_bytes)}",
     ]
-    joined = "; ".join(memory)
+
+
+def memory_line(seen: ModelFigures) -> str:
+    return "; ".join(memory_lines(seen))
+
+
+def hidden_line(shown: rows.Table) -> str:
+    noun = "row" if shown.hidden == 1 else "rows"
+    return f"{shown.hidden} {noun} with no params, MACs, FLOPs or bytes moved hidden (--all shows)"
+
+
+def layer_table(model: ModelResult, result: Result) -> list[str]:
+    """The torchinfo-style table: layers or folded groups, bytes moved and, on a device, time;
+    fitted to result.width by the columns' own order of what to drop and shorten."""
+    seen = figures(model.report, model.device)
+    shown = rows.table(
+        seen,
+        depth=result.depth,
+        tree=result.tree,
+        show_all=result.show_all,
+        sort=result.sort,
+        top=result.top,
+    )
+    body = [shown.cells(row) for row in shown.rows] + [shown.total_cells()]
+    keys = [column.key for column in shown.columns]
+
+    def indices(chosen: Sequence[str]) -> list[int]:
+        return [keys.index(key) for key in chosen if key in keys]
+
+    right = {index for index, column in enumerate(shown.columns) if column.numeric}
+    width = result.width
+    fitted = table(
+        shown.headers,
+        body,
+        right,
+        width,
+        drop=indices(rows.FIT_DROP),
+        shorten=indices(rows.FIT_SHORTEN),
+        drop_last=indices(rows.FIT_DROP_LAST),
+    )
+    heading = model.report.name + _view(result) + "  " + details(model, seen)
+    lines = [heading if width is None else _shorten(heading, width), *fitted]
+    joined = memory_line(seen)
     if width is None or len(joined) <= width:
-        return [*lines, joined]
-    return [*lines, *(_shorten(line, width) for line in memory)]
+        lines.append(joined)
+    else:
+        lines += [_shorten(line, width) for line in memory_lines(seen)]
+    if shown.hidden:
+        hidden = hidden_line(shown)
+        lines.append(hidden if width is None else _shorten(hidden, width))
+    return lines
 
 
 def _budget_name(verdict: Verdict) -> str:
@@ -279,7 +297,7 @@ def tables(result: Result, layers: bool) -> list[str]:
     lines: list[str] = []
     if layers:
         for model in result.models:
-            lines.extend([*layer_table(model, result.sort, result.top, result.width), ""])
+            lines.extend([*layer_table(model, result), ""])
     if result.base_ref is not None and result.models:
         lines.extend([*change_table(result.models, result.base_ref, result.width), ""])
     if result.verdicts:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from budgetlint.budgets import BUDGETS, Device, Growth, Limit
-from budgetlint.engine.roofline import roofline_of
+from budgetlint.engine.roofline import missing_figures, roofline_of
 from budgetlint.problems import Position, Problem, SpecError, fail
 from budgetlint.spec.load import Document, JsonPath
 from budgetlint.spec.validate import did_you_mean
@@ -252,6 +252,7 @@ def _device(name: str, lineage: list[_Definition], problems: list[Problem]) -> D
         tuple(growth),
         activation,
         roofline,
+        roofline_missing=missing_figures(compute, activation, bandwidth),
         unreadable=tuple(unreadable),
     )
 

@@ -20,7 +20,7 @@ from budgetlint.engine.cost import Shape
 from budgetlint.engine.ops import COMBINATORS, OPS, OpDef
 from budgetlint.engine.ops.attrs import AttrError, coerce
 from budgetlint.engine.ops.merge import MERGES
-from budgetlint.graph import Architecture, Layer, Node, Parallel, Residual
+from budgetlint.graph import Architecture, Group, Layer, Node, Parallel, Residual
 from budgetlint.imports.kinds import is_model
 from budgetlint.problems import Position, Problem, SpecError, fail, short_repr
 from budgetlint.spec.devices import DeviceTable, read_devices
@@ -192,6 +192,25 @@ class _Expander:
     def __init__(self, files: _Files) -> None:
         self.files = files
         self.unrolled = 0  # layers made and repeat turns taken, against MAX_UNROLLED
+        self.groups: list[Group] = []  # the groups being expanded, outermost first
+        self.serial = 0
+
+    def level(
+        self, name: str, kind: str, position: Position, transparent: bool
+    ) -> contextlib.AbstractContextManager[None]:
+        """A group, unless it is left out of the names (`name: ""`, an unnamed repeat):
+        then its layers sit in the group around it, as in the framework's module tree."""
+        return contextlib.nullcontext() if transparent else self.grouped(name, kind, position)
+
+    @contextlib.contextmanager
+    def grouped(self, name: str, kind: str, position: Position) -> Iterator[None]:
+        """Everything made inside sits in this group (a report folds it into a subtotal)."""
+        self.serial += 1
+        self.groups.append(Group(name, kind, position, self.serial))
+        try:
+            yield
+        finally:
+            self.groups.pop()
 
     def layers(
         self, context: _Context, path: JsonPath, parent: str, label: str
@@ -250,13 +269,17 @@ class _Expander:
         if not isinstance(key, str):
             raise fail(position, "layer.op", f"an op name must be text, not {short_repr(key)}")
         if key == "residual":
-            return [self.residual(context, key_path, body, name, position, scope)]
+            with self.level(name, key, position, transparent):
+                return [self.residual(context, key_path, body, name, position, scope)]
         if key == "parallel":
-            return [self.parallel(context, key_path, body, name, position, scope)]
+            with self.level(name, key, position, transparent):
+                return [self.parallel(context, key_path, body, name, position, scope)]
         if key == "repeat":
-            return self.repeat(context, key_path, body, scope)
+            with self.level(name, key, position, given is None or transparent):
+                return self.repeat(context, key_path, body, scope)
         if key == "arch":
-            return list(self.arch(context, key_path, body, scope))
+            with self.level(name, key, position, transparent):
+                return list(self.arch(context, key_path, body, scope))
         if transparent and key in OPS:
             raise fail(
                 document.position((*path, "name")),
@@ -272,7 +295,8 @@ class _Expander:
                 made = replace(made, module=f"{context.instance}/{module}")
             return [made]
         if key in context.blocks:
-            return list(self.block(context, key_path, context.blocks[key], body, scope))
+            with self.level(name, key, position, transparent):
+                return list(self.block(context, key_path, context.blocks[key], body, scope))
         known = [*OPS, *COMBINATORS, *context.blocks]
         raise fail(
             document.position(key_path, key=isinstance(item, dict)),
@@ -341,7 +365,8 @@ class _Expander:
                         f"{op_name} needs attribute '{attr.name}'",
                     )
                 attrs[attr.name] = attr.default
-        return Layer(name, op_name, MappingProxyType(attrs), position, functional)
+        groups = tuple(self.groups)
+        return Layer(name, op_name, MappingProxyType(attrs), position, functional, groups=groups)
 
     def mapping(self, context: _Context, path: JsonPath, body: Any, what: str) -> dict[str, Any]:
         if not isinstance(body, dict):
@@ -364,7 +389,7 @@ class _Expander:
             if spec.get("shortcut")
             else ()
         )
-        return Residual(name, main, shortcut, position)
+        return Residual(name, main, shortcut, position, tuple(self.groups))
 
     def parallel(
         self,
@@ -396,7 +421,7 @@ class _Expander:
                 "layer.axis",
                 f"axis must be an integer, not {axis!r}",
             )
-        return Parallel(name, branches, merge, axis, position)
+        return Parallel(name, branches, merge, axis, position, tuple(self.groups))
 
     def repeat(self, context: _Context, path: JsonPath, body: Any, name: str) -> list[Node]:
         spec = self.mapping(context, path, body, "repeat")
@@ -426,7 +451,9 @@ class _Expander:
                 item = spec["body"][0]
                 nodes.extend(self.item(context, (*path, "body", 0), item, name, str(turn)))
             else:
-                nodes.extend(self.layers(context, (*path, "body"), _child(name, str(turn)), ""))
+                turn_name = _child(name, str(turn))
+                with self.grouped(turn_name, "repeat", context.document.position(path)):
+                    nodes.extend(self.layers(context, (*path, "body"), turn_name, ""))
         return nodes
 
     def block(

@@ -1,0 +1,299 @@
+"""The rows of a per-layer report, and its columns: one source for every format.
+
+A row is one layer, or one group of the spec's nesting (a block use, a
+`residual`, a `parallel`, an `arch:` file, a named `repeat`) folded into the
+subtotal of its layers. `--depth N` keeps N levels of nesting; `--tree` shows
+every kept level, each group above its members; rows that cost nothing (no
+params, no MACs, no FLOPs, no bytes moved) are hidden unless `--all`.
+Subtotals are sums over the same layers as the totals, so they add up exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import groupby
+
+from budgetlint.engine.cost import Shape
+from budgetlint.graph import Group
+from budgetlint.problems import Position
+from budgetlint.render.layers import LayerFigures, ModelFigures
+from budgetlint.units import format_bytes, format_time
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    op: str  # the layer's op, or the group's block (`bottleneck`) or combinator (`residual`)
+    layers: tuple[LayerFigures, ...]  # the layers it sums: one for a layer row
+    group: Group | None = None  # None: a single layer
+    level: int = 0  # nesting level (0: the top), for a tree
+    branch: str = ""  # the tree's drawing before the name (`│  └─ `); empty in a flat table
+    members: int = 0  # rows shown under it in a tree (0: folded, or a layer)
+
+    @property
+    def params(self) -> int:
+        return sum(figures.layer.params for figures in self.layers)
+
+    @property
+    def macs(self) -> int:
+        return sum(figures.layer.macs for figures in self.layers)
+
+    @property
+    def flops(self) -> int:
+        return sum(figures.layer.flops for figures in self.layers)
+
+    @property
+    def physical_flops(self) -> int:
+        return sum(figures.layer.physical_flops for figures in self.layers)
+
+    @property
+    def read(self) -> int:
+        return sum(figures.traffic.read for figures in self.layers)
+
+    @property
+    def written(self) -> int:
+        return sum(figures.traffic.written for figures in self.layers)
+
+    @property
+    def moved(self) -> int:
+        return self.read + self.written
+
+    @property
+    def seconds(self) -> float | None:
+        """Roofline time, summed; None without a device roofline."""
+        times = [figures.time for figures in self.layers]
+        if any(time is None for time in times):
+            return None
+        return sum(time.seconds for time in times if time is not None)
+
+    @property
+    def bound(self) -> str:
+        """A layer's bound (compute, memory, `-` for a view); empty for a group."""
+        time = self.layers[0].time
+        return time.bound if self.group is None and time is not None else ""
+
+    @property
+    def intensity(self) -> float:
+        """FLOPs (the default convention's) per byte moved, over the row's layers."""
+        moved = self.moved
+        return self.physical_flops / moved if moved else 0.0
+
+    @property
+    def inputs(self) -> tuple[Shape, ...]:
+        return self.layers[0].layer.inputs
+
+    @property
+    def output(self) -> Shape:
+        return self.layers[-1].layer.output
+
+    @property
+    def position(self) -> Position:
+        """Where the group's use, or the layer, is written."""
+        return self.group.position if self.group else self.layers[0].layer.position
+
+    @property
+    def costs_nothing(self) -> bool:
+        return not (self.params or self.macs or self.flops or self.moved)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """What `--sort` orders by and what the Share column is a share of."""
+
+    name: str  # as --sort takes it
+    title: str  # in "% of {title}"
+    value: Callable[[Row], float]
+    timed: bool = False  # needs the device's roofline (compute and bandwidth)
+
+
+def _seconds(row: Row) -> float:
+    seconds = row.seconds
+    if seconds is None:  # the pipeline refuses a timed sort without a roofline
+        raise ValueError(f"{row.name} has no time: the device has no roofline")
+    return seconds
+
+
+MEASURES: dict[str, Measure] = {
+    measure.name: measure
+    for measure in (
+        Measure("params", "params", lambda row: row.params),
+        Measure("macs", "MACs", lambda row: row.macs),
+        Measure("flops", "FLOPs", lambda row: row.flops),
+        Measure("mac_bytes", "bytes moved", lambda row: row.moved),
+        Measure("latency", "latency", _seconds, timed=True),
+    )
+}
+SORT_KEYS = ("order", *MEASURES)  # `order`: the model's own order
+
+
+def share_measure(sort: str, timed: bool) -> Measure:
+    """Share is a share of what the rows are sorted by, else of latency (on a device) or FLOPs."""
+    if sort != "order":
+        return MEASURES[sort]
+    return MEASURES["latency" if timed else "flops"]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str  # says its unit; `{share}` is replaced by what Share is a share of
+    numeric: bool  # right-aligned
+    timed: bool  # shown only with a device roofline
+    cell: Callable[[Row, Table], str]
+
+
+def _shape(shape: Sequence[int]) -> str:
+    return "[" + ", ".join(str(size) for size in shape) + "]"
+
+
+def _time(row: Row) -> str:
+    seconds = row.seconds
+    return "" if seconds is None else format_time(seconds)
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("layer", "Layer", False, False, lambda row, _table: row.branch + row.name),
+    Column("op", "Op", False, False, lambda row, _table: row.op),
+    Column(
+        "input",
+        "Input Shape",
+        False,
+        False,
+        lambda row, _table: " ".join(_shape(shape) for shape in row.inputs),
+    ),
+    Column("output", "Output Shape", False, False, lambda row, _table: _shape(row.output)),
+    Column("params", "Params", True, False, lambda row, _table: f"{row.params:,}"),
+    Column("macs", "MACs", True, False, lambda row, _table: f"{row.macs:,}"),
+    Column("flops", "FLOPs", True, False, lambda row, _table: f"{row.flops:,}"),
+    Column("read", "Read (B)", True, False, lambda row, _table: format_bytes(row.read)),
+    Column("written", "Written (B)", True, False, lambda row, _table: format_bytes(row.written)),
+    Column("time", "Time (s)", True, True, lambda row, _table: _time(row)),
+    Column("bound", "Bound", False, True, lambda row, _table: row.bound),
+    Column("intensity", "FLOP/byte", True, True, lambda row, _table: f"{row.intensity:.1f}"),
+    Column("share", "% of {share}", True, False, lambda row, table: table.percent(row)),
+)
+
+# To fit a terminal's width (text.table): columns dropped first, in this order; cells
+# then shortened with …; and, when even that can't fit, these dropped last.
+FIT_DROP = ("input", "intensity", "read", "written", "bound", "macs", "share")
+FIT_SHORTEN = ("output", "op", "layer")
+FIT_DROP_LAST = ("output", "op", "params")
+
+
+@dataclass(frozen=True)
+class Table:
+    """What a per-layer report shows of one model, in any format."""
+
+    columns: tuple[Column, ...]
+    headers: tuple[str, ...]
+    rows: tuple[Row, ...]
+    total: Row  # every layer
+    share: Measure
+    hidden: int  # rows left out because they cost nothing
+    tree: bool
+
+    def fraction(self, row: Row) -> float:
+        """The row's share of the total of the share measure (0 when the total is 0)."""
+        total = self.share.value(self.total)
+        return self.share.value(row) / total if total else 0.0
+
+    def percent(self, row: Row) -> str:
+        return f"{100 * self.fraction(row):.1f}%" if self.share.value(self.total) else "-"
+
+    def cells(self, row: Row) -> list[str]:
+        return [column.cell(row, self) for column in self.columns]
+
+    def total_cells(self) -> list[str]:
+        """The totals row: sums over every layer, shown or hidden."""
+        blank = ("op", "input", "output", "bound")
+        return [
+            "total" if column.key == "layer" else "" if column.key in blank else cell
+            for column, cell in zip(self.columns, self.cells(self.total), strict=True)
+        ]
+
+
+def _runs(
+    layers: Sequence[LayerFigures], level: int
+) -> Iterator[tuple[Group | None, list[LayerFigures]]]:
+    """Consecutive layers that share their group at `level`; a layer with none stands alone."""
+    for key, run in groupby(
+        enumerate(layers),
+        key=lambda item: (
+            item[1].layer.groups[level].serial
+            if len(item[1].layer.groups) > level
+            else -1 - item[0]
+        ),
+    ):
+        members = [figures for _, figures in run]
+        groups = members[0].layer.groups
+        yield (groups[level] if key >= 0 else None), members
+
+
+@dataclass(frozen=True)
+class _Node:
+    row: Row
+    children: tuple[_Node, ...]
+
+
+def _nodes(
+    layers: Sequence[LayerFigures], level: int, depth: int | None, show_all: bool
+) -> list[_Node]:
+    nodes = []
+    for group, members in _runs(layers, level):
+        if group is None:
+            (figures,) = members
+            row = Row(figures.layer.name, figures.layer.op, (figures,), None, level)
+            nodes.append(_Node(row, ()))
+            continue
+        folded = depth is not None and level + 1 >= depth
+        children = () if folded else tuple(_nodes(members, level + 1, depth, show_all))
+        nodes.append(_Node(Row(group.name, group.kind, tuple(members), group, level), children))
+    return [node for node in nodes if show_all or not node.row.costs_nothing]
+
+
+def _leaves(nodes: Sequence[_Node]) -> Iterator[Row]:
+    for node in nodes:
+        if node.children:
+            yield from _leaves(node.children)
+        else:
+            yield node.row
+
+
+def _drawn(nodes: Sequence[_Node], indent: str = "", top: bool = True) -> Iterator[Row]:
+    """Pre-order, drawn as torchinfo does: members under their group, `├─ ` and `└─ `."""
+    for index, node in enumerate(nodes):
+        last = index == len(nodes) - 1
+        row = node.row
+        branch = "" if top else indent + ("└─ " if last else "├─ ")
+        yield Row(row.name, row.op, row.layers, row.group, row.level, branch, len(node.children))
+        below = "" if top else indent + ("   " if last else "│  ")
+        yield from _drawn(node.children, below, False)
+
+
+def table(
+    seen: ModelFigures,
+    *,
+    depth: int | None = None,
+    tree: bool = False,
+    show_all: bool = False,
+    sort: str = "order",
+    top: int | None = None,
+) -> Table:
+    """The rows to show: folded to `depth` levels, as a tree or flat, sorted, cut to `top`."""
+    timed = seen.roofline is not None
+
+    def flatten(nodes: Sequence[_Node]) -> list[Row]:
+        return list(_drawn(nodes) if tree else _leaves(nodes))
+
+    rows = flatten(_nodes(seen.layers, 0, depth, show_all))
+    hidden = 0 if show_all else len(flatten(_nodes(seen.layers, 0, depth, True))) - len(rows)
+    share = share_measure(sort, timed)
+    if sort != "order":
+        rows.sort(key=lambda row: -MEASURES[sort].value(row))
+    if top is not None:
+        rows = rows[:top]
+    columns = tuple(column for column in COLUMNS if timed or not column.timed)
+    headers = tuple(column.header.format(share=share.title) for column in columns)
+    total = Row("total", "", seen.layers)
+    return Table(columns, headers, tuple(rows), total, share, hidden, tree)
