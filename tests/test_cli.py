@@ -25,7 +25,7 @@ def tightened(write, budget_line: str, replacement: str) -> Path:  # type: ignor
     text = MOBILE.read_text()
     assert budget_line in text
     spec = write("specs/mobile.yaml", text.replace(budget_line, replacement))
-    for name in ("lenet", "mobilenet_v2", "resnet18", "resnet50"):
+    for name in ("lenet", "mobilenet_v2", "resnet18", "resnet50", "blocks/common"):
         write(f"specs/zoo/{name}.yaml", (ROOT / "specs" / "zoo" / f"{name}.yaml").read_text())
     return spec
 

@@ -9,6 +9,7 @@ the doc can't drift from the tables in budgetlint/engine/conventions.py.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -59,6 +60,7 @@ def _ours(name: str, convention: str) -> int:
         with tempfile.TemporaryDirectory() as folder:
             variant = Path(folder) / path.name
             variant.write_text(path.read_text().replace("functional: true", "functional: false"))
+            shutil.copytree(path.parent / "blocks", Path(folder) / "blocks")  # its `use:`
             spec, _ = read_spec(variant)
             assert spec is not None
             return evaluate(spec.models[0].architecture, CONVENTIONS[convention]).flops

@@ -156,6 +156,27 @@ def _blocks(document: Document, path: JsonPath) -> dict[str, _Block]:
     return table
 
 
+def _same(one: _Block, other: _Block) -> bool:
+    """The one definition, reached twice (two libraries that use a third)."""
+    return (one.document.path, one.path) == (other.document.path, other.path)
+
+
+def _duplicate(document: Document, block: _Block, other: _Block) -> SpecError:
+    where = (
+        document.position(block.path, key=True)
+        if block.document is document
+        else document.position(())
+    )
+    return SpecError(
+        Problem(
+            where,
+            "block.duplicate",
+            f"block '{block.name}' is defined in '{block.document.path}' and in "
+            f"'{other.document.path}': rename one",
+        )
+    )
+
+
 def _has(document: Document, path: JsonPath) -> bool:
     try:
         _at(document, path)
@@ -211,6 +232,30 @@ class _Expander:
             yield
         finally:
             self.groups.pop()
+
+    def file_blocks(self, document: Document, active: tuple[str, ...] = ()) -> dict[str, _Block]:
+        """The file's own blocks and those of the files its `use:` names (and theirs).
+
+        A used file is found relative to the file that names it and loaded like an
+        `arch:` file; a file that uses itself, directly or not, is refused, and so is a
+        block name defined in two files."""
+        chain = active or (document.path,)
+        table: dict[str, _Block] = {}
+        for index, reference in enumerate(document.data.get("use") or []):
+            where = document.position(("use", index))
+            used = self.files.load(Path(document.path).parent / reference, where)
+            if used.path in chain:
+                loop = " → ".join((*chain, used.path))
+                raise fail(where, "use.circular", f"circular use: {loop}")
+            for name, block in self.file_blocks(used, (*chain, used.path)).items():
+                if name in table and not _same(table[name], block):
+                    raise _duplicate(document, block, table[name])
+                table[name] = block
+        for name, block in _blocks(document, ("blocks",)).items():
+            if name in table:
+                raise _duplicate(document, block, table[name])
+            table[name] = block
+        return table
 
     def layers(
         self, context: _Context, path: JsonPath, parent: str, label: str
@@ -530,7 +575,7 @@ class _Expander:
             raise fail(where, "arch.circular", f"circular arch reference: {chain}")
         if "layers" not in document.data:
             raise fail(where, "arch.no_layers", f"'{document.path}' has no layers")
-        return document, ("layers",), _blocks(document, ("blocks",))
+        return document, ("layers",), self.file_blocks(document)
 
 
 def _arch_params(
@@ -657,7 +702,7 @@ def read_spec(
     devices = table.devices
     problems.extend(device_problems)
     try:
-        file_blocks = _blocks(document, ("blocks",))
+        file_blocks = expander.file_blocks(document)
     except SpecError as error:
         return None, [*problems, *error.problems]
     models: list[ModelSpec] = []
@@ -674,7 +719,7 @@ def read_spec(
         except SpecError as error:
             problems.extend(error.problems)
             unbuilt.append(Unbuilt(Path(document.path).stem, ()))
-    if not models and not devices and not problems and "layers" not in document.data:
+    if not models and not devices and not problems and not _has_any(document):
         problems.append(
             Problem(document.position(()), "spec.empty", "no models, layers or devices")
         )
@@ -687,6 +732,11 @@ def read_spec(
         tuple(unbuilt),
     )
     return spec, problems
+
+
+def _has_any(document: Document) -> bool:
+    """Layers (another spec's architecture) or blocks (a library that others `use:`)."""
+    return "layers" in document.data or bool(document.data.get("blocks"))
 
 
 def _file_architecture(

@@ -119,6 +119,12 @@ def build_schema() -> dict[str, Any]:
                 "items": {"type": "string"},
                 "description": "files whose devices this file can target (device profiles)",
             },
+            "use": {
+                "type": "array",
+                "items": {"type": "string", "minLength": 1},
+                "description": "files whose blocks this file uses (block libraries, such as "
+                "specs/zoo/blocks/common.yaml), relative to this file",
+            },
             "input": _ref("shape"),
             "params": {
                 "type": "object",

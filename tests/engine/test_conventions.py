@@ -8,6 +8,7 @@ ran thop 0.1.1, fvcore 0.1.5, ptflops 0.7.5, torch 2.14.1's FlopCounterMode, tor
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -157,6 +158,7 @@ def test_paddle_mobilenet_v2_pools_with_a_module(tmp_path: Path) -> None:
     assert "functional: true" in text
     path = tmp_path / "mobilenet_v2_paddle.yaml"
     path.write_text(text.replace("functional: true", "functional: false"))
+    shutil.copytree(ROOT / "specs" / "zoo" / "blocks", tmp_path / "blocks")  # its `use:`
     spec, problems = read_spec(path)
     assert spec is not None and not problems
     report = evaluate(spec.models[0].architecture, CONVENTIONS["paddle"])

@@ -464,3 +464,50 @@ def test_a_residual_mismatch_says_which_side_gives_which_shape(write) -> None:  
         message
     )
     assert "shortcut: [conv2d: {out: 16, kernel: 1, stride: 2}]" in message
+
+
+def test_blocks_come_from_the_files_use_names(write) -> None:  # type: ignore[no-untyped-def]
+    # a.yaml uses lib/x.yaml and lib/y.yaml, which both use lib/base.yaml (one definition)
+    write(
+        "lib/base.yaml",
+        "version: 1\nblocks:\n  fc: {params: {out: ~}, layers: [linear: {out: '${out}'}]}\n",
+    )
+    write(
+        "lib/x.yaml",
+        "version: 1\nuse: [base.yaml]\nblocks:\n  fc_relu: {layers: [fc: {out: 8}, relu]}\n",
+    )
+    write("lib/y.yaml", "version: 1\nuse: [base.yaml]\nblocks:\n  head: {layers: [fc: {out: 2}]}\n")
+    spec = spec_of(
+        write,
+        "version: 1\ninput: [1, 4]\nuse: [lib/x.yaml, lib/y.yaml]\nlayers: [fc_relu, head]\n",
+        "a.yaml",
+    )
+    report = evaluate(spec.models[0].architecture, DEFAULT)
+    assert [layer.output for layer in report.layers] == [(1, 8), (1, 8), (1, 2)]
+    assert report.params == 4 * 8 + 8 + 8 * 2 + 2
+    # every file read is the spec's: the pipeline checks libraries as its parts
+    read = [Path(name).parts[-2:] for name in spec.files[1:]]
+    assert read == [("lib", "x.yaml"), ("lib", "base.yaml"), ("lib", "y.yaml")]
+
+
+def test_an_arch_file_uses_its_own_libraries(write) -> None:  # type: ignore[no-untyped-def]
+    write("lib/base.yaml", "version: 1\nblocks:\n  fc: {layers: [linear: {out: 3}]}\n")
+    write("nets/net.yaml", "version: 1\nuse: [../lib/base.yaml]\nlayers: [fc]\n")
+    spec = spec_of(write, "version: 1\ninput: [1, 4]\nlayers: [arch: nets/net.yaml]\n")
+    assert evaluate(spec.models[0].architecture, DEFAULT).output == (1, 3)
+
+
+@pytest.mark.parametrize(
+    ("library", "message"),
+    [
+        ("version: 1\nblocks:\n  relu: {layers: [relu]}\n", "block 'relu' has the name of an op"),
+        ("version: 1\nuse: [../a.yaml]\n", "circular use: "),
+        ("version: 1\nblocks: [1]\n", "lib/l.yaml:2:"),
+    ],
+)
+def test_a_broken_library_is_a_positioned_problem(write, library: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    write("lib/l.yaml", library)
+    problems = problems_of(
+        write, "version: 1\ninput: [1, 4]\nuse: [lib/l.yaml]\nlayers: [relu]\n", "a.yaml"
+    )
+    assert len(problems) == 1 and message in problems[0], problems
