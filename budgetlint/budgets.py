@@ -6,16 +6,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from budgetlint.engine.evaluate import ModelReport
-from budgetlint.engine.memory import Precision, mac_bytes, peak_activations
+from budgetlint.engine.memory import (
+    Precision,
+    kv_cache_bytes,
+    mac_bytes,
+    peak_activations,
+    size_bytes,
+)
 from budgetlint.engine.roofline import Roofline, latency
+from budgetlint.engine.storage import Override, Quantization, Storage, WeightFormat
 from budgetlint.problems import Position
 from budgetlint.units import (
     format_bytes,
     format_count,
+    format_throughput,
     format_time,
     parse_bytes,
     parse_count,
     parse_giga,
+    parse_throughput,
     parse_time,
 )
 
@@ -26,6 +35,8 @@ DTYPE_BITS: dict[str, int] = {
     "int8": 8,
     "int4": 4,
 }
+# Integer types: the ones a device can quantize weights to, with scales per group.
+INTEGER_DTYPES = frozenset({"int8", "int4"})
 
 
 @dataclass(frozen=True)
@@ -64,11 +75,24 @@ class Device:
     # growth caps as `max_increase.<budget>`
     unreadable: tuple[str, ...] = ()
     roofline_missing: tuple[str, ...] = ()  # what it lacks for one: compute.float16, bandwidth
+    quantization: Quantization | None = None  # of the weight matrices and tables at dtype
+    overrides: tuple[Override, ...] = ()  # tensors stored otherwise, by name, op or role
+    kv_cache_dtype: str = ""  # empty: the activation dtype
+    overhead: float = 0.0  # bytes the runtime holds besides weights, KV cache, activations
 
     @property
     def precision(self) -> Precision:
+        """Without quantization every tensor is stored at dtype; with it, only the weight
+        matrices and embedding tables are (with their scales), the rest at the activation
+        dtype. Overrides come last."""
         activations = self.activation_dtype or self.dtype
-        return Precision(DTYPE_BITS[self.dtype], DTYPE_BITS[activations])
+        weights = None
+        if self.quantization is not None or self.overrides:
+            quantized = Storage(DTYPE_BITS[self.dtype], self.quantization)
+            other = activations if self.quantization is not None else self.dtype
+            weights = WeightFormat(quantized, Storage(DTYPE_BITS[other]), self.overrides)
+        kv_bits = DTYPE_BITS[self.kv_cache_dtype] if self.kv_cache_dtype else None
+        return Precision(DTYPE_BITS[self.dtype], DTYPE_BITS[activations], weights, kv_bits)
 
 
 def _giga(value: float) -> str:
@@ -82,6 +106,8 @@ class BudgetKind:
     measure: Callable[[ModelReport, Device], float]
     show: Callable[[float, bool], str]  # (amount, the limit was written in binary units)
     doc: str
+    floor: bool = False  # a minimum to reach (throughput), not a maximum
+    needs_roofline: bool = False  # the device's compute and bandwidth
 
 
 BUDGETS: dict[str, BudgetKind] = {
@@ -123,9 +149,9 @@ BUDGETS: dict[str, BudgetKind] = {
     "size": BudgetKind(
         "size",
         parse_bytes,
-        lambda report, device: report.size_bytes(DTYPE_BITS[device.dtype]),
+        lambda report, device: size_bytes(report, device.precision),
         format_bytes,
-        "params and buffers stored at the device dtype, e.g. 8MB or 7.5MiB",
+        "params and buffers stored at the device dtype (and quantization), e.g. 8MB or 7.5MiB",
     ),
     "mac_bytes": BudgetKind(
         "mac_bytes",
@@ -147,8 +173,52 @@ BUDGETS: dict[str, BudgetKind] = {
         lambda report, device: latency(report, device.precision, _roofline(device)),
         lambda amount, binary: format_time(amount),
         "roofline estimate from the device's compute and bandwidth, e.g. 5ms",
+        needs_roofline=True,
+    ),
+    "kv_cache": BudgetKind(
+        "kv_cache",
+        parse_bytes,
+        lambda report, device: kv_cache_bytes(report, device.precision),
+        format_bytes,
+        "the KV cache kept after the step: layers · 2 · kv_heads · head_dim · (context + "
+        "tokens) · batch at the KV dtype, e.g. 64MB",
+    ),
+    "memory": BudgetKind(
+        "memory",
+        parse_bytes,
+        lambda report, device: memory_bytes(report, device),
+        format_bytes,
+        "weights as stored + KV cache + peak activations + the device's overhead, e.g. 1.5GB",
+    ),
+    "throughput": BudgetKind(
+        "throughput",
+        parse_throughput,
+        lambda report, device: tokens_per_second(report, device.precision, _roofline(device)),
+        lambda amount, binary: format_throughput(amount),
+        "at least this many tokens per second: tokens per step × batch / roofline latency, "
+        "e.g. 50tok/s",
+        floor=True,
+        needs_roofline=True,
     ),
 }
+
+
+def memory_bytes(report: ModelReport, device: Device) -> float:
+    """What the model holds at once on the device: weights, KV cache, activations, runtime."""
+    precision = device.precision
+    held = size_bytes(report, precision) + kv_cache_bytes(report, precision)
+    return held + peak_activations(report, precision.activation_bits).bytes + device.overhead
+
+
+def tokens(report: ModelReport) -> int:
+    """Tokens one step processes: N·S of token ids [N, S]; otherwise one per sample."""
+    shape = report.input
+    return shape[0] * shape[1] if len(shape) == 2 else shape[0]
+
+
+def tokens_per_second(report: ModelReport, precision: Precision, roofline: Roofline) -> float:
+    seconds = latency(report, precision, roofline)
+    return tokens(report) / seconds if seconds else float("inf")
 
 
 def _roofline(device: Device) -> Roofline:
@@ -178,12 +248,19 @@ class Verdict:
     binary: bool = False  # the limit was written in KiB/MiB/GiB: show amounts that way
 
     @property
+    def floor(self) -> bool:
+        """A minimum (throughput): the value must reach the limit."""
+        return self.kind == "limit" and BUDGETS[self.budget].floor
+
+    @property
     def ok(self) -> bool:
-        return self.value <= self.limit
+        return self.value >= self.limit if self.floor else self.value <= self.limit
 
     @property
     def warning(self) -> bool:
-        return self.ok and self.warn_at is not None and self.value > self.warn_at
+        if not self.ok or self.warn_at is None:
+            return False
+        return self.value < self.warn_at if self.floor else self.value > self.warn_at
 
     @property
     def status(self) -> str:
@@ -191,7 +268,13 @@ class Verdict:
 
     @property
     def headroom(self) -> float:
-        return self.limit - self.value
+        return self.value - self.limit if self.floor else self.limit - self.value
+
+    @property
+    def used(self) -> float:
+        """Share of the budget taken: value / limit, or limit / value for a minimum."""
+        part, whole = (self.limit, self.value) if self.floor else (self.value, self.limit)
+        return part / whole if whole else (0.0 if not part else float("inf"))
 
     @property
     def rule(self) -> str:
@@ -204,6 +287,17 @@ class Verdict:
 
     def show(self, amount: float) -> str:
         return BUDGETS[self.budget].show(amount, self.binary)
+
+
+def _warn_at(limit: Limit) -> float | None:
+    """Warn above this share of a maximum; below limit / share of a minimum (90% of the
+    budget used means a throughput within 1/0.9 of its floor)."""
+    fraction = limit.warn_fraction
+    if fraction is None:
+        return None
+    if not BUDGETS[limit.budget].floor:
+        return limit.limit * fraction
+    return limit.limit / fraction if fraction else float("inf")
 
 
 def judge(
@@ -220,7 +314,7 @@ def judge(
             limit=limit.limit,
             position=limit.position,
             base=kind[limit.budget].measure(base, device) if base else None,
-            warn_at=limit.limit * limit.warn_fraction if limit.warn_fraction is not None else None,
+            warn_at=_warn_at(limit),
             binary="iB" in limit.written,
         )
         for limit in device.limits

@@ -22,6 +22,7 @@ class ModelResult:
     report: ModelReport
     base: ModelReport | None = None  # at the base revision; None when not asked or new
     device: Device | None = None  # whose dtypes and roofline the report uses (report --device)
+    targets: tuple[Device, ...] = ()  # the devices whose budgets it must fit
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,8 @@ def run(
             if not (model_spec.declared or architectures):
                 continue
             base_report = before.get(report.name)
-            models.append(ModelResult(spec.path, report, base_report, shown_on))
+            targets = tuple(spec.devices[name] for name in model_spec.devices)
+            models.append(ModelResult(spec.path, report, base_report, shown_on, targets))
             unchecked.devices += len(model_spec.unresolved)
             for target in model_spec.devices:
                 on = spec.devices[target]

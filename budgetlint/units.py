@@ -220,3 +220,25 @@ def format_time(seconds: float) -> str:
         if abs(seconds) >= scale:
             return f"{_three_digits(seconds / scale)} {suffix}"
     return f"{seconds / 1e-9:.3g} ns"
+
+
+# Token throughput, per second: `50tok/s`, `1.5ktok/s`.
+TOKEN_RATES = {"tok/s": 1, "ktok/s": 10**3, "Mtok/s": 10**6}
+
+
+def parse_throughput(value: object) -> float:
+    """`50tok/s`, `1.5ktok/s` → tokens per second; a bare number is refused as ambiguous."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text.endswith("/s"):
+        raise UnitError(f"{short_repr(value)} needs a unit: tok/s (tokens per second)")
+    number, suffix = _split(text[:-2])
+    unit = f"{suffix}/s"
+    if unit not in TOKEN_RATES:
+        raise UnitError(f"unknown unit '{unit}' in {short_repr(value)}: use tok/s or ktok/s")
+    return _amount(number * TOKEN_RATES[unit], value)
+
+
+def format_throughput(tokens_per_second: float) -> str:
+    if abs(tokens_per_second) >= 1e3:
+        return f"{_three_digits(tokens_per_second / 1e3)} ktok/s"
+    return f"{_three_digits(tokens_per_second)} tok/s"

@@ -125,3 +125,36 @@ def test_limits_are_exact(parse, text, value) -> None:  # type: ignore[no-untype
 def test_limits_must_be_finite_and_sane(text: object) -> None:
     with pytest.raises(UnitError):
         parse_count(text)
+
+
+THROUGHPUTS = [
+    ("50tok/s", 50),
+    ("12.5 tok/s", 12.5),
+    ("1.5ktok/s", 1500),
+    ("2Mtok/s", 2 * 10**6),
+]
+
+
+@pytest.mark.parametrize(("text", "value"), THROUGHPUTS)
+def test_parse_throughput(text: str, value: float) -> None:
+    from budgetlint.units import parse_throughput
+
+    assert parse_throughput(text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("50", "needs a unit: tok/s"),
+        (50, "needs a unit: tok/s"),
+        ("50ms", "needs a unit: tok/s"),
+        ("50tokens/s", "unknown unit 'tokens/s'"),
+        ("-5tok/s", "is negative"),
+        ("5Gtok/s", "unknown unit 'Gtok/s'"),
+    ],
+)
+def test_bad_throughputs(text: object, message: str) -> None:
+    from budgetlint.units import parse_throughput
+
+    with pytest.raises(UnitError, match=re.escape(message)):
+        parse_throughput(text)

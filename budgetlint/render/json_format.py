@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from budgetlint.budgets import Verdict
+from budgetlint.budgets import Device, Verdict
 from budgetlint.engine.cost import Tensor
 from budgetlint.engine.evaluate import LayerReport, ModelReport
-from budgetlint.engine.memory import Precision
+from budgetlint.engine.memory import FLOAT32, Precision, size_bytes
 from budgetlint.engine.storage import stored_bytes
 from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import Problem
@@ -108,28 +108,46 @@ def _table(seen: ModelFigures, result: Result) -> dict[str, Any]:
     }
 
 
-def _totals(report: ModelReport) -> dict[str, int]:
+def _totals(report: ModelReport, precision: Precision = FLOAT32) -> dict[str, int]:
     return {
         "params": report.params,
         "buffers": report.buffers,
         "macs": report.macs,
         "flops": report.flops,
-        "size_bytes": report.size_bytes(32),
+        "size_bytes": size_bytes(report, precision),
     }
+
+
+def _on_device(report: ModelReport, device: Device) -> dict[str, Any]:
+    """What a device's budgets measure, whether or not it has a budget for each."""
+    seen = figures(report, device)
+    document: dict[str, Any] = {
+        "size_bytes": seen.size_bytes,
+        "kv_cache_bytes": seen.kv_cache_bytes,
+        "peak_activation_bytes": seen.peak.bytes,
+        "memory_bytes": _number(seen.memory_bytes),
+        "mac_bytes": seen.mac_bytes,
+    }
+    if seen.latency is not None:
+        document.update(latency_seconds=seen.latency, tokens_per_second=seen.tokens_per_second)
+    return document
 
 
 def _model(model: ModelResult, result: Result, layers: bool) -> dict[str, Any]:
     report = model.report
     seen = figures(report, model.device)
     totals: dict[str, Any] = {
-        **_totals(report),
+        **_totals(report, seen.precision),
         "mac_bytes": seen.mac_bytes,
         "peak_activation_bytes": seen.peak.bytes,
         "peak_activation_layer": seen.peak.layer,
         "naive_activation_bytes": seen.naive_activation_bytes,
+        "kv_cache_bytes": seen.kv_cache_bytes,
+        "memory_bytes": _number(seen.memory_bytes),
     }
     if seen.latency is not None:
         totals["latency_seconds"] = seen.latency
+        totals["tokens_per_second"] = seen.tokens_per_second
     document: dict[str, Any] = {
         "name": report.name,
         "spec": model.spec,
@@ -139,6 +157,7 @@ def _model(model: ModelResult, result: Result, layers: bool) -> dict[str, Any]:
         "convention": report.convention,
         "device": model.device.name if model.device else None,
         "totals": totals,
+        "on_devices": {device.name: _on_device(report, device) for device in model.targets},
         "layers": [_layer(row, seen.precision) for row in seen.layers],
     }
     if layers:
@@ -146,11 +165,15 @@ def _model(model: ModelResult, result: Result, layers: bool) -> dict[str, Any]:
     base_ref = result.base_ref
     if base_ref is not None:
         base = model.base
-        document["base"] = None if base is None else _totals(base)
+        precision = seen.precision
+        document["base"] = None if base is None else _totals(base, precision)
         document["deltas"] = (
             None
             if base is None
-            else {key: value - _totals(base)[key] for key, value in _totals(report).items()}
+            else {
+                key: value - _totals(base, precision)[key]
+                for key, value in _totals(report, precision).items()
+            }
         )
     return document
 

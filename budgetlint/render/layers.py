@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from budgetlint.budgets import Device
+from budgetlint.budgets import Device, tokens
 from budgetlint.engine.evaluate import LayerReport, ModelReport
 from budgetlint.engine.memory import (
     FLOAT32,
     Peak,
     Precision,
     Traffic,
+    kv_cache_bytes,
     layer_traffic,
     naive_activations,
     peak_activations,
+    size_bytes,
 )
 from budgetlint.engine.roofline import LayerTime, Roofline, layer_time
 
@@ -32,6 +34,19 @@ class ModelFigures:
     layers: tuple[LayerFigures, ...]
     peak: Peak
     naive_activation_bytes: int
+    size_bytes: int  # params and buffers as stored
+    kv_cache_bytes: int
+    overhead: float  # the runtime's own memory, from the device
+    tokens: int  # processed per step
+
+    @property
+    def memory_bytes(self) -> float:
+        return self.size_bytes + self.kv_cache_bytes + self.peak.bytes + self.overhead
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        seconds = self.latency
+        return self.tokens / seconds if seconds else None
 
     @property
     def mac_bytes(self) -> int:
@@ -57,5 +72,13 @@ def figures(report: ModelReport, device: Device | None) -> ModelFigures:
     )
     bits = precision.activation_bits
     return ModelFigures(
-        precision, roofline, rows, peak_activations(report, bits), naive_activations(report, bits)
+        precision,
+        roofline,
+        rows,
+        peak_activations(report, bits),
+        naive_activations(report, bits),
+        size_bytes(report, precision),
+        kv_cache_bytes(report, precision),
+        device.overhead if device else 0.0,
+        tokens(report),
     )

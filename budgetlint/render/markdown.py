@@ -7,17 +7,17 @@ from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import one_line
 from budgetlint.render import rows, text
 from budgetlint.render.layers import figures
-from budgetlint.render.messages import percent, sentence, signed_percent
+from budgetlint.render.messages import sentence, signed_percent, used
 
 STATUS = {"ok": "✅ ok", "warn": "⚠️ near", "over": "❌ over"}
 BAR_CELLS = 10
 
 
-def bar(value: float, limit: float) -> str:
+def bar(verdict: Verdict) -> str:
     """`████████░░ 82%`; a broken budget fills the bar and says how far over."""
-    share = value / limit if limit else 1.0
+    share = verdict.used if verdict.limit else 1.0
     filled = min(BAR_CELLS, round(share * BAR_CELLS))
-    return "█" * filled + "░" * (BAR_CELLS - filled) + f" {percent(value, limit)}"
+    return "█" * filled + "░" * (BAR_CELLS - filled) + f" {used(verdict)}"
 
 
 def _cell(text: str) -> str:
@@ -126,7 +126,7 @@ def render(result: Result, layers: bool) -> str:
             lines += [f"**{model}**", "", "| device | budget | usage |", "|---|---|---|"]
             for verdict in result.verdicts:
                 if verdict.model == model and verdict.kind == "limit":
-                    usage = f"`{bar(verdict.value, verdict.limit)}`"
+                    usage = f"`{bar(verdict)}`"
                     lines.append(f"| {verdict.device} | {verdict.budget} | {usage} |")
             lines.append("")
     findings = [v for v in result.verdicts if v.status != "ok"]

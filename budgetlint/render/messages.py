@@ -10,6 +10,11 @@ def percent(part: float, whole: float) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "-"
 
 
+def used(verdict: Verdict) -> str:
+    """The share of the budget taken (limit / value for a minimum such as throughput)."""
+    return f"{100 * verdict.used:.0f}%" if verdict.limit else "-"
+
+
 def signed_percent(change: float, base: float) -> str:
     if not base:
         return "new" if change else "0%"
@@ -34,6 +39,19 @@ def sentence(verdict: Verdict, base_ref: str | None = None) -> str:
             f"{show(base)} → {show(base + verdict.value)}, more than the "
             f"{show(verdict.limit)} that max_increase allows on {verdict.device}"
         )
+    if not verdict.ok and verdict.floor:
+        short = verdict.limit - verdict.value
+        return (
+            f"{verdict.model} misses the {verdict.budget} budget of {verdict.device}: "
+            f"{show(verdict.value)} < {show(verdict.limit)} (short by {show(short)}, "
+            f"-{percent(short, verdict.limit)})"
+        )
+    if verdict.floor:
+        return (
+            f"{verdict.model} uses {used(verdict)} of the {verdict.budget} budget of "
+            f"{verdict.device}: {show(verdict.value)} for at least {show(verdict.limit)} "
+            f"(warns below {show(verdict.warn_at or 0)})"
+        )
     if not verdict.ok:
         over = verdict.value - verdict.limit
         if verdict.budget == "latency":  # seconds: the shown figures are the exact ones
@@ -49,7 +67,7 @@ def sentence(verdict: Verdict, base_ref: str | None = None) -> str:
             + (f", +{percent(over, verdict.limit)})" if verdict.limit else ")")
         )
     return (
-        f"{verdict.model} uses {percent(verdict.value, verdict.limit)} of the "
+        f"{verdict.model} uses {used(verdict)} of the "
         f"{verdict.budget} budget of {verdict.device}: {show(verdict.value)} of "
         f"{show(verdict.limit)} (warns above {show(verdict.warn_at or 0)})"
     )

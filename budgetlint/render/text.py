@@ -10,8 +10,8 @@ from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import one_line
 from budgetlint.render import rows
 from budgetlint.render.layers import ModelFigures, figures
-from budgetlint.render.messages import METRICS, metric, percent, sentence, signed_percent
-from budgetlint.units import format_bytes, format_count
+from budgetlint.render.messages import METRICS, metric, sentence, signed_percent, used
+from budgetlint.units import format_bytes, format_count, format_throughput
 
 GAP = "  "
 ELLIPSIS = "…"
@@ -141,6 +141,18 @@ def memory_line(seen: ModelFigures) -> str:
     return "; ".join(memory_lines(seen))
 
 
+def held_line(seen: ModelFigures) -> str:
+    """What the model holds on the device, and its throughput with a roofline."""
+    held = [
+        f"stored {format_bytes(seen.size_bytes)} ({seen.size_bytes:,} bytes)",
+        f"KV cache {format_bytes(seen.kv_cache_bytes)} ({seen.kv_cache_bytes:,} bytes)",
+        f"memory {format_bytes(seen.memory_bytes)} ({seen.memory_bytes:,.0f} bytes)",
+    ]
+    if seen.tokens_per_second is not None:
+        held.append(f"{format_throughput(seen.tokens_per_second)} ({seen.tokens} tokens per step)")
+    return "; ".join(held)
+
+
 def hidden_line(shown: rows.Table) -> str:
     noun = "row" if shown.hidden == 1 else "rows"
     return f"{shown.hidden} {noun} with no params, MACs, FLOPs or bytes moved hidden (--all shows)"
@@ -185,6 +197,9 @@ def layer_table(model: ModelResult, result: Result) -> list[str]:
     if shown.hidden:
         hidden = hidden_line(shown)
         lines.append(hidden if width is None else _shorten(hidden, width))
+    held = held_line(seen)
+    if held:
+        lines.append(held if width is None or len(held) <= width else _shorten(held, width))
     return lines
 
 
@@ -206,7 +221,7 @@ def verdict_table(
             _budget_name(v),
             v.show(v.value),
             v.show(v.limit),
-            percent(v.value, v.limit),
+            used(v),
             v.status.upper() if v.status != "ok" else "ok",
         ]
         if with_base:

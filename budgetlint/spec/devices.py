@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from budgetlint.budgets import BUDGETS, Device, Growth, Limit
+from budgetlint.budgets import BUDGETS, DTYPE_BITS, INTEGER_DTYPES, Device, Growth, Limit
 from budgetlint.engine.roofline import missing_figures, roofline_of
+from budgetlint.engine.storage import Override, Quantization, Storage
 from budgetlint.problems import Position, Problem, SpecError, fail
 from budgetlint.spec.load import Document, JsonPath
 from budgetlint.spec.validate import did_you_mean
@@ -23,6 +24,7 @@ from budgetlint.units import (
     CountInGigaError,
     UnitError,
     parse_bandwidth,
+    parse_bytes,
     parse_fraction,
     parse_rate,
     parse_time,
@@ -224,12 +226,12 @@ def _device(name: str, lineage: list[_Definition], problems: list[Problem]) -> D
             problems.extend(error.problems)
             unreadable.append(budget)
             continue
-        if budget == "latency" and roofline is None:
+        if BUDGETS[budget].needs_roofline and roofline is None:
             problems.append(
                 Problem(
                     field.position,
                     "budget.roofline",
-                    f"a latency budget needs the device's bandwidth and its compute for "
+                    f"a {budget} budget needs the device's bandwidth and its compute for "
                     f"{activation} (compute: {{{activation}: ...}})",
                 )
             )
@@ -238,11 +240,25 @@ def _device(name: str, lineage: list[_Definition], problems: list[Problem]) -> D
         limits.append(Limit(budget, limit, str(field.value), field.position, warn.get(budget)))
     growth = []
     for budget, field in fields.get("max_increase", {}).items():
+        if BUDGETS[budget].floor:
+            problems.append(
+                Problem(
+                    field.position,
+                    "budget.floor",
+                    f"max_increase doesn't apply to {budget}: it is a minimum, not a maximum",
+                )
+            )
+            unreadable.append(f"max_increase.{budget}")
+            continue
         try:
             growth.append(_growth(budget, field))
         except SpecError as error:
             problems.extend(error.problems)
             unreadable.append(f"max_increase.{budget}")
+    quantization = None
+    if "quantization" in fields:
+        quantization = _quantization(fields["quantization"], dtype)
+    overrides = _overrides(fields["overrides"], quantization) if "overrides" in fields else ()
     own = lineage[-1]
     return Device(
         name,
@@ -254,7 +270,55 @@ def _device(name: str, lineage: list[_Definition], problems: list[Problem]) -> D
         roofline,
         roofline_missing=missing_figures(compute, activation, bandwidth),
         unreadable=tuple(unreadable),
+        quantization=quantization,
+        overrides=overrides,
+        kv_cache_dtype=fields["kv_cache_dtype"].value if "kv_cache_dtype" in fields else "",
+        overhead=scalar("overhead", parse_bytes, 0.0),
     )
+
+
+def _quantization(field: _Field, dtype: str) -> Quantization | None:
+    """`{group: 32, scale_dtype: float16, zero_point: true}` for weights at an integer dtype;
+    `none` (or null) for none."""
+    value = field.value
+    if value is None or value == "none":
+        return None
+    if dtype not in INTEGER_DTYPES:
+        raise fail(
+            field.position,
+            "device.quantization",
+            f"quantization needs an integer dtype ({', '.join(sorted(INTEGER_DTYPES))}), "
+            f"not {dtype}",
+        )
+    scale = value.get("scale_dtype", "float16")
+    zero = value.get("zero_dtype", scale) if value.get("zero_point", False) else None
+    return Quantization(
+        value["group"], DTYPE_BITS[scale], DTYPE_BITS[zero] if zero is not None else 0
+    )
+
+
+def _overrides(field: _Field, quantization: Quantization | None) -> tuple[Override, ...]:
+    """Each rule's storage for the tensors it selects; an integer dtype without its own
+    `quantization` takes the device's."""
+    rules = []
+    for index, rule in enumerate(field.value):
+        at = _Field(rule, field.document, (*field.path, index))
+        dtype = rule["dtype"]
+        quantized = quantization if dtype in INTEGER_DTYPES else None
+        if "quantization" in rule:
+            quantized = _quantization(
+                _Field(rule["quantization"], field.document, (*at.path, "quantization")), dtype
+            )
+        globs = rule.get("layers", [])
+        rules.append(
+            Override(
+                Storage(DTYPE_BITS[dtype], quantized),
+                (globs,) if isinstance(globs, str) else tuple(globs),
+                tuple(rule.get("ops", [])),
+                tuple(rule.get("tensors", [])),
+            )
+        )
+    return tuple(rules)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 from budgetlint.budgets import BUDGETS, DTYPE_BITS
 from budgetlint.engine.conventions import CONVENTIONS
+from budgetlint.engine.cost import TENSOR_ROLES
 from budgetlint.engine.ops import OPS, OpDef
 from budgetlint.engine.ops.attrs import COUNT_SCHEMA, schema_of
 from budgetlint.engine.ops.attrs import EXPRESSION_SCHEMA as _EXPRESSION
@@ -194,6 +195,22 @@ def build_schema() -> dict[str, Any]:
                         "properties": budgets,
                         "additionalProperties": False,
                     },
+                    "quantization": _ref("quantization"),
+                    "overrides": {
+                        "type": "array",
+                        "description": "tensors stored otherwise than the device's dtype: "
+                        "chosen by layer name (glob), op or role; the last matching rule wins",
+                        "items": _ref("override"),
+                    },
+                    "kv_cache_dtype": {
+                        "enum": list(DTYPE_BITS),
+                        "description": "type of the KV cache (default: activation_dtype)",
+                    },
+                    "overhead": {
+                        "type": ["number", "string"],
+                        "description": "memory the runtime holds besides weights, KV cache "
+                        "and activations, counted in the memory budget, e.g. 150MB",
+                    },
                     "max_increase": {
                         "type": "object",
                         "description": "growth allowed over the base revision (check --base): "
@@ -216,6 +233,59 @@ def build_schema() -> dict[str, Any]:
                         ],
                     },
                 },
+                "additionalProperties": False,
+            },
+            "quantization": {
+                "description": "group quantization of the weight matrices and embedding "
+                "tables at an integer dtype: one scale (and zero point) per group of "
+                "weights along a row; `none` for none",
+                "anyOf": [
+                    {
+                        "type": "object",
+                        "properties": {
+                            "group": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                            "scale_dtype": {"enum": list(DTYPE_BITS), "default": "float16"},
+                            "zero_point": {"type": "boolean", "default": False},
+                            "zero_dtype": {
+                                "enum": list(DTYPE_BITS),
+                                "description": "type of the zero points (default: scale_dtype)",
+                            },
+                        },
+                        "required": ["group"],
+                        "additionalProperties": False,
+                    },
+                    {"enum": ["none", None]},
+                ],
+            },
+            "override": {
+                "type": "object",
+                "description": "the tensors matching every selector given are stored at "
+                "`dtype` (and `quantization`; an integer dtype takes the device's unless said)",
+                "properties": {
+                    "layers": {
+                        "anyOf": [
+                            {"type": "string", "maxLength": 1000},
+                            {"type": "array", "items": {"type": "string", "maxLength": 1000}},
+                        ],
+                        "description": "globs on layer, module or tensor names "
+                        "(model.embed_tokens, *.self_attn.q_proj, *.bias)",
+                    },
+                    "ops": {"type": "array", "items": {"enum": list(OPS)}},
+                    "tensors": {
+                        "type": "array",
+                        "items": {"enum": list(TENSOR_ROLES)},
+                        "description": "roles: "
+                        + "; ".join(f"{name}: {role.doc}" for name, role in TENSOR_ROLES.items()),
+                    },
+                    "dtype": {"enum": list(DTYPE_BITS)},
+                    "quantization": _ref("quantization"),
+                },
+                "required": ["dtype"],
+                "anyOf": [
+                    {"required": ["layers"]},
+                    {"required": ["ops"]},
+                    {"required": ["tensors"]},
+                ],
                 "additionalProperties": False,
             },
             "model": {

@@ -643,6 +643,8 @@ def test_a_decode_step_reads_at_most_the_window_of_its_cache(
         attrs["window"] = window
     decode = run_op("multihead_attention", (1, 1, 64), **attrs)
     assert decode.state_read == 2 * cached * 2 * 8  # keys and values, 2 kv heads of 8
+    kept = min(context + 1, window or context + 1)  # the cache after the step
+    assert decode.state_held == 2 * kept * 2 * 8
     keys = min(context + 1, window or context + 1)  # the newest token sees itself too
     assert decode.macs == 4 * 64 * 64 - 2 * 64 * 48 + 2 * 8 * keys * 8
 
@@ -658,6 +660,14 @@ def test_causal_keys_sum_the_window_at_every_position(
     assert causal_keys(context, length, window) == sum(
         p if window is None else min(p, window) for p in positions
     )
+
+
+def test_only_causal_self_attention_keeps_a_kv_cache() -> None:
+    assert run_op("multihead_attention", (1, 6, 64), heads=8).state_held == 0  # an encoder
+    cross = run_op("multihead_attention", (1, 6, 64), heads=8, kv_len=10)
+    assert cross.state_held == 0
+    prefill = run_op("multihead_attention", (2, 6, 64), heads=8, kv_heads=4, causal=True)
+    assert prefill.state_held == 2 * 2 * 6 * 4 * 8  # keys and values · batch · S · G · hd
 
 
 def test_matmul_merge() -> None:
