@@ -37,6 +37,7 @@ PROBLEM_CODES: dict[str, str] = {
     "config.specs": "`specs` in the configuration is not a glob or a list of globs.",
     "cli.model": "The model named on the command line is not in the spec.",
     "cli.device": "The device named on the command line is not in the spec.",
+    "cli.sort": "--sort by time on a device that has no roofline (compute and bandwidth).",
     # git revisions (--base)
     "git.no_repo": "--base needs a git repository.",
     "git.bad_ref": "--base names a revision that git can't resolve.",
@@ -54,6 +55,8 @@ PROBLEM_CODES: dict[str, str] = {
     "device.efficiency": "An efficiency outside (0, 100%].",
     "include.circular": "Device libraries that include each other in a circle.",
     "budget.unit": "A budget written in a unit that is unknown or ambiguous.",
+    "budget.floor": "max_increase on a budget that is a minimum, not a maximum.",
+    "device.quantization": "Quantization on a device whose dtype is not an integer type.",
     "budget.roofline": "A latency budget on a device without compute and bandwidth.",
     # models, architectures and blocks
     "spec.empty": "A spec with no models, layers or devices.",
@@ -68,6 +71,7 @@ PROBLEM_CODES: dict[str, str] = {
     "arch.no_layers": "An `arch:` file without layers.",
     "block.args": "A block used with arguments that are not a mapping.",
     "block.circular": "Blocks that use each other in a circle.",
+    "use.circular": "Blocks or architectures that use each other in a circle.",
     "block.duplicate": "A block declared twice.",
     "block.missing_param": "A block used without a required parameter.",
     "block.unknown_param": "A block used with a parameter it does not have.",
@@ -112,6 +116,7 @@ SCHEMA_KEYWORDS: dict[str, str] = {
     "const": "A value other than the one allowed (version: 1).",
     "pattern": "A string that doesn't match its pattern (a quantity with a unit, a name).",
     "minimum": "A number below its minimum.",
+    "maximum": "A number above its maximum.",
     "exclusiveMinimum": "A number not above its minimum.",
     "minItems": "A list with too few items.",
     "maxItems": "A list with too many items.",
