@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from budgetlint.engine.conventions import DEFAULT
+from budgetlint.engine.cost import numel
 from budgetlint.engine.evaluate import LayerReport, ModelReport, evaluate
 from budgetlint.problems import Position, Problem, SpecError, fail, one_line
 from budgetlint.spec.expand import ModelSpec, display_path, read_spec
@@ -92,32 +93,91 @@ def _weighted(rows: tuple[LayerReport, ...]) -> list[LayerReport]:
     return [row for row in rows if row.learnable or row.buffers or row.macs]
 
 
-def _params(row: LayerReport, folded: bool) -> int:
-    if not folded:
-        return row.learnable
-    return row.learnable - sum(t.elements for t in row.tensors if t.name == "bias")
+def _biases(row: LayerReport) -> int:
+    return sum(t.elements for t in row.tensors if t.name == "bias" or t.name.endswith(".bias"))
+
+
+@dataclass(frozen=True)
+class _Side:
+    """A spec layer, or the run of model layers that computes it (packed attention)."""
+
+    name: str
+    output: tuple[int, ...]
+    params: int
+    biases: int
+    macs: int
+    row: LayerReport
+    count: int = 1  # model layers in the run
+
+    @staticmethod
+    def of(rows: list[LayerReport]) -> _Side:
+        names = [row.name for row in rows]
+        shared = names[0]
+        for other in names[1:]:
+            while shared and not (other == shared or other.startswith(f"{shared}.")):
+                shared = shared.rsplit(".", 1)[0] if "." in shared else ""
+        return _Side(
+            shared or names[0],
+            rows[-1].output,
+            sum(row.learnable for row in rows),
+            sum(_biases(row) for row in rows),
+            sum(row.macs for row in rows),
+            rows[0],
+            len(rows),
+        )
+
+
+def _params_agree(ours: _Side, theirs: _Side, folded: bool) -> bool:
+    """Equal params; or, when the model lacks biases the spec has, equal weights: exporters
+    drop biases of zeros, and folding BatchNorm turns its shift into a conv bias."""
+    if ours.params == theirs.params:
+        return True
+    if folded or theirs.biases < ours.biases:
+        return ours.params - ours.biases == theirs.params - theirs.biases
+    return False
+
+
+def _run(spec: _Side, model: list[LayerReport], start: int, folded: bool) -> int | None:
+    """The end of a run of model layers (from `start`) that sums to this spec layer."""
+    for end in range(start + 1, len(model)):
+        run = _Side.of(model[start : end + 1])
+        if run.macs > spec.macs or run.params > spec.params:
+            return None
+        if run.macs == spec.macs and _params_agree(spec, run, folded):
+            same_size = numel(run.output) == numel(spec.output)
+            return end if same_size else None
+    return None
 
 
 def _pairs(
-    spec: list[LayerReport], model: list[LayerReport]
-) -> tuple[list[tuple[LayerReport, LayerReport]], list[LayerReport], list[LayerReport]]:
-    """Pairs by name where names agree, the rest by order; and what is left on each side."""
+    spec: list[LayerReport], model: list[LayerReport], folded: bool
+) -> tuple[list[tuple[_Side, _Side]], list[LayerReport], list[LayerReport]]:
+    """Pairs by name where names agree, the rest in order (a spec layer may pair with a run
+    of model layers: attention exported as projections and matmuls); and what is left."""
     by_name: dict[str, int] = {}
     for index, row in enumerate(model):
         by_name.setdefault(row.name, index)
-    matched: dict[int, int] = {}
+    named: dict[int, int] = {}
     for index, row in enumerate(spec):
         other = by_name.get(row.name)
-        if other is not None and other not in matched.values():
-            matched[index] = other
-    spec_rest = [i for i in range(len(spec)) if i not in matched]
-    model_rest = [i for i in range(len(model)) if i not in matched.values()]
-    for i, j in zip(spec_rest, model_rest, strict=False):
-        matched[i] = j
-    pairs = [(spec[i], model[matched[i]]) for i in sorted(matched)]
-    unpaired_spec = [spec[i] for i in spec_rest[len(model_rest) :]]
-    unpaired_model = [model[j] for j in model_rest[len(spec_rest) :]]
-    return pairs, unpaired_spec, unpaired_model
+        if other is not None and other not in named.values():
+            named[index] = other
+    pairs = {i: (_Side.of([spec[i]]), _Side.of([model[j]])) for i, j in named.items()}
+    spec_rest = [spec[i] for i in range(len(spec)) if i not in named]
+    model_rest = [model[j] for j in range(len(model)) if j not in named.values()]
+    order = {id(row): index for index, row in enumerate(spec)}
+    i = j = 0
+    while i < len(spec_rest) and j < len(model_rest):
+        ours, theirs = _Side.of([spec_rest[i]]), _Side.of([model_rest[j]])
+        same = ours.macs == theirs.macs and _params_agree(ours, theirs, folded)
+        end = None if same else _run(ours, model_rest, j, folded)
+        if end is not None:
+            theirs = _Side.of(model_rest[j : end + 1])
+            j = end
+        pairs[order[id(spec_rest[i])]] = (ours, theirs)
+        i, j = i + 1, j + 1
+    ordered = [pairs[index] for index in sorted(pairs)]
+    return ordered, spec_rest[i:], model_rest[j:]
 
 
 def _number(value: int) -> str:
@@ -129,37 +189,37 @@ def compare(spec: ModelReport, model: ModelReport, against: str, where: Position
     folded = has_bn and not any(row.op in BATCHNORMS for row in model.layers)
     spec_rows = [row for row in _weighted(spec.layers) if not (folded and row.op in BATCHNORMS)]
     model_rows = _weighted(model.layers)
-    pairs, missing, extra = _pairs(spec_rows, model_rows)
+    pairs, missing, extra = _pairs(spec_rows, model_rows, folded)
     divergences: list[Divergence] = []
     for ours, theirs in pairs:
+        aggregate = theirs.count > 1  # its layers may reshape between them: sizes compared
+        shapes = (
+            (str(numel(ours.output)), str(numel(theirs.output)))
+            if aggregate
+            else (str(list(ours.output)), str(list(theirs.output)))
+        )
         checks = (
-            ("output", str(list(ours.output)), str(list(theirs.output))),
-            ("params", _number(_params(ours, folded)), _number(_params(theirs, folded))),
+            ("output", *shapes),
+            ("params", _number(ours.params), _number(theirs.params)),
             ("macs", _number(ours.macs), _number(theirs.macs)),
         )
         for quantity, mine, real in checks:
+            if quantity == "params" and _params_agree(ours, theirs, folded):
+                continue
             if mine != real:
                 divergences.append(
-                    Divergence(quantity, ours.name, theirs.name, ours.position, mine, real)
+                    Divergence(quantity, ours.name, theirs.name, ours.row.position, mine, real)
                 )
                 break
     for row in missing:
         divergences.append(Divergence("missing", row.name, "", row.position, "", ""))
     for row in extra:
+        shown = f"{row.op} {list(row.output)}"
+        divergences.append(Divergence("extra", "", row.name, where, "", shown))
+    if not divergences and spec.macs != model.macs:
         divergences.append(
-            Divergence("extra", "", row.name, where, "", f"{row.op} {list(row.output)}")
+            Divergence("total macs", "", "", where, _number(spec.macs), _number(model.macs))
         )
-    totals = (
-        (
-            "total params",
-            _number(sum(_params(r, folded) for r in spec_rows)),
-            _number(sum(_params(r, folded) for r in model_rows)),
-        ),
-        ("total macs", _number(spec.macs), _number(model.macs)),
-    )
-    for quantity, mine, real in totals:
-        if mine != real:
-            divergences.append(Divergence(quantity, "", "", where, mine, real))
     divergences.sort(key=lambda d: _order(d, spec_rows))
     return Verification(spec.name, spec.source, against, len(pairs), folded, tuple(divergences))
 

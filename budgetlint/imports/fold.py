@@ -96,18 +96,24 @@ def to_nodes(items: tuple[Item, ...], repeated: frozenset[str]) -> tuple[Node, .
 
 
 def _repeated_names(items: tuple[Item, ...]) -> frozenset[str]:
+    """Names of modules called more than once: the same name, op and attributes (a ReLU)."""
     seen: dict[str, int] = {}
+    calls: dict[str, set[tuple[str, str]]] = {}
 
     def walk(series: tuple[Item, ...]) -> None:
         for item in series:
             if isinstance(item, LayerItem):
-                seen[item.step.name] = seen.get(item.step.name, 0) + 1
+                step = item.step
+                seen[step.name] = seen.get(step.name, 0) + 1
+                calls.setdefault(step.name, set()).add((step.op, repr(dict(step.attrs))))
             else:
                 for branch in item.branches:
                     walk(branch)
 
     walk(items)
-    return frozenset(name for name, count in seen.items() if count > 1)
+    return frozenset(
+        name for name, count in seen.items() if count > 1 and len(calls[name]) == 1
+    )
 
 
 def _node_name(node: Node) -> str:
@@ -216,6 +222,12 @@ def _snake(text: str) -> str:
     return re.sub(r"[^a-z0-9_]", "_", text.lower()).strip("_") or "block"
 
 
+def _identifier(text: str) -> str:
+    """A parameter name the expression evaluator reads: `0.out` → `m0_out`."""
+    name = re.sub(r"[^A-Za-z0-9_]", "_", text)
+    return name if re.match(r"[A-Za-z_]", name) else f"m{name}"
+
+
 def find_blocks(nodes: tuple[Node, ...], classes: Mapping[str, str]) -> list[Block]:
     by_signature: dict[Any, list[Group]] = {}
 
@@ -249,7 +261,7 @@ def find_blocks(nodes: tuple[Node, ...], classes: Mapping[str, str]) -> list[Blo
                 slots.append(param_columns.index(column))
                 continue
             long_name, short_name = label.split("|")
-            name = short_name if short_name not in params else _snake(long_name)
+            name = short_name if short_name not in params else _identifier(long_name)
             while name in params:
                 name += "_"
             params.append(name)
