@@ -111,9 +111,7 @@ def _repeated_names(items: tuple[Item, ...]) -> frozenset[str]:
                     walk(branch)
 
     walk(items)
-    return frozenset(
-        name for name, count in seen.items() if count > 1 and len(calls[name]) == 1
-    )
+    return frozenset(name for name, count in seen.items() if count > 1 and len(calls[name]) == 1)
 
 
 def _node_name(node: Node) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-MODEL_SUFFIXES = (".onnx",)  # an ONNX graph
+MODEL_SUFFIXES = (".onnx", ".json")  # an ONNX graph; a Hugging Face config.json
 
 
 def is_model(path: str | Path) -> bool:

@@ -236,6 +236,13 @@ class _Mapper:
 
     def node(self, node: OnnxNode) -> None:
         present = [tensor for tensor in node.inputs if tensor]
+        if node.op_type == "CastLike" and present and present[0] in self.consts:
+            self.consts[node.outputs[0]] = self.consts[present[0]]  # the second gives a type
+            return
+        if node.op_type == "Shape" and present and present[0] in self.consts:
+            value = shape_of(self.consts[present[0]].shape, node.attrs)
+            self.consts[node.outputs[0]] = Const(value.shape, value)
+            return
         if node.op_type == "Shape" and present and present[0] in self.acts:
             self.consts[node.outputs[0]] = Const(
                 (), shape_of(self.acts[present[0]].shape, node.attrs)
@@ -327,6 +334,15 @@ def _symmetric_pads(node: OnnxNode, rank: int) -> int | list[int] | str:
     return _sizes(tuple(begin))
 
 
+def _has_weight(m: _Mapper, node: OnnxNode, index: int) -> bool:
+    """An optional input given by a stored tensor; a constant computed in the graph (the
+    zero bias an unoptimised export builds with Expand) is no parameter."""
+    if len(node.inputs) <= index or not node.inputs[index]:
+        return False
+    const = m.consts.get(node.inputs[index])
+    return const is not None and const.weight is not None
+
+
 def conv(m: _Mapper, node: OnnxNode) -> None:
     x = m.act(node.inputs[0])
     weight = m.const(node.inputs[1])
@@ -341,7 +357,7 @@ def conv(m: _Mapper, node: OnnxNode) -> None:
         "padding": _symmetric_pads(node, rank),
         "dilation": _sizes(node.attrs.get("dilations") or (1,) * rank),
         "groups": groups,
-        "bias": len(node.inputs) > 2 and bool(node.inputs[2]),
+        "bias": _has_weight(m, node, 2),
     }
     if x.shape[1] != weight.shape[1] * groups:
         raise Unsupported(f"weights {list(weight.shape)} don't fit input {list(x.shape)}")
@@ -368,7 +384,7 @@ def conv_transpose(m: _Mapper, node: OnnxNode) -> None:
         "output_padding": _sizes(node.attrs.get("output_padding") or (0, 0)),
         "dilation": _sizes(node.attrs.get("dilations") or (1, 1)),
         "groups": groups,
-        "bias": len(node.inputs) > 2 and bool(node.inputs[2]),
+        "bias": _has_weight(m, node, 2),
     }
     m.use_weight(node.inputs[1], node.name)
     m.layer(node, "conv_transpose2d", attrs, x, node.inputs[1])
@@ -392,8 +408,7 @@ def gemm(m: _Mapper, node: OnnxNode) -> None:
     inner = weight.shape[1] if node.attrs.get("transB", 0) else weight.shape[0]
     if x.shape[-1] != inner:
         raise Unsupported(f"weights {list(weight.shape)} don't fit input {list(x.shape)}")
-    bias = len(node.inputs) > 2 and bool(node.inputs[2])
-    _linear(m, node, x, node.inputs[1], features, bias)
+    _linear(m, node, x, node.inputs[1], features, _has_weight(m, node, 2))
 
 
 def matmul(m: _Mapper, node: OnnxNode) -> None:

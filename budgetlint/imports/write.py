@@ -26,12 +26,12 @@ def spec_text(model: Path, options: ImportOptions) -> tuple[str, tuple[str, ...]
             Position(shown), "import.kind", "not a model file: expected .onnx or config .json"
         )
     raw = WORK_TREE.read_bytes(model, shown, byte_limit(model))
-    spec, graph = import_spec(raw, shown, options)
+    spec, notices = import_spec(raw, shown, options)
     header = [
         f"Imported by budgetlint from {_printable(model.name)}; re-import rather than edit:",
         f"  budgetlint import {_printable(model.name)} -o <this file>",
     ]
-    return to_yaml(spec, header), graph.notices
+    return to_yaml(spec, header), notices
 
 
 def write_import(model: Path, output: Path | None, options: ImportOptions) -> int:
