@@ -47,12 +47,18 @@ def _on_github_actions() -> bool:
     return os.environ.get("GITHUB_ACTIONS") == "true"
 
 
+_SIZE = re.compile(r"[0-9]{1,10}")  # ASCII digits only: '²'.isdigit() is true, int('²') fails
+MAX_SIZE = 2**31 - 1  # as for attributes and `input:` in a spec
+
+
 def _parse_shape(text: str | None) -> tuple[int, ...] | None:
     if text is None:
         return None
-    parts = re.split(r"[,x]", text.strip())
-    if not all(part.strip().isdigit() and int(part) > 0 for part in parts):
-        raise typer.BadParameter(f"expected positive sizes like 1,3,224,224, got {text!r}")
+    parts = [part.strip() for part in re.split(r"[,x]", text.strip())]
+    if not all(_SIZE.fullmatch(part) and 0 < int(part) <= MAX_SIZE for part in parts):
+        raise typer.BadParameter(
+            f"expected positive sizes up to {MAX_SIZE:,} like 1,3,224,224, got {text[:60]!r}"
+        )
     return tuple(int(part) for part in parts)
 
 
@@ -199,7 +205,17 @@ def _configured_specs() -> list[Path]:
         raise typer.Exit(2) from None
     specs = config.spec_files(root)
     if not specs:
-        sys.stderr.write(f"no spec matches {', '.join(config.specs)} (from {config.source})\n")
+        from budgetlint.problems import Position, Problem
+        from budgetlint.spec.expand import display_path
+
+        where = config.source if config.source != "defaults" else str(root / "pyproject.toml")
+        patterns = ", ".join(config.specs)
+        found = Problem(
+            Position(display_path(Path(where))),
+            "config.no_specs",
+            f"no spec matches {patterns} (from {config.source})",
+        )
+        sys.stderr.write(f"{found}\n")
         raise typer.Exit(2)
     return specs
 
@@ -461,6 +477,8 @@ def _options(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from budgetlint.problems import one_line
+
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         app(args=args, prog_name="budgetlint", standalone_mode=True)
@@ -471,7 +489,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("BUDGETLINT_DEBUG"):
             raise
         sys.stderr.write(
-            f"budgetlint: internal error: {type(error).__name__}: {error} "
+            f"budgetlint: internal error: {type(error).__name__}: {one_line(str(error))} "
             "(please report it; BUDGETLINT_DEBUG=1 shows the traceback)\n"
         )
         return 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ class Position:
     column: int = 1
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}"
+        return f"{log_path(self.path)}:{self.line}:{self.column}"
 
 
 @dataclass(frozen=True)
@@ -72,12 +73,64 @@ def fail(position: Position, code: str, message: str) -> SpecError:
     return SpecError(Problem(position, code, message))
 
 
+# Every character str.splitlines() (and so a CI log or a terminal) breaks a line at.
+_LINE_BREAKS = {
+    ord(char): f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+    for char in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+}
+_LINE_BREAKS[ord("\n")], _LINE_BREAKS[ord("\r")] = "\\n", "\\r"
+# GitHub's runner reads `##[command]` anywhere in a log line (the old syntax), and
+# `::command::` at the start of one.
+_COMMAND_MARKER = "##["
+_COMMAND_MARKER_SHOWN = "%23%23["
+_LONG_NUMBER = re.compile(r"\d{25,}")
+
+
+def no_line_breaks(text: str) -> str:
+    """Every line break (as str.splitlines() sees them) shown as its escape."""
+    return text.translate(_LINE_BREAKS)
+
+
 def one_line(text: str) -> str:
-    """Names from YAML may hold line breaks: keep every report to one line."""
-    return text.replace("\r", "\\r").replace("\n", "\\n")
+    """Text from YAML on one line that no CI log reads as a command: line breaks and
+    GitHub's `##[` shown escaped, numbers of 25 digits and more shortened."""
+    text = text.translate(_LINE_BREAKS).replace(_COMMAND_MARKER, _COMMAND_MARKER_SHOWN)
+    return _LONG_NUMBER.sub(lambda match: short_number(match.group()), text)
+
+
+def log_line(text: str) -> str:
+    """A whole log line that starts with user text (a path, a table cell): one_line, and
+    a leading `::` (GitHub's workflow commands) escaped as GitHub escapes it, %3A."""
+    text = one_line(text)
+    stripped = text.lstrip()
+    if stripped.startswith("::"):
+        text = text[: len(text) - len(stripped)] + "%3A%3A" + stripped[2:]
+    return text
+
+
+def log_path(path: str) -> str:
+    """A path at the start of a `file:line:col` line: one line, and never a workflow
+    command (a relative path starting with `::` or a space is shown from `./`)."""
+    shown = one_line(path)
+    if shown != shown.lstrip() or shown.startswith("::"):
+        shown = "./" + shown
+    return shown
+
+
+def short_number(digits: str) -> str:
+    """A long run of digits as its first and last digits and its length."""
+    return digits if len(digits) < 25 else f"{digits[:6]}…{digits[-3:]} ({len(digits)} digits)"
+
+
+def figure(number: int) -> str:
+    """An exact integer with thousands separators; one too long to read, shortened."""
+    return f"{number:,}" if abs(number) < 10**24 else short_repr(number)
 
 
 def short_repr(value: object) -> str:
-    """A value for a one-line message: its repr, cut at 40 characters."""
+    """A value for a one-line message: its repr, cut at 40 characters (a huge int is
+    shortened without ever being converted to text in full)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 80:
+        return f"an integer of about {int(value.bit_length() * 0.30103)} digits"
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."

@@ -14,7 +14,10 @@ from decimal import Decimal
 
 from budgetlint.problems import short_repr
 
-_NUMBER = re.compile(r"^\s*([+-]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-z]*)\s*$")
+# Matched against stripped text with fullmatch, and no two repeats can share a character:
+# linear time whatever the text (`\d[\d_]*\.?\d*` or `\s*x*\s*$` backtrack quadratically).
+_NUMBER = re.compile(r"([+-]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-z]*)")
+MAX_QUANTITY_LENGTH = 100  # characters of a quantity as written; longer is refused
 
 COUNT_SUFFIXES = {"": 1, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "B": 10**9, "T": 10**12}
 BYTE_UNITS = {
@@ -60,27 +63,31 @@ _LARGEST = Decimal(10) ** 30  # beyond any real budget; keeps arithmetic and out
 def _split(value: object) -> tuple[Decimal, str]:
     """The number, exactly (4.1M is 4,100,000, not 4,099,999.999…), and its suffix."""
     if isinstance(value, bool):
-        raise UnitError(f"expected a number, got {value!r}")
+        raise UnitError(f"expected a number, got {short_repr(value)}")
     if isinstance(value, int | float):
         number, suffix = Decimal(repr(value)), ""
     elif isinstance(value, str):
-        match = _NUMBER.match(value)
+        if len(value) > MAX_QUANTITY_LENGTH:
+            raise UnitError(f"a quantity of {len(value):,} characters: too long to read")
+        match = _NUMBER.fullmatch(value.strip())
         if match is None:
             raise UnitError(f"can't read {short_repr(value)} as a quantity")
         number, suffix = Decimal(match.group(1).replace("_", "")), match.group(2)
     else:
         raise UnitError(f"expected a number or a quantity like '5M', got {short_repr(value)}")
     if not number.is_finite():
-        raise UnitError(f"{value!r} is not a finite number")
+        raise UnitError(f"{short_repr(value)} is not a finite number")
+    if number.adjusted() > _LARGEST.adjusted():  # before any arithmetic can overflow
+        raise UnitError(f"{short_repr(value)} is too large")
     return number, suffix
 
 
 def _amount(number: Decimal, text: object) -> float:
     """Non-negative and finite; an int when whole, so limits compare exactly."""
     if number < 0:
-        raise UnitError(f"{text!r} is negative")
+        raise UnitError(f"{short_repr(text)} is negative")
     if number > _LARGEST:
-        raise UnitError(f"{text!r} is too large")
+        raise UnitError(f"{short_repr(text)} is too large")
     return int(number) if number == number.to_integral_value() else float(number)
 
 
@@ -88,11 +95,13 @@ def parse_count(value: object) -> float:
     """`5M` → 5e6; `1e9` → 1e9; `0.6G` → 6e8."""
     number, suffix = _split(value)
     if suffix in _AMBIGUOUS_COUNTS:
-        raise UnitError(f"ambiguous unit '{suffix}' in {value!r}: {_AMBIGUOUS_COUNTS[suffix]}")
+        raise UnitError(
+            f"ambiguous unit '{suffix}' in {short_repr(value)}: {_AMBIGUOUS_COUNTS[suffix]}"
+        )
     if suffix not in COUNT_SUFFIXES and (suffix in BYTE_UNITS or suffix in _AMBIGUOUS_BYTES):
-        raise UnitError(f"{value!r} is a size in bytes, but this budget counts elements")
+        raise UnitError(f"{short_repr(value)} is a size in bytes, but this budget counts elements")
     if suffix not in COUNT_SUFFIXES:
-        raise UnitError(f"unknown suffix '{suffix}' in {value!r}: use k, M, G or T")
+        raise UnitError(f"unknown suffix '{suffix}' in {short_repr(value)}: use k, M, G or T")
     return _amount(number * COUNT_SUFFIXES[suffix], value)
 
 
@@ -118,7 +127,7 @@ def parse_giga(value: object) -> float:
         )
     if suffix:
         raise UnitError(
-            f"{value!r}: this budget is already in 10^9; write a plain number like 0.6, "
+            f"{short_repr(value)}: this budget is already in 10^9; write a plain number like 0.6, "
             "or use the budget without the g prefix (flops: 600M)"
         )
     return _amount(number * 10**9, value)
@@ -128,11 +137,15 @@ def parse_bytes(value: object) -> float:
     """`8MB` → 8e6; `7.5MiB` → 7.5·2^20; a bare number is refused as ambiguous."""
     number, suffix = _split(value)
     if suffix in _AMBIGUOUS_BYTES:
-        raise UnitError(f"ambiguous unit '{suffix}' in {value!r}: {_AMBIGUOUS_BYTES[suffix]}")
+        raise UnitError(
+            f"ambiguous unit '{suffix}' in {short_repr(value)}: {_AMBIGUOUS_BYTES[suffix]}"
+        )
     if suffix == "":
-        raise UnitError(f"{value!r} needs a unit: B, kB, MB, GB or KiB, MiB, GiB")
+        raise UnitError(f"{short_repr(value)} needs a unit: B, kB, MB, GB or KiB, MiB, GiB")
     if suffix not in BYTE_UNITS:
-        raise UnitError(f"unknown unit '{suffix}' in {value!r}: use B, kB, MB, GB, KiB, MiB, GiB")
+        raise UnitError(
+            f"unknown unit '{suffix}' in {short_repr(value)}: use B, kB, MB, GB, KiB, MiB, GiB"
+        )
     return _amount(number * BYTE_UNITS[suffix], value)
 
 
@@ -169,11 +182,13 @@ def parse_fraction(value: object) -> float:
     if isinstance(value, str) and value.strip().endswith("%"):
         number, suffix = _split(value.strip()[:-1])
         if suffix:
-            raise UnitError(f"can't read {value!r} as a percentage")
+            raise UnitError(f"can't read {short_repr(value)} as a percentage")
         return float(_amount(number, value)) / 100
     number, suffix = _split(value)
     if suffix or not 0 <= number <= 1:
-        raise UnitError(f"{value!r}: write a percentage like 90% (or a fraction from 0 to 1)")
+        raise UnitError(
+            f"{short_repr(value)}: write a percentage like 90% (or a fraction from 0 to 1)"
+        )
     return float(number)
 
 
@@ -185,7 +200,7 @@ _TIMES = {
     "µs": Decimal("1e-6"),
     "ns": Decimal("1e-9"),
 }
-_TIME = re.compile(r"^\s*([0-9][0-9_]*\.?[0-9]*(?:[eE][+-]?[0-9]+)?)\s*(s|ms|us|µs|ns)\s*$")
+_TIME = re.compile(r"([0-9][0-9_]*(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)\s*(s|ms|us|µs|ns)")
 
 
 def parse_rate(value: object) -> float:
@@ -194,24 +209,29 @@ def parse_rate(value: object) -> float:
     for unit in ("FLOPS", "OPS"):
         if suffix.endswith(unit) and suffix[: -len(unit)] in _PREFIXES:
             return _amount(number * _PREFIXES[suffix[: -len(unit)]], value)
-    raise UnitError(f"{value!r} needs a unit like TOPS, TFLOPS or GFLOPS")
+    raise UnitError(f"{short_repr(value)} needs a unit like TOPS, TFLOPS or GFLOPS")
 
 
 def parse_bandwidth(value: object) -> float:
     """Memory bandwidth: `51.2GB/s`, `68GiB/s` → bytes per second."""
     if isinstance(value, str) and value.strip().endswith("/s"):
         return parse_bytes(value.strip()[:-2])
-    raise UnitError(f"{value!r} needs a unit like GB/s or GiB/s")
+    raise UnitError(f"{short_repr(value)} needs a unit like GB/s or GiB/s")
 
 
 def parse_time(value: object) -> float:
     """`5ms`, `250us`, `1.5s` → seconds; a bare number is refused as ambiguous."""
-    match = _TIME.match(value) if isinstance(value, str) else None
+    if isinstance(value, str) and len(value) > MAX_QUANTITY_LENGTH:
+        raise UnitError(f"a quantity of {len(value):,} characters: too long to read")
+    match = _TIME.fullmatch(value.strip()) if isinstance(value, str) else None
     if match is None:
-        raise UnitError(f"{value!r} needs a unit: s, ms, us or ns")
-    seconds = Decimal(match.group(1).replace("_", "")) * _TIMES[match.group(2)]
+        raise UnitError(f"{short_repr(value)} needs a unit: s, ms, us or ns")
+    number = Decimal(match.group(1).replace("_", ""))
+    if number.adjusted() > _LARGEST.adjusted():
+        raise UnitError(f"{short_repr(value)} is too large")
+    seconds = number * _TIMES[match.group(2)]
     if seconds > _LARGEST:
-        raise UnitError(f"{value!r} is too large")
+        raise UnitError(f"{short_repr(value)} is too large")
     return float(seconds)
 
 

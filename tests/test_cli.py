@@ -181,9 +181,10 @@ def test_schema_command_prints_the_schema(cli) -> None:  # type: ignore[no-untyp
 def test_usage_errors_exit_2(cli, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
     run = cli("check")  # no files given and none configured
+    # positioned at the file where the specs would be configured (issue 9)
     assert (run.code, run.err) == (
         2,
-        "no spec matches specs/**/*.yaml, specs/**/*.yml (from defaults)\n",
+        "pyproject.toml:1:1: no spec matches specs/**/*.yaml, specs/**/*.yml (from defaults)\n",
     )
     assert cli("frobnicate").code == 2
     assert cli("check", str(MOBILE), "--format", "xml").code == 2

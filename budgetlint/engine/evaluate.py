@@ -10,7 +10,27 @@ from budgetlint.engine.cost import Tensor as StoredTensor
 from budgetlint.engine.ops import FREE_OPS, OPS, merge
 from budgetlint.engine.ops.attrs import AttrError
 from budgetlint.graph import Architecture, Group, Layer, Node, Parallel, Residual
-from budgetlint.problems import Position, fail
+from budgetlint.problems import Position, fail, short_repr
+
+
+@dataclass(frozen=True)
+class Live:
+    """The tensors alive while a layer runs, summed in constant space: their elements,
+    and how many have each remainder of elements mod 8, which is all that packing them
+    at any bit width needs (ceil(e·bits/8) = (e·bits + (−(e mod 8)·bits mod 8)) / 8)."""
+
+    elements: int = 0
+    by_remainder: tuple[int, ...] = (0,) * 8
+
+    def bytes(self, bits: int) -> int:
+        """Σ ceil(e·bits/8) over the live tensors, each packed on its own."""
+        padding = sum(
+            count * (-remainder * bits % 8) for remainder, count in enumerate(self.by_remainder)
+        )
+        return (self.elements * bits + padding) // 8
+
+
+NOTHING_LIVE = Live()
 
 
 @dataclass(frozen=True)
@@ -29,7 +49,7 @@ class LayerReport:
     alias: bool = False  # a view of its input (flatten, dropout, identity): no new tensor
     weights_read: int | None = None  # weight elements read, when not all (a gather)
     state_read: int = 0  # persistent state read (a KV cache)
-    live: tuple[int, ...] = ()  # elements of every tensor alive while it runs
+    live: Live = NOTHING_LIVE  # the tensors alive while it runs
     state_held: int = 0  # persistent state kept for the next step (a KV cache)
     tensors: tuple[StoredTensor, ...] = ()  # its params and buffers, named; () in hand-made rows
     groups: tuple[Group, ...] = ()  # the spec's nesting around it, outermost first
@@ -79,11 +99,33 @@ class ModelReport:
         return -(-(self.learnable + self.buffers) * bits_per_value // 8)
 
 
+MAX_RANK = 16  # dimensions of a tensor
+MAX_FIGURE = 10**30  # elements of a tensor, and params, MACs, FLOPs of one layer
+
+
+def _bounded(figures: dict[str, int], rank: int, name: str, position: Position) -> None:
+    """Beyond any real model (and any budget, which stops at 10^30 too): refused where it
+    starts, so that every total stays exact in a float's range and prints in any format."""
+    if rank > MAX_RANK:
+        raise fail(
+            position, "shape.rank", f"{name}: a tensor of {rank} dimensions: at most {MAX_RANK}"
+        )
+    for what, value in figures.items():
+        if value > MAX_FIGURE:
+            raise fail(
+                position,
+                "figure.too_large",
+                f"{name}: {short_repr(value)} {what}, more than 10^30: refused",
+            )
+
+
 def evaluate(architecture: Architecture, convention: Convention) -> ModelReport:
     """Cost every layer; raises SpecError at the first layer whose shapes don't fit."""
     batch = architecture.input[0] if convention.per_sample and architecture.input else 1
     walker = _Walker(convention, max(batch, 1))
-    tensor = walker.new(architecture.input)
+    shape = architecture.input
+    _bounded({"input elements": numel(shape)}, len(shape), "input", architecture.position)
+    tensor = walker.new(shape)
     walker.run(architecture.layers, tensor)
     rows = tuple(walker.rows)
     if convention.last_call_only:
@@ -141,11 +183,16 @@ class _Walker:
         self.live: dict[int, int] = {}  # tensor id → elements
         self.refs: dict[int, int] = {}
         self.created = 0
+        self.live_elements = 0  # the sum of self.live, and its tensors by elements mod 8
+        self.live_by_remainder = [0] * 8
 
     def new(self, shape: Shape) -> Tensor:
         self.created += 1
-        self.live[self.created] = numel(shape)
+        elements = numel(shape)
+        self.live[self.created] = elements
         self.refs[self.created] = 1
+        self.live_elements += elements
+        self.live_by_remainder[elements % 8] += 1
         return self.created, shape
 
     def retain(self, tensor: Tensor, times: int = 1) -> None:
@@ -154,7 +201,10 @@ class _Walker:
     def release(self, tensor: Tensor) -> None:
         self.refs[tensor[0]] -= 1
         if self.refs[tensor[0]] == 0:
-            del self.live[tensor[0]], self.refs[tensor[0]]
+            elements = self.live.pop(tensor[0])
+            del self.refs[tensor[0]]
+            self.live_elements -= elements
+            self.live_by_remainder[elements % 8] -= 1
 
     def run(self, nodes: tuple[Node, ...], tensor: Tensor) -> Tensor:
         """Consumes one reference to `tensor`; returns one reference to the result."""
@@ -188,6 +238,7 @@ class _Walker:
             raise fail(
                 layer.position, code, f"{layer.name} ({layer.op}) on {list(shape)}: {error}"
             ) from None
+        self.bounded(cost, layer.name, layer.position)
         if layer.op in FREE_OPS:
             self.record(layer, layer.op, (shape,), cost, alias=True)
             return tensor[0], cost.output
@@ -204,11 +255,21 @@ class _Walker:
             cost = merge.MERGES[how](shapes, axis)
         except ShapeError as error:
             raise fail(node.position, "shape", f"{node.name}: {error}") from None
+        self.bounded(cost, node.name, node.position)
         output = self.new(cost.output)
         self.record(node, how, shapes, cost)
         for tensor in inputs:
             self.release(tensor)
         return output
+
+    def bounded(self, cost: OpCost, name: str, position: Position) -> None:
+        figures = {
+            "output elements": numel(cost.output),
+            "params": cost.params + cost.buffers,
+            "MACs": cost.macs,
+            **{f"{kind} work": count for kind, count in cost.work},
+        }
+        _bounded(figures, len(cost.output), name, position)
 
     def record(
         self,
@@ -237,7 +298,9 @@ class _Walker:
                 alias=alias,
                 weights_read=cost.weights_read,
                 state_read=cost.state_read,
-                live=() if alias else tuple(self.live.values()),
+                live=NOTHING_LIVE
+                if alias
+                else Live(self.live_elements, tuple(self.live_by_remainder)),
                 state_held=cost.state_held,
                 tensors=cost.stored_tensors(),
                 groups=node.groups,

@@ -95,7 +95,7 @@ class Peak:
 def peak_activations(report: ModelReport, bits: int) -> Peak:
     peak = Peak(packed(numel(report.input), bits), "input")
     for layer in report.layers:
-        held = sum(packed(elements, bits) for elements in layer.live)
+        held = layer.live.bytes(bits)
         if held > peak.bytes:
             peak = Peak(held, layer.name)
     return peak

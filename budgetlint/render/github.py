@@ -1,5 +1,9 @@
 """--format github: workflow-command annotations, chosen automatically under GitHub Actions.
 
+Every line written carries user text escaped: the data and properties of our
+own commands as GitHub unescapes them, every other line so that the runner
+can't read it as a command (no line break, no `##[`, no leading `::`).
+
 Each spec's findings sit in a `::group::`; GitHub shows at most ten error and
 ten warning annotations per step, so the first MAX_ANNOTATIONS of each level
 are annotations and the rest are plain `file:line:col` lines in the log.
@@ -10,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from budgetlint.pipeline import Result
-from budgetlint.problems import one_line
+from budgetlint.problems import Position, log_line, no_line_breaks, one_line
 from budgetlint.render import text
 from budgetlint.render.messages import sentence, title
 from budgetlint.render.paths import repo_relative, repo_root
@@ -19,7 +23,9 @@ MAX_ANNOTATIONS = 10
 
 
 def escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """GitHub's escaping of a command's data; other line breaks shown as escapes."""
+    escaped = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return no_line_breaks(escaped)
 
 
 def escape_property(value: str) -> str:
@@ -63,18 +69,19 @@ def render(result: Result, layers: bool) -> str:
     shown = {"error": 0, "warning": 0}
     lines: list[str] = []
     for path, items in findings.items():
-        lines.append(f"::group::budgetlint {path}")
+        lines.append(f"::group::budgetlint {escape_data(path)}")
         for level, line, column, heading, message in items:
             if shown[level] < MAX_ANNOTATIONS:
                 shown[level] += 1
                 file = repo_relative(path, root)
                 lines.append(annotation(level, file, line, column, heading, message))
             else:
-                lines.append(f"{path}:{line}:{column}: {level}: {one_line(message)}")
+                lines.append(f"{Position(path, line, column)}: {level}: {one_line(message)}")
         lines.append("::endgroup::")
     if result.quiet:
         return "\n".join(lines) + "\n" if lines else ""
-    lines += text.tables(result, layers)
+    # Tables start lines with names from YAML: never a workflow command.
+    lines += [log_line(line) for line in text.tables(result, layers)]
     if result.verdicts or (not layers and text.not_checked(result)):
         lines.append(text.summary(result))
     return "\n".join(lines) + "\n" if lines else ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from budgetlint.budgets import Verdict
 from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import one_line
@@ -20,8 +22,24 @@ def bar(verdict: Verdict) -> str:
     return "█" * filled + "░" * (BAR_CELLS - filled) + f" {used(verdict)}"
 
 
+# Markdown's inline syntax and HTML: shown as written, never interpreted. `_` inside a
+# word is plain text already (mobilenet_v2 stays readable in the source).
+_SPECIAL = re.compile(r"[\\`*\[\]|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_HTML = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
+
+
 def _cell(text: str) -> str:
-    return one_line(text).replace("|", "\\|")
+    """User text (names, paths, messages) as literal markdown text: one line, HTML and
+    markdown syntax escaped, so also safe in a table cell."""
+    return _SPECIAL.sub(lambda match: "\\" + match.group(), one_line(text)).translate(_HTML)
+
+
+def _code(text: str) -> str:
+    """User text as a code span, whatever backticks it holds (a longer fence)."""
+    text = one_line(text)
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _heading(result: Result) -> str:
@@ -100,7 +118,7 @@ def _row(verdict: Verdict, with_base: bool) -> str:
 def render(result: Result, layers: bool) -> str:
     lines = [_heading(result), ""]
     if result.base_ref is not None:
-        lines += [f"Compared with `{result.base_ref}`.", ""]
+        lines += [f"Compared with {_code(result.base_ref)}.", ""]
     if layers:
         for shown in result.models:
             lines += layer_table(shown, result)
@@ -123,20 +141,22 @@ def render(result: Result, layers: bool) -> str:
             "",
         ]
         for model in dict.fromkeys(v.model for v in result.verdicts):
-            lines += [f"**{model}**", "", "| device | budget | usage |", "|---|---|---|"]
+            lines += [f"**{_cell(model)}**", "", "| device | budget | usage |", "|---|---|---|"]
             for verdict in result.verdicts:
                 if verdict.model == model and verdict.kind == "limit":
                     usage = f"`{bar(verdict)}`"
-                    lines.append(f"| {verdict.device} | {verdict.budget} | {usage} |")
+                    lines.append(f"| {_cell(verdict.device)} | {verdict.budget} | {usage} |")
             lines.append("")
     findings = [v for v in result.verdicts if v.status != "ok"]
     if findings or result.problems or result.warnings:
         lines += ["### Findings", ""]
-        lines += [f"- `{p.position}`: {_cell(p.message)}" for p in result.problems]
-        lines += [f"- `{w.position}`: ⚠️ {_cell(w.message)}" for w in result.warnings]
-        lines += [f"- `{v.position}`: {_cell(sentence(v, result.base_ref))}" for v in findings]
+        lines += [f"- {_code(str(p.position))}: {_cell(p.message)}" for p in result.problems]
+        lines += [f"- {_code(str(w.position))}: ⚠️ {_cell(w.message)}" for w in result.warnings]
+        lines += [
+            f"- {_code(str(v.position))}: {_cell(sentence(v, result.base_ref))}" for v in findings
+        ]
         lines.append("")
     new = [m.report.name for m in result.models if result.base_ref and m.base is None]
     if new:
-        lines += [f"New at HEAD (no base): {', '.join(new)}", ""]
+        lines += [f"New at HEAD (no base): {', '.join(_cell(name) for name in new)}", ""]
     return "\n".join(lines)

@@ -6,6 +6,14 @@ from budgetlint.budgets import Verdict
 from budgetlint.engine.evaluate import ModelReport
 
 
+def exact(amount: float) -> str:
+    """A count as its exact digits: an int never goes through float (which would print
+    4,611,686,020,574,871,552 for 4,611,686,020,574,871,550)."""
+    if isinstance(amount, int):
+        return f"{amount:,}"
+    return f"{amount:,.0f}"
+
+
 def percent(part: float, whole: float) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "-"
 
@@ -62,8 +70,8 @@ def sentence(verdict: Verdict, base_ref: str | None = None) -> str:
             )
         return (
             f"{verdict.model} breaks the {verdict.budget} budget of {verdict.device}: "
-            f"{show(verdict.value)} > {show(verdict.limit)} (value {verdict.value:,.0f}, "
-            f"limit {verdict.limit:,.0f}, over by {over:,.0f}"
+            f"{show(verdict.value)} > {show(verdict.limit)} (value {exact(verdict.value)}, "
+            f"limit {exact(verdict.limit)}, over by {exact(over)}"
             + (f", +{percent(over, verdict.limit)})" if verdict.limit else ")")
         )
     return (

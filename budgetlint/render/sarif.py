@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from budgetlint import __version__
 from budgetlint.budgets import BUDGETS
@@ -104,7 +105,8 @@ def _rules(result: Result) -> list[dict[str, Any]]:
 
 
 def _location(position: Position, root: Path) -> dict[str, Any]:
-    uri = repo_relative(position.path, root)
+    # a URI reference: spaces, %, # and the like percent-encoded (RFC 3986)
+    uri = quote(repo_relative(position.path, root), safe="/")
     return {
         "physicalLocation": {
             "artifactLocation": {"uri": uri, "uriBaseId": "SRCROOT"},

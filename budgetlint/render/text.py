@@ -65,8 +65,11 @@ def table(
     shorten: Sequence[int] = (),
     drop_last: Sequence[int] = (),
 ) -> list[str]:
-    """Aligned columns; with a `width`, fitted to it by dropping columns (least useful
-    first) and shortening cells with …, never wrapped; see _fit."""
+    """Aligned columns, each cell on one line (names from YAML may hold line breaks);
+    with a `width`, fitted to it by dropping columns (least useful first) and
+    shortening cells with …, never wrapped; see _fit."""
+    header = [one_line(cell) for cell in header]
+    rows = [[one_line(cell) for cell in row] for row in rows]
     widths = {i: max(len(row[i]) for row in (header, *rows)) for i in range(len(header))}
     columns = list(range(len(header)))
     if width is not None:
@@ -187,7 +190,7 @@ def layer_table(model: ModelResult, result: Result) -> list[str]:
         shorten=indices(rows.FIT_SHORTEN),
         drop_last=indices(rows.FIT_DROP_LAST),
     )
-    heading = model.report.name + _view(result) + "  " + details(model, seen)
+    heading = one_line(model.report.name + _view(result) + "  " + details(model, seen))
     lines = [heading if width is None else _shorten(heading, width), *fitted]
     joined = memory_line(seen)
     if width is None or len(joined) <= width:

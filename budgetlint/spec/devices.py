@@ -57,10 +57,20 @@ class _Field:
 
 
 def _definitions(
-    document: Document, load: Loader, active: tuple[str, ...], problems: list[Problem]
+    document: Document,
+    load: Loader,
+    active: tuple[str, ...],
+    problems: list[Problem],
+    done: dict[str, tuple[dict[str, _Definition], bool]] | None = None,
 ) -> tuple[dict[str, _Definition], bool]:
     """This file's devices and its includes', each name defined once; and whether every
-    include could be read. An include that fails is one problem: the rest still count."""
+    include could be read. An include that fails is one problem: the rest still count.
+    A profile reached twice (two libraries including one file, or one file included
+    twice) is one profile; each file's table is made once (`done`), so diamonds of
+    includes cost one visit per file, not one per path."""
+    done = {} if done is None else done
+    if document.path in done:
+        return done[document.path]
     table: dict[str, _Definition] = {}
     complete = True
     for index, reference in enumerate(document.data.get("include", [])):
@@ -75,9 +85,11 @@ def _definitions(
             chain = " → ".join((*active, included.path))
             problems.append(Problem(where, "include.circular", f"circular include: {chain}"))
             continue
-        found, whole = _definitions(included, load, (*active, included.path), problems)
+        found, whole = _definitions(included, load, (*active, included.path), problems, done)
         complete = complete and whole
         for name, definition in found.items():
+            if table.get(name) == definition:
+                continue  # the same profile, reached again
             if name in table:
                 problems.append(
                     Problem(
@@ -100,6 +112,7 @@ def _definitions(
             )
             continue
         table[name] = _Definition(document, ("devices", name))
+    done[document.path] = (table, complete)
     return table, complete
 
 

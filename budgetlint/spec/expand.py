@@ -30,7 +30,9 @@ from budgetlint.spec.sources import WORK_TREE, Source
 from budgetlint.spec.validate import attribute_hint, did_you_mean, validate
 from budgetlint.units import UnitError, parse_count
 
-MAX_UNROLLED = 100_000
+MAX_UNROLLED = 100_000  # expansion steps per model (see _Expander.count)
+MAX_FILE_UNROLLED = 1_000_000  # and for all the models of one spec file together
+MAX_NAME = 200  # characters of a layer name kept (its end: the most specific part)
 LAYER_KEYS = ("name", "functional", "module")  # keys a layer may carry beside its one op
 
 
@@ -90,13 +92,45 @@ def display_path(path: Path) -> str:
     return str(path) if relative.startswith("..") else relative
 
 
-class _Files:
-    """Loads and validates each file once; remembers every file read."""
+def confinement_root(spec: Path) -> Path:
+    """The folder a spec's `arch:` and `include:` files must be in: the git work tree
+    holding the spec (found from its `.git`, so without running git), else the spec's
+    own folder; symbolic links resolved."""
+    folder = Path(os.path.abspath(spec)).parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate.resolve()
+    return folder.resolve()
 
-    def __init__(self, source: Source) -> None:
+
+class _Files:
+    """Loads and validates each file once; remembers every file read.
+
+    Files a spec refers to must resolve (symbolic links followed) inside `root`:
+    a spec from a pull request must not read, or echo in its messages, a file
+    elsewhere on the machine. The file the user names is read wherever it is.
+    """
+
+    def __init__(self, source: Source, root: Path | None = None) -> None:
         self.source = source
+        self.root = root  # None: no confinement here (a git revision confines itself)
         self.documents: dict[str, Document] = {}
         self.read: dict[str, None] = {}  # every file tried, loaded or not, in order
+
+    def confine(self, path: Path, shown: str, referenced_at: Position) -> None:
+        if self.root is None:
+            return
+        try:
+            resolved = Path(os.path.abspath(path)).resolve()
+        except (OSError, RuntimeError):  # a symbolic link loop
+            resolved = Path(os.path.abspath(path))
+        if not resolved.is_relative_to(self.root):
+            raise fail(
+                referenced_at,
+                "file.outside_repo",
+                f"'{shown}' is outside the repository ({display_path(self.root)}): "
+                "a spec reads files inside it only",
+            )
 
     def load(
         self, path: Path, referenced_at: Position | None = None, input_shape: Shape | None = None
@@ -107,6 +141,8 @@ class _Files:
         if key in self.documents:
             return self.documents[key]
         shown = display_path(path)
+        if referenced_at is not None:
+            self.confine(path, shown, referenced_at)
         self.read.setdefault(shown)
         try:
             if is_model(path):
@@ -186,7 +222,10 @@ def _has(document: Document, path: JsonPath) -> bool:
 
 
 def _child(parent: str, segment: str) -> str:
-    return f"{parent}.{segment}" if parent else segment
+    """`parent.segment`, cut to its last MAX_NAME characters so that names stay small
+    however deep blocks nest (both parts are already short: the cost is constant)."""
+    name = f"{parent}.{segment[-MAX_NAME:]}" if parent else segment[-MAX_NAME:]
+    return name if len(name) <= MAX_NAME else "…" + name[1 - MAX_NAME :]
 
 
 def _label(name: str, scope: str, label: str) -> str:
@@ -210,11 +249,27 @@ def _used(use: str) -> Iterator[None]:
 
 
 class _Expander:
+    """Unrolls architectures, counting its work against MAX_UNROLLED per model.
+
+    Every expansion step counts one: each layer, block use, arch use, residual,
+    parallel and repeat item, each parallel branch and each repeat turn (even of
+    an empty body), and the copying a step does beyond that (a block use's
+    parameters and nesting, an arch use's blocks, the items of a list value). So
+    the work and the memory of expanding any spec are bounded by a constant
+    times MAX_UNROLLED, whatever nests in what.
+    """
+
     def __init__(self, files: _Files) -> None:
         self.files = files
-        self.unrolled = 0  # layers made and repeat turns taken, against MAX_UNROLLED
+        self.unrolled = 0  # expansion steps of the current model, against MAX_UNROLLED
+        self.file_unrolled = 0  # of all the models of the file, against MAX_FILE_UNROLLED
         self.groups: list[Group] = []  # the groups being expanded, outermost first
+        self.blocks_of: dict[str, dict[str, _Block]] = {}  # file_blocks, per file
         self.serial = 0
+
+    def start_model(self) -> None:
+        self.file_unrolled += self.unrolled
+        self.unrolled = 0
 
     def level(
         self, name: str, kind: str, position: Position, transparent: bool
@@ -238,7 +293,10 @@ class _Expander:
 
         A used file is found relative to the file that names it and loaded like an
         `arch:` file; a file that uses itself, directly or not, is refused, and so is a
-        block name defined in two files."""
+        block name defined in two files. Each file's table is made once: a diamond of
+        uses (two files using a third, each twice) costs one visit per file."""
+        if document.path in self.blocks_of:
+            return self.blocks_of[document.path]
         chain = active or (document.path,)
         table: dict[str, _Block] = {}
         for index, reference in enumerate(document.data.get("use") or []):
@@ -255,6 +313,7 @@ class _Expander:
             if name in table:
                 raise _duplicate(document, block, table[name])
             table[name] = block
+        self.blocks_of[document.path] = table
         return table
 
     def layers(
@@ -269,7 +328,7 @@ class _Expander:
             try:
                 nodes.extend(self.item(context, (*path, index), item, parent, default))
             except SpecError as error:
-                if error.problems[0].code == "layer.too_many":
+                if error.problems[0].code in ("layer.too_many", "layer.too_many_in_file"):
                     raise
                 problems.extend(error.problems)
         if problems:
@@ -283,9 +342,12 @@ class _Expander:
                 return substitute(value, context.scope)
             except ExpressionError as error:
                 raise fail(
-                    context.document.position(path), "expression", f"in {value!r}: {error}"
+                    context.document.position(path),
+                    "expression",
+                    f"in {short_repr(value)}: {error}",
                 ) from None
         if isinstance(value, list):
+            self.count(context.document.position(path), len(value))
             return [self.value(context, (*path, i), item) for i, item in enumerate(value)]
         return value
 
@@ -294,6 +356,7 @@ class _Expander:
     ) -> list[Node]:
         document = context.document
         position = document.position(path)
+        self.count(position)
         if isinstance(item, str):
             key, body, given = item, None, None
             key_path = path
@@ -305,6 +368,12 @@ class _Expander:
             key, body = keys[0], item[keys[0]]
             key_path = (*path, key)
             given = self.value(context, (*path, "name"), item.get("name"))
+        if given is not None and not isinstance(given, str | int | float):
+            raise fail(
+                document.position((*path, "name")),
+                "layer.name",
+                f"a layer name must be text, not {short_repr(given)}",
+            )
         # `name: ""` leaves a scope out of its layers' names (transformers' module paths
         # don't name a residual); its own merge keeps its path
         transparent = given == ""
@@ -349,14 +418,22 @@ class _Expander:
             f"unknown op or block '{key}'{did_you_mean(key, known)}",
         )
 
-    def count(self, position: Position) -> None:
-        """Bounds the work of unrolling: layers made and repeat turns (even of empty bodies)."""
-        self.unrolled += 1
+    def count(self, position: Position, steps: int = 1) -> None:
+        """Bounds the work of unrolling, per model and per file (see the class)."""
+        self.unrolled += steps
         if self.unrolled > MAX_UNROLLED:
             raise fail(
                 position,
                 "layer.too_many",
-                f"more than {MAX_UNROLLED:,} layers and repeat turns once unrolled: refused",
+                f"more than {MAX_UNROLLED:,} layers and repeat turns once unrolled: refused "
+                "(block and arch uses, residuals and parallel branches count too)",
+            )
+        if self.file_unrolled + self.unrolled > MAX_FILE_UNROLLED:
+            raise fail(
+                position,
+                "layer.too_many_in_file",
+                f"the models of this file unroll to more than {MAX_FILE_UNROLLED:,} layers "
+                "and repeat turns together: refused",
             )
 
     def layer(
@@ -369,7 +446,6 @@ class _Expander:
         position: Position,
         functional: bool = False,
     ) -> Layer:
-        self.count(position)
         op: OpDef = OPS[op_name]
         given = body if isinstance(body, dict) else {}
         if body is not None and not isinstance(body, dict):
@@ -446,12 +522,11 @@ class _Expander:
         scope: str,
     ) -> Parallel:
         spec = self.mapping(context, path, body, "parallel")
-        branches = tuple(
-            self.layers(
-                context, (*path, "branches", index), scope, _label(name, scope, f"branches.{index}")
-            )
-            for index in range(len(spec["branches"]))
-        )
+        branches = []
+        for index in range(len(spec["branches"])):
+            self.count(context.document.position((*path, "branches", index)))
+            label = _label(name, scope, f"branches.{index}")
+            branches.append(self.layers(context, (*path, "branches", index), scope, label))
         merge = self.value(context, (*path, "merge"), spec.get("merge", "concat"))
         axis = self.value(context, (*path, "axis"), spec.get("axis", 1))
         if merge not in MERGES:
@@ -464,9 +539,9 @@ class _Expander:
             raise fail(
                 context.document.position((*path, "axis")),
                 "layer.axis",
-                f"axis must be an integer, not {axis!r}",
+                f"axis must be an integer, not {short_repr(axis)}",
             )
-        return Parallel(name, branches, merge, axis, position, tuple(self.groups))
+        return Parallel(name, tuple(branches), merge, axis, position, tuple(self.groups))
 
     def repeat(self, context: _Context, path: JsonPath, body: Any, name: str) -> list[Node]:
         spec = self.mapping(context, path, body, "repeat")
@@ -480,7 +555,7 @@ class _Expander:
             raise fail(
                 context.document.position((*path, "times")),
                 "layer.times",
-                f"repeat times must be a non-negative integer, not {times!r}",
+                f"repeat times must be a non-negative integer, not {short_repr(times)}",
             )
         if times > MAX_UNROLLED:
             raise fail(
@@ -512,6 +587,8 @@ class _Expander:
         if body is not None and not isinstance(body, dict):
             raise fail(where, "block.args", f"block '{block.name}' takes a mapping of parameters")
         arguments = body or {}
+        copied = len(context.active_blocks) + len(block.params) + len(context.file_params)
+        self.count(where, copied + len(arguments))
         scope: dict[str, Any] = {}
         for key, raw in arguments.items():
             if key not in block.params:
@@ -550,6 +627,7 @@ class _Expander:
 
     def arch(self, context: _Context, path: JsonPath, body: Any, name: str) -> tuple[Node, ...]:
         document, layers_path, blocks = self.architecture_file(context, path, body)
+        self.count(context.document.position(path), len(context.active_files) + len(blocks))
         inner = _Context(
             document,
             blocks,
@@ -667,6 +745,7 @@ def _model(
     if shape is None:
         raise fail(where, "model.input", f"model '{name}' has no input shape: add 'input:'")
     use = f"in {source}, used at {document.position((*path, 'arch'))}" if "arch" in spec else ""
+    expander.start_model()
     with _used(use):
         layers = expander.layers(context, layers_path, "", "layers")
         layers = _nonempty(layers, context, layers_path)
@@ -691,7 +770,7 @@ def read_spec(
 
     Without `file_architecture`, a top-level `layers:` is not made a model of its own
     (the file is another spec's architecture)."""
-    files = _Files(source)
+    files = _Files(source, confinement_root(path) if source is WORK_TREE else None)
     try:
         document = files.load(path)
     except SpecError as error:
@@ -755,6 +834,7 @@ def _file_architecture(
         )
     scope = _arch_params(document, document, (), {})
     context = _Context(document, blocks, scope, (), (document.path,), "", scope)
+    expander.start_model()
     layers = _nonempty(expander.layers(context, ("layers",), "", "layers"), context, ("layers",))
     architecture = Architecture(name, document.path, shape, layers, document.position(()))
     return ModelSpec(architecture, (), declared=False)

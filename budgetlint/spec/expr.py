@@ -53,13 +53,27 @@ def make_divisible(value: float, divisor: int, least: int | None = None) -> int:
     return rounded + divisor if rounded < 0.9 * value else rounded
 
 
+_MAX_DIGITS = 30  # round(x, n) beyond ±30 digits is x or 0 for every |x| <= _LARGEST
+
+
+def _round(value: Value, digits: Value = None) -> Value:
+    """round() with its digits clamped: CPython computes 10**-digits for round(1, -digits),
+    which for digits in the millions never returns; past ±30 the result is the same."""
+    if digits is None:
+        return round(value)
+    if isinstance(digits, bool) or not isinstance(digits, int):
+        raise TypeError(f"the digits must be an integer, not {short_repr(digits)}")
+    clamped = max(-_MAX_DIGITS, min(_MAX_DIGITS, digits))
+    return round(value, clamped)
+
+
 _FUNCTIONS: dict[str, Callable[..., Value]] = {
     "min": min,
     "max": max,
     "abs": abs,
     "floor": math.floor,
     "ceil": math.ceil,
-    "round": round,
+    "round": _round,
     "int": int,
     "sqrt": math.sqrt,
     "log": math.log,
@@ -115,7 +129,7 @@ class _Parser:
         token = self.tokens[self.index]
         if text is not None and token.text != text:
             found = token.text or "the end"
-            raise ExpressionError(f"expected '{text}' but found {found!r}")
+            raise ExpressionError(f"expected '{text}' but found {short_repr(found)}")
         self.index += 1
         return token
 
@@ -126,7 +140,7 @@ class _Parser:
     def parse(self) -> Value:
         value = self.expr()
         if self.peek().kind != "end":
-            raise ExpressionError(f"unexpected {self.peek().text!r}")
+            raise ExpressionError(f"unexpected {short_repr(self.peek().text)}")
         return value
 
     def expr(self) -> Value:
@@ -147,7 +161,9 @@ class _Parser:
             try:
                 return _COMPARISONS[operator](left, right)
             except TypeError:
-                raise ExpressionError(f"can't compare {left!r} {operator} {right!r}") from None
+                raise ExpressionError(
+                    f"can't compare {short_repr(left)} {operator} {short_repr(right)}"
+                ) from None
         return left
 
     def sum(self) -> Value:
@@ -215,7 +231,7 @@ class _Parser:
             if token.text not in self.scope:
                 known = ", ".join(sorted(self.scope)) or "none"
                 raise ExpressionError(f"unknown name '{token.text}' (known: {known})")
-            return self.scope[token.text]
+            return _checked(self.scope[token.text])  # a parameter may hold any YAML number
         if token.text == "(":
             value = self.expr()
             self.take(")")

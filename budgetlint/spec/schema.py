@@ -15,7 +15,7 @@ from budgetlint.budgets import BUDGETS, DTYPE_BITS
 from budgetlint.engine.conventions import CONVENTIONS
 from budgetlint.engine.cost import TENSOR_ROLES
 from budgetlint.engine.ops import OPS, OpDef
-from budgetlint.engine.ops.attrs import COUNT_SCHEMA, schema_of
+from budgetlint.engine.ops.attrs import COUNT_SCHEMA, MAX_INT, schema_of
 from budgetlint.engine.ops.attrs import EXPRESSION_SCHEMA as _EXPRESSION
 from budgetlint.engine.ops.merge import MERGES
 
@@ -151,7 +151,7 @@ def build_schema() -> dict[str, Any]:
             "shape": {
                 "type": "array",
                 "minItems": 1,
-                "items": {"type": "integer", "minimum": 1},
+                "items": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
                 "description": "a tensor shape, batch first, e.g. [1, 3, 224, 224]",
             },
             "device": {

@@ -53,12 +53,30 @@ class WorkTree:
 WORK_TREE = WorkTree()
 
 
+GIT_MISSING = 127  # the shell's "command not found", for a git that isn't installed
+
+
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
+    command = ["git", "-C", str(root), *args]
+    try:
+        return subprocess.run(command, capture_output=True, check=False)
+    except OSError as error:  # no git on PATH (slim CI images), or not runnable
+        return subprocess.CompletedProcess(command, GIT_MISSING, b"", str(error).encode())
+
+
+def _dot_git_root(start: Path) -> Path | None:
+    folder = Path(os.path.abspath(start))
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
 
 
 def git_root(start: Path) -> Path | None:
+    """The work tree holding `start`: git's answer, or without git the nearest `.git`."""
     done = _git(start, "rev-parse", "--show-toplevel")
+    if done.returncode == GIT_MISSING:
+        return _dot_git_root(start)
     if done.returncode != 0:
         return None
     return Path(done.stdout.decode().strip())
@@ -105,6 +123,8 @@ def resolve_revision(ref: str, start: Path, shown: str | None = None) -> GitRevi
     """The revision `ref` of the repository holding `start`, or a problem saying why not,
     at `shown` (the spec being compared) when given."""
     where = Position(shown or str(start))
+    if _git(start, "--version").returncode == GIT_MISSING:
+        raise fail(where, "git.missing", f"--base {ref}: needs git, which is not on PATH")
     root = git_root(start)
     if root is None:
         raise fail(where, "git.no_repo", f"--base {ref}: not inside a git repository")

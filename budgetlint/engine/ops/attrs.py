@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from budgetlint.problems import short_repr
+from budgetlint.problems import figure, short_repr
 from budgetlint.units import UnitError, parse_count
 
 REQUIRED: Any = object()
@@ -92,7 +92,7 @@ def _int_at_least(value: Any, least: int, what: str) -> int:
     if number is None or number < least:
         raise AttrError(f"expected {what}, got {short_repr(value)}")
     if number > MAX_INT:
-        raise AttrError(f"{number:,} is larger than {MAX_INT:,}")
+        raise AttrError(f"{figure(number)} is larger than {MAX_INT:,}")
     return number
 
 
@@ -107,7 +107,7 @@ def _nonnegative(value: Any, attr: Attr) -> int:
 def _integer(value: Any, attr: Attr) -> int:
     number = _integral(value)
     if number is None:
-        raise AttrError(f"expected an integer, got {value!r}")
+        raise AttrError(f"expected an integer, got {short_repr(value)}")
     return number
 
 
@@ -141,13 +141,13 @@ def _padding(value: Any, attr: Attr) -> int | tuple[int, ...] | str:
     if isinstance(value, str):
         if value in ("same", "valid"):
             return value
-        raise AttrError(f"expected a size, 'same' or 'valid', got {value!r}")
+        raise AttrError(f"expected a size, 'same' or 'valid', got {short_repr(value)}")
     return _sizes(value, 0)
 
 
 def _bool(value: Any, attr: Attr) -> bool:
     if not isinstance(value, bool):
-        raise AttrError(f"expected true or false, got {value!r}")
+        raise AttrError(f"expected true or false, got {short_repr(value)}")
     return value
 
 
@@ -171,14 +171,16 @@ def _positive_numbers(value: Any, attr: Attr) -> float | tuple[float, ...]:
     numbers = []
     for item in items:
         if isinstance(item, bool) or not isinstance(item, int | float) or item <= 0:
-            raise AttrError(f"expected a positive number or a list of them, got {value!r}")
+            raise AttrError(
+                f"expected a positive number or a list of them, got {short_repr(value)}"
+            )
         numbers.append(float(item))
     return tuple(numbers) if isinstance(value, list) else numbers[0]
 
 
 def _choice(value: Any, attr: Attr) -> str:
     if value not in attr.choices:
-        raise AttrError(f"expected one of {', '.join(attr.choices)}, got {value!r}")
+        raise AttrError(f"expected one of {', '.join(attr.choices)}, got {short_repr(value)}")
     return str(value)
 
 
@@ -199,7 +201,8 @@ _KINDS = {
 EXPRESSION_SCHEMA = {"type": "string", "pattern": "\\$\\{"}
 COUNT_SCHEMA = {
     "type": "string",
-    "pattern": "^\\s*[0-9][0-9_]*(\\.[0-9]*)?([eE][+-]?[0-9]+)?\\s*[kKMGBT]?\\s*$",
+    # no two repeats can match the same characters: linear time (issue 9, H3)
+    "pattern": "^\\s*[0-9][0-9_]*(\\.[0-9]*)?([eE][+-]?[0-9]+)?(\\s*[kKMGBT])?\\s*$",
 }
 
 

@@ -8,6 +8,8 @@ each convention can price them its own way.
 
 from __future__ import annotations
 
+import math
+
 from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, numel
 from budgetlint.engine.ops.attrs import Attr, expand
 
@@ -92,8 +94,13 @@ def avgpool2d(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
 
 
 def adaptive_window_total(size: int, out: int) -> int:
-    """Sum of PyTorch's adaptive window lengths: [⌊i·in/out⌋, ⌈(i+1)·in/out⌉)."""
-    return sum(-(-((i + 1) * size) // out) - (i * size) // out for i in range(out))
+    """Sum of PyTorch's adaptive window lengths [⌊i·in/out⌋, ⌈(i+1)·in/out⌉), i < out.
+
+    In closed form, so that the work doesn't grow with `out`: Σ⌈(i+1)·n/m⌉ over
+    i < m is Σ⌊i·n/m⌋ (i < m) + n + (m − gcd(n, m)), as ⌈k·n/m⌉ = ⌊k·n/m⌋ + 1 unless
+    m divides k·n, which happens for gcd(n, m) of k = 1…m; the floors cancel.
+    """
+    return size + out - math.gcd(size, out)
 
 
 def adaptive_avgpool2d(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
