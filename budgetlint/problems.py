@@ -98,6 +98,12 @@ def one_line(text: str) -> str:
     return _LONG_NUMBER.sub(lambda match: short_number(match.group()), text)
 
 
+def json_for_logs(text: str) -> str:
+    """JSON text (already dumped) that a CI log can't read as a `##[command]`: the
+    marker's `#` written as the JSON escape \\u0023, which decodes to the same string."""
+    return text.replace(_COMMAND_MARKER, "#\\u0023[")
+
+
 def log_line(text: str) -> str:
     """A whole log line that starts with user text (a path, a table cell): one_line, and
     a leading `::` (GitHub's workflow commands) escaped as GitHub escapes it, %3A."""

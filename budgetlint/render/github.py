@@ -25,7 +25,7 @@ MAX_ANNOTATIONS = 10
 def escape_data(value: str) -> str:
     """GitHub's escaping of a command's data; other line breaks shown as escapes."""
     escaped = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return no_line_breaks(escaped)
+    return no_line_breaks(escaped).replace("##[", "%23%23[")
 
 
 def escape_property(value: str) -> str:
@@ -80,8 +80,9 @@ def render(result: Result, layers: bool) -> str:
         lines.append("::endgroup::")
     if result.quiet:
         return "\n".join(lines) + "\n" if lines else ""
-    # Tables start lines with names from YAML: never a workflow command.
-    lines += [log_line(line) for line in text.tables(result, layers)]
+    # Tables start lines with names from YAML: never a workflow command, nor anything
+    # that looks like one (`::` escaped as GitHub escapes it, %3A).
+    lines += [log_line(line).replace("::", "%3A%3A") for line in text.tables(result, layers)]
     if result.verdicts or (not layers and text.not_checked(result)):
         lines.append(text.summary(result))
     return "\n".join(lines) + "\n" if lines else ""

@@ -11,7 +11,7 @@ from budgetlint.engine.evaluate import LayerReport, ModelReport
 from budgetlint.engine.memory import FLOAT32, Precision, size_bytes
 from budgetlint.engine.storage import stored_bytes
 from budgetlint.pipeline import ModelResult, Result
-from budgetlint.problems import Problem
+from budgetlint.problems import Problem, json_for_logs
 from budgetlint.render import rows
 from budgetlint.render.layers import LayerFigures, ModelFigures, figures
 
@@ -229,4 +229,4 @@ def render(result: Result, layers: bool) -> str:
         },
         "exit_code": result.exit_code,
     }
-    return json.dumps(document, indent=2) + "\n"
+    return json_for_logs(json.dumps(document, indent=2)) + "\n"

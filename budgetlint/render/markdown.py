@@ -36,7 +36,7 @@ def _cell(text: str) -> str:
 
 def _code(text: str) -> str:
     """User text as a code span, whatever backticks it holds (a longer fence)."""
-    text = one_line(text)
+    text = one_line(text)  # no line break, and GitHub's `##[` escaped
     fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"

@@ -17,7 +17,7 @@ from urllib.parse import quote
 from budgetlint import __version__
 from budgetlint.budgets import BUDGETS
 from budgetlint.pipeline import Result
-from budgetlint.problems import Position
+from budgetlint.problems import Position, json_for_logs
 from budgetlint.render.messages import sentence
 from budgetlint.render.paths import repo_relative, repo_root
 from budgetlint.rules import WARNING_CODES, all_problem_codes, problem_description
@@ -169,4 +169,4 @@ def render(result: Result, layers: bool) -> str:
             }
         ],
     }
-    return json.dumps(document, indent=2) + "\n"
+    return json_for_logs(json.dumps(document, indent=2)) + "\n"

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from budgetlint.budgets import DTYPE_BITS, Verdict
 from budgetlint.engine.memory import Precision
 from budgetlint.pipeline import ModelResult, Result
-from budgetlint.problems import one_line
+from budgetlint.problems import log_line, one_line
 from budgetlint.render import rows
 from budgetlint.render.layers import ModelFigures, figures
 from budgetlint.render.messages import METRICS, metric, sentence, signed_percent, used
@@ -323,7 +323,7 @@ def tables(result: Result, layers: bool) -> list[str]:
         lines.extend([*verdict_table(result.verdicts, with_base, result.width), ""])
     elif not layers and not result.problems:
         lines.append("no budgets to check: no model targets a device with budgets")
-    return lines
+    return [log_line(line) for line in lines]  # lines may start with a name from YAML
 
 
 def findings(result: Result) -> list[str]:

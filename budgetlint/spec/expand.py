@@ -252,9 +252,10 @@ class _Expander:
     """Unrolls architectures, counting its work against MAX_UNROLLED per model.
 
     Every expansion step counts one: each layer, block use, arch use, residual,
-    parallel and repeat item, each parallel branch and each repeat turn (even of
-    an empty body), and the copying a step does beyond that (a block use's
-    parameters and nesting, an arch use's blocks, the items of a list value). So
+    parallel and repeat item, each parallel branch, each turn of an empty repeat
+    body (other turns count through their items), and the copying a step does
+    beyond that (a block use's parameters and nesting, an arch use's blocks, the
+    items of a list value). So
     the work and the memory of expanding any spec are bounded by a constant
     times MAX_UNROLLED, whatever nests in what.
     """
@@ -566,7 +567,8 @@ class _Expander:
         single = len(spec["body"]) == 1
         nodes: list[Node] = []
         for turn in range(times):
-            self.count(context.document.position((*path, "times")))
+            if not spec["body"]:  # a turn of anything else counts through its items
+                self.count(context.document.position((*path, "times")))
             if single:
                 item = spec["body"][0]
                 nodes.extend(self.item(context, (*path, "body", 0), item, name, str(turn)))

@@ -1,0 +1,476 @@
+"""Hostile input (issue 9): each hole a security and fuzzing probe found, by its mechanism.
+
+Bounds are asserted by counting work and measuring memory, never by the clock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from budgetlint.engine.conventions import DEFAULT
+from budgetlint.engine.evaluate import evaluate
+from budgetlint.engine.ops.pool import adaptive_window_total
+from budgetlint.spec import expand
+from budgetlint.spec.expand import MAX_UNROLLED, read_spec
+from budgetlint.spec.expr import evaluate as evaluate_expression
+from budgetlint.units import parse_count, parse_time
+from tests.gitrepo import Repo
+
+# --- S1: nothing user-written reaches a GitHub log as a workflow command -------------
+
+# Our own commands, with their properties escaped (no ':' or ',' inside a value).
+OUR_COMMANDS = re.compile(
+    r"::group::budgetlint [^\r\n]*"
+    r"|::endgroup::"
+    r"|::(error|warning) file=[^,:]*,line=\d+,col=\d+,title=[^,:]*::.*"
+)
+
+
+def assert_no_injected_command(output: str) -> None:
+    for line in output.splitlines():
+        assert "##[" not in line, line
+        if line.lstrip().startswith("::"):
+            assert OUR_COMMANDS.fullmatch(line.lstrip()), line
+
+
+INJECTED = "e\n::error file=evil.yaml,line=1::INJECTED\n##[error]OLD"
+
+
+def test_layer_and_architecture_names_are_escaped_in_every_format(write, cli) -> None:  # type: ignore[no-untyped-def]
+    spec = write(
+        "arch.yaml",
+        f"""
+        version: 1
+        name: {json.dumps("::error::NAME" + INJECTED)}
+        input: [1, 3, 8, 8]
+        layers:
+          - name: {json.dumps(INJECTED)}
+            conv2d: {{out: 4, kernel: 3}}
+          - name: "::warning::lead"
+            relu: ~
+        """,
+    )
+    for command in ("report", "check"):
+        for output in ("text", "github", "markdown", "json", "sarif"):
+            run = cli(command, str(spec), "--format", output)
+            assert run.code == 0, run.err
+            assert_no_injected_command(run.out + run.err)
+
+
+def test_a_spec_file_name_with_line_breaks_is_escaped(tmp_path: Path, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    name = "x\n::error::INJECTED##[error]y.yaml"
+    (tmp_path / name).write_text("version: 1\nmodels: 3\n")  # a schema error: exit 2
+    (tmp_path / "::warning::lead.yaml").write_text("version: 1\nmodels: 3\n")
+    for spec in (name, "::warning::lead.yaml"):
+        for output in ("text", "github", "markdown", "sarif", "json"):
+            run = cli("check", spec, "--format", output)
+            assert run.code == 2
+            assert_no_injected_command(run.out + run.err)
+            first = run.err.splitlines()[0]
+            assert re.match(r"^\S.*:\d+:\d+: ", first), first
+
+
+def test_overflow_findings_and_the_group_title_are_escaped(
+    tmp_path: Path, cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    name = "::error::x\n::error::INJECTED.yaml"
+    budgets = ", ".join(f"b{i}: {{budgets: {{params: 1}}}}" for i in range(12))
+    targets = ", ".join(f"b{i}" for i in range(12))
+    (tmp_path / name).write_text(
+        f"version: 1\ndevices: {{{budgets}}}\n"
+        f"models:\n  m: {{layers: [linear: {{out: 4}}], input: [1, 4], devices: [{targets}]}}\n"
+    )
+    run = cli("check", name, "--format", "github")
+    assert run.code == 1
+    assert_no_injected_command(run.out + run.err)
+    assert run.out.count("::error file=") == 10  # the rest are plain lines
+
+
+# --- S2: arch: and include: stay inside the repository ------------------------------
+
+SECRET = "token: hunter2\npassword: swordfish\n"
+
+
+@pytest.fixture
+def repo_and_outside(tmp_path: Path) -> tuple[Path, Path]:
+    repo = Repo(tmp_path / "repo").root
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.yaml").write_text(SECRET)
+    (outside / "layers.yaml").write_text("version: 1\nlayers: [relu]\n")
+    (outside / "devices.yaml").write_text("version: 1\ndevices: {d: {budgets: {params: 1G}}}\n")
+    os.symlink(outside / "secret.yaml", repo / "link.yaml")
+    return repo, outside
+
+
+def _references(outside: Path) -> list[tuple[str, str]]:
+    """(YAML that refers to a file, the file) for each way out of the repository."""
+    return [
+        (f"arch: {outside / 'secret.yaml'}", "secret"),
+        ("arch: ../outside/secret.yaml", "secret"),
+        ("arch: sub/../../outside/layers.yaml", "layers"),
+        ("arch: link.yaml", "secret"),
+        (f"arch: {outside / 'layers.yaml'}", "layers"),
+    ]
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_arch_outside_the_repository_is_refused_unread(
+    repo_and_outside: tuple[Path, Path], cli, monkeypatch, index: int
+) -> None:  # type: ignore[no-untyped-def]
+    repo, outside = repo_and_outside
+    (repo / "sub").mkdir(exist_ok=True)
+    reference, _ = _references(outside)[index]
+    spec = repo / "spec.yaml"
+    spec.write_text(f"version: 1\nmodels:\n  m: {{{reference}, input: [1, 4], devices: []}}\n")
+    monkeypatch.chdir(repo)
+    for output in ("text", "json", "github"):
+        run = cli("check", "spec.yaml", "--format", output)
+        assert run.code == 2
+        assert run.err.startswith("spec.yaml:3:"), run.err
+        assert "outside the repository" in run.err
+        assert "hunter2" not in run.out + run.err and "token" not in run.out + run.err
+
+
+def test_include_outside_the_repository_is_refused(repo_and_outside, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    repo, outside = repo_and_outside
+    (repo / "spec.yaml").write_text(
+        f"version: 1\ninclude: [{outside / 'devices.yaml'}, link.yaml]\n"
+        "models:\n  m: {layers: [relu], input: [1, 4], devices: [d]}\n"
+    )
+    monkeypatch.chdir(repo)
+    run = cli("check", "spec.yaml")
+    assert run.code == 2
+    assert run.err.startswith("spec.yaml:2:"), run.err
+    assert "outside the repository" in run.err
+    assert "hunter2" not in run.out + run.err
+
+
+def test_without_a_repository_the_specs_folder_is_the_boundary(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "specs" / "zoo").mkdir(parents=True)
+    (tmp_path / "other.yaml").write_text("version: 1\nlayers: [relu]\n")
+    (tmp_path / "specs" / "zoo" / "net.yaml").write_text("version: 1\nlayers: [relu]\n")
+    inside = tmp_path / "specs" / "in.yaml"
+    inside.write_text(
+        "version: 1\nmodels:\n  m: {arch: zoo/net.yaml, input: [1, 4], devices: []}\n"
+    )
+    out = tmp_path / "specs" / "out.yaml"
+    out.write_text("version: 1\nmodels:\n  m: {arch: ../other.yaml, input: [1, 4], devices: []}\n")
+    assert cli("check", str(inside)).code == 0
+    run = cli("check", str(out))
+    assert run.code == 2 and "outside the repository" in run.err
+
+
+def test_a_symbolic_link_inside_the_repository_to_a_file_inside_is_read(
+    tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    repo = Repo(tmp_path / "r").root
+    (repo / "net.yaml").write_text("version: 1\nlayers: [relu]\n")
+    os.symlink(repo / "net.yaml", repo / "alias.yaml")
+    (repo / "s.yaml").write_text(
+        "version: 1\nmodels:\n  m: {arch: alias.yaml, input: [1, 4], devices: []}\n"
+    )
+    assert cli("check", str(repo / "s.yaml")).code == 0
+
+
+# --- H1–H5: every input ends, in bounded work and memory ----------------------------
+
+
+def test_round_with_a_huge_negative_digit_count_is_closed_form() -> None:
+    # round(x, n) for n past ±30 is x or 0 for every |x| ≤ 10^18
+    assert evaluate_expression("round(1, -99999999)", {}) == 0
+    assert evaluate_expression("round(123456, -3)", {}) == 123000
+    assert evaluate_expression("round(1.25, 99999999)", {}) == 1.25
+
+
+@pytest.mark.parametrize(("size", "out"), [(7, 3), (4, 2), (1, 1000), (224, 7), (13, 5)])
+def test_adaptive_window_total_in_closed_form(size: int, out: int) -> None:
+    windows = sum(-(-((i + 1) * size) // out) - (i * size) // out for i in range(out))
+    assert adaptive_window_total(size, out) == windows
+
+
+def test_adaptive_pool_to_a_billion_rows_costs_no_loop() -> None:
+    # n + m − gcd(n, m): 8 + 10^9 − 8 windows per plane, without 10^9 turns
+    assert adaptive_window_total(8, 10**9) == 8 + 10**9 - 8
+
+
+class _Counting:
+    """Counts the expander's steps while a spec is read."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.steps = 0
+        original = expand._Expander.count
+
+        def count(expander: expand._Expander, position, steps: int = 1) -> None:  # type: ignore[no-untyped-def]
+            self.steps += steps
+            original(expander, position, steps)
+
+        monkeypatch.setattr(expand._Expander, "count", count)
+
+
+def _doubling(kind: str, levels: int = 40) -> str:
+    uses = {
+        "block": "b{p}, b{p}",
+        "parallel": "parallel: {{branches: [[b{p}], [b{p}]], merge: add}}",
+        "residual": "residual: {{body: [b{p}], shortcut: [b{p}]}}",
+        "repeat": "repeat: {{times: 2, body: [b{p}]}}",
+    }[kind]
+    blocks = "\n".join(f"  b{i}: {{layers: [{uses.format(p=i - 1)}]}}" for i in range(1, levels))
+    head = "version: 1\ninput: [1, 4]\nblocks:\n  b0: {layers: []}\n"
+    return f"{head}{blocks}\nlayers: [b{levels - 1}]\n"
+
+
+@pytest.mark.parametrize("kind", ["block", "parallel", "residual", "repeat"])
+def test_doubling_expansions_are_counted_and_refused(write, monkeypatch, kind: str) -> None:  # type: ignore[no-untyped-def]
+    counter = _Counting(monkeypatch)
+    _, problems = read_spec(write("d.yaml", _doubling(kind)))
+    assert [p.code for p in problems] == ["layer.too_many"]
+    assert counter.steps <= MAX_UNROLLED + 100  # refused as soon as the bound is passed
+
+
+def test_a_chain_of_arch_files_each_used_twice_is_refused(tmp_path: Path, monkeypatch) -> None:
+    for i in range(40):
+        (tmp_path / f"a{i}.yaml").write_text(
+            f"version: 1\nlayers: [arch: a{i + 1}.yaml, arch: a{i + 1}.yaml]\n"
+        )
+    (tmp_path / "a40.yaml").write_text("version: 1\nlayers: []\n")
+    (tmp_path / "s.yaml").write_text("version: 1\ninput: [1, 4]\nlayers: [arch: a0.yaml]\n")
+    counter = _Counting(monkeypatch)
+    _, problems = read_spec(tmp_path / "s.yaml")
+    assert [p.code for p in problems] == ["layer.too_many"]
+    assert counter.steps <= MAX_UNROLLED + 100
+
+
+def test_the_bound_is_per_model_not_per_file(write, cli) -> None:  # type: ignore[no-untyped-def]
+    # two models on a 60,000-layer architecture: each is within the bound
+    write(
+        "big.yaml",
+        "version: 1\nlayers:\n"
+        + "  - relu\n" * 30000
+        + "  - repeat: {times: 30000, body: [relu]}\n",
+    )
+    spec = write(
+        "two.yaml",
+        "version: 1\nmodels:\n"
+        "  a: {arch: big.yaml, input: [1, 4], devices: []}\n"
+        "  b: {arch: big.yaml, input: [1, 8], devices: []}\n",
+    )
+    found, problems = read_spec(spec)
+    assert problems == [] and found is not None
+    assert [len(model.architecture.layers) for model in found.models] == [60000, 60000]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1" * 30000 + "!",
+        "1" + " " * 60000 + "!",
+        "1." + "1" * 30000 + "e",
+    ],
+)
+def test_long_quantities_are_refused_by_length(text: str) -> None:
+    from budgetlint.units import UnitError
+
+    with pytest.raises(UnitError, match="too long"):
+        parse_count(text)
+    with pytest.raises(UnitError, match="too long"):
+        parse_time(text + "s")
+
+
+def test_a_long_count_attribute_is_a_schema_problem(write, cli) -> None:  # type: ignore[no-untyped-def]
+    spec = write(
+        "a.yaml", f"version: 1\ninput: [1, 4]\nlayers: [linear: {{out: '1{' ' * 60000}!'}}]\n"
+    )
+    run = cli("report", str(spec))
+    assert run.code == 2 and run.err.startswith(f"{spec}:3:")
+
+
+def test_wide_parallel_memory_grows_linearly(write) -> None:  # type: ignore[no-untyped-def]
+    def peak(branches: int) -> int:
+        text = (
+            "version: 1\ninput: [1, 4]\nlayers:\n  - parallel:\n      merge: add\n      branches:\n"
+        )
+        spec, _ = read_spec(write(f"p{branches}.yaml", text + "        - [relu]\n" * branches))
+        assert spec is not None
+        tracemalloc.start()
+        report = evaluate(spec.models[0].architecture, DEFAULT)
+        size = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert len(report.layers) == branches + 1
+        return size
+
+    small, large = peak(500), peak(4000)
+    # O(N): 8× the branches is about 8× the memory (O(N²) was 64×)
+    assert large < 12 * small
+
+
+# --- C1–C3: no internal error, whatever the input -----------------------------------
+
+
+def _positioned(run) -> None:  # type: ignore[no-untyped-def]
+    assert run.code == 2
+    assert "internal error" not in run.err
+    assert re.match(r"^[^\s].*:\d+:\d+: \S", run.err), run.err
+
+
+@pytest.mark.parametrize("output", ["text", "json", "github", "sarif", "markdown"])
+def test_huge_input_sizes_are_refused_at_their_line(write, cli, output: str) -> None:  # type: ignore[no-untyped-def]
+    spec = write(
+        "s.yaml",
+        f"version: 1\ndevices: {{d: {{budgets: {{macs: 1G}}}}}}\nmodels:\n"
+        f"  m: {{layers: [conv2d: {{out: 8, kernel: 3}}], devices: [d],\n"
+        f"      input: [1, 3, {10**400}, 8]}}\n",
+    )
+    _positioned(cli("check", str(spec), "--format", output))
+
+
+def test_figures_beyond_ten_to_the_thirty_are_refused_at_the_layer(write, cli) -> None:  # type: ignore[no-untyped-def]
+    big = 2**31 - 1
+    spec = write(
+        "s.yaml",
+        f"version: 1\ninput: [{big}, {big}, {big}]\n"
+        f"layers:\n  - relu\n  - linear: {{out: {big}}}\n",
+    )
+    run = cli("report", str(spec), "--format", "json")
+    _positioned(run)
+    assert run.json()["problems"][0]["line"] == 5  # (2^31)^4 MACs > 10^30
+
+
+@pytest.mark.parametrize("shape", ["1,3,²,8", "1,3,99999999999,8", "1,3,٣,8", ""])
+def test_bad_input_option_is_a_usage_error(write, cli, shape: str) -> None:  # type: ignore[no-untyped-def]
+    spec = write("a.yaml", "version: 1\nlayers: [relu]\n")
+    run = cli("report", str(spec), "--input", shape)
+    assert run.code == 2 and "internal error" not in run.err
+
+
+def test_sarif_and_github_need_no_git(write, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    spec = write(
+        "a.yaml",
+        "version: 1\ndevices: {d: {budgets: {params: 1}}}\n"
+        "models:\n  m: {layers: [linear: {out: 4}], input: [1, 4], devices: [d]}\n",
+    )
+    monkeypatch.setenv("PATH", "/nonexistent")
+    for output in ("sarif", "github"):
+        run = cli("check", str(spec), "--format", output)
+        assert run.code == 1 and "internal error" not in run.err
+    run = cli("check", str(spec), "--base", "HEAD")
+    _positioned(run)
+    assert "needs git" in run.err
+
+
+# --- W2, N1–N3 ------------------------------------------------------------------------
+
+
+def test_a_profile_reached_twice_through_includes_is_one_profile(write, cli) -> None:  # type: ignore[no-untyped-def]
+    write("common.yaml", "version: 1\ndevices: {base: {budgets: {params: 1G}}}\n")
+    write("lib1.yaml", "version: 1\ninclude: [common.yaml]\n")
+    write("lib2.yaml", "version: 1\ninclude: [common.yaml]\n")
+    spec = write(
+        "s.yaml",
+        "version: 1\ninclude: [lib1.yaml, lib2.yaml, common.yaml, common.yaml]\n"
+        "models:\n  m: {layers: [relu], input: [1, 4], devices: [base]}\n",
+    )
+    run = cli("check", str(spec))
+    assert run.code == 0, run.err
+    # two different profiles of one name are still refused
+    write("other.yaml", "version: 1\ndevices: {base: {budgets: {params: 2G}}}\n")
+    clash = write(
+        "c.yaml",
+        "version: 1\ninclude: [common.yaml, other.yaml]\n"
+        "models:\n  m: {layers: [relu], input: [1, 4], devices: [base]}\n",
+    )
+    assert "comes from both" in cli("check", str(clash)).err
+
+
+def test_a_diamond_of_includes_is_read_once_per_file(write, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    write("l0.yaml", "version: 1\ndevices: {base: {budgets: {params: 1G}}}\n")
+    for i in range(1, 40):  # each includes the one below twice: 2^39 paths, 40 files
+        write(f"l{i}.yaml", f"version: 1\ninclude: [l{i - 1}.yaml, l{i - 1}.yaml]\n")
+    spec = write(
+        "s.yaml",
+        "version: 1\ninclude: [l39.yaml]\n"
+        "models:\n  m: {layers: [relu], input: [1, 4], devices: [base]}\n",
+    )
+    from budgetlint.spec import devices
+
+    visits = 0
+    original = devices._definitions
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal visits
+        visits += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(devices, "_definitions", counting)
+    found, problems = read_spec(spec)
+    assert problems == [] and found is not None and "base" in found.devices
+    assert visits <= 2 * 41
+
+
+def test_broken_budget_figures_are_exact_integers(write, cli) -> None:  # type: ignore[no-untyped-def]
+    big = 2**31 - 1
+    spec = write(
+        "s.yaml",
+        f"version: 1\ndevices: {{d: {{budgets: {{params: 1}}}}}}\nmodels:\n  m:\n"
+        f"    layers: [conv2d: {{out: {big}, kernel: 1, bias: false}}, "
+        f"conv2d: {{out: {big}, kernel: 1, bias: false}}]\n"
+        f"    input: [1, 1, 1, 1]\n    devices: [d]\n",
+    )
+    run = cli("check", str(spec))
+    assert run.code == 1
+    params = big * 1 + big * big  # conv weights Cout·Cin·1·1, no bias
+    assert f"value {params:,}," in run.out
+    assert f"over by {params - 1:,}" in run.out
+
+
+def test_sarif_uris_are_percent_encoded(tmp_path: Path, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sp").mkdir()
+    (tmp_path / "sp" / "my model#1%.yaml").write_text("version: 1\nmodels: 3\n")
+    run = cli("check", "sp/my model#1%.yaml", "--format", "sarif")
+    uri = run.json()["runs"][0]["results"][0]["locations"][0]["physicalLocation"][
+        "artifactLocation"
+    ]["uri"]
+    assert uri == "sp/my%20model%231%25.yaml"
+
+
+def test_markdown_escapes_html_and_backticks_everywhere(write, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from markdown_it import MarkdownIt
+
+    spec = write(
+        "s.yaml",
+        """
+        version: 1
+        name: "<script>alert(1)</script>`x`"
+        input: [1, 4]
+        layers: [linear: {out: 4}]
+        """,
+    )
+    write(
+        "budget.yaml",
+        "version: 1\ndevices: {d: {budgets: {params: 1}}}\nmodels:\n"
+        "  m: {arch: s.yaml, devices: [d]}\n",
+    )
+    for target in (spec, spec.parent / "budget.yaml"):
+        source = cli("check", str(target), "--format", "markdown").out
+        html = MarkdownIt("commonmark").enable("table").render(source)
+        assert "<script>" not in html and "<b>" not in html
+    bad = write("b`<b>x</b>`.yaml", "version: 1\nmodels: 3\n")
+    source = cli("check", str(bad), "--format", "markdown").out
+    html = MarkdownIt("commonmark").enable("table").render(source)
+    assert "<b>" not in html
+
+
+def test_long_numbers_are_shortened_in_messages(write, cli) -> None:  # type: ignore[no-untyped-def]
+    spec = write("s.yaml", f"version: 1\ninput: [1, 4]\nlayers: [linear: {{out: {10**400}}}]\n")
+    run = cli("report", str(spec))
+    _positioned(run)
+    assert len(run.err.splitlines()[0]) < 200
