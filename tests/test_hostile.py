@@ -474,3 +474,11 @@ def test_long_numbers_are_shortened_in_messages(write, cli) -> None:  # type: ig
     run = cli("report", str(spec))
     _positioned(run)
     assert len(run.err.splitlines()[0]) < 200
+
+
+def test_a_long_extends_chain_is_refused(write, cli) -> None:  # type: ignore[no-untyped-def]
+    chain = "".join(f"  d{i}: {{extends: d{i - 1}}}\n" for i in range(1, 40))
+    spec = write("s.yaml", f"version: 1\ndevices:\n  d0: {{budgets: {{params: 1G}}}}\n{chain}")
+    run = cli("check", str(spec))
+    _positioned(run)
+    assert "extends more than 16 deep" in run.err

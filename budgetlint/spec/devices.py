@@ -32,6 +32,7 @@ from budgetlint.units import (
 
 Loader = Callable[[Path, Position], Document]
 MAPPINGS = ("budgets", "compute", "max_increase")
+MAX_EXTENDS = 16
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,8 @@ def _lineage(name: str, table: dict[str, _Definition]) -> list[_Definition]:
         if parent not in table:
             hint = did_you_mean(parent, table) or f" (devices: {', '.join(table)})"
             raise fail(where, "device.unknown", f"extends unknown device '{parent}'{hint}")
+        if len(seen) >= MAX_EXTENDS:  # each device walks its chain: keep that short
+            raise fail(where, "device.extends_depth", f"extends more than {MAX_EXTENDS} deep")
         seen.append(parent)
         chain.insert(0, table[parent])
     return chain
