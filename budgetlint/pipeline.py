@@ -77,13 +77,17 @@ def _base_reports(
     input_shape: Shape | None,
     warnings: list[Problem],
 ) -> dict[str, ModelReport]:
-    """The spec's models as they stood at the base. A spec missing there is new; one that
-    can't be read there is said, so that growth limits are not skipped in silence."""
+    """The spec's models as they stood at the base. A spec missing there is new, unless
+    git sees it renamed since (then its old path is read); one that can't be read there is
+    said, so that growth limits are not skipped in silence."""
     spec, problems = read_spec(path, input_shape, revision)
     shown = display_path(path)
     missing = spec is None and problems and problems[0].code == "file.missing"
     if missing and problems[0].position.path == shown:
-        return {}  # the spec itself is new since the base
+        old = revision.renamed_from(path)
+        if old is None:
+            return {}  # the spec itself is new since the base
+        spec, problems = read_spec(old, input_shape, revision)
     if spec is None or problems:
         first = problems[0] if problems else None
         warnings.append(

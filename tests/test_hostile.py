@@ -482,3 +482,35 @@ def test_a_long_extends_chain_is_refused(write, cli) -> None:  # type: ignore[no
     run = cli("check", str(spec))
     _positioned(run)
     assert "extends more than 16 deep" in run.err
+
+
+# --- S3: a rename does not dodge max_increase -----------------------------------------
+
+GROWTH_SPEC = """
+version: 1
+devices:
+  d:
+    budgets: {{params: 1G}}
+    max_increase: {{params: 1%}}
+models:
+  m: {{layers: [linear: {{out: {out}}}], input: [1, 4], devices: [d]}}
+"""
+
+
+@pytest.mark.parametrize("rename", [False, True])
+def test_growth_is_checked_across_a_rename(tmp_path: Path, cli, monkeypatch, rename: bool) -> None:  # type: ignore[no-untyped-def]
+    repo = Repo(tmp_path / "r")
+    repo.write("specs/old.yaml", GROWTH_SPEC.format(out=4))
+    repo.commit("one")
+    name = "specs/old.yaml"
+    if rename:
+        repo.git("mv", "specs/old.yaml", "specs/new.yaml")
+        name = "specs/new.yaml"
+    repo.write(name, GROWTH_SPEC.format(out=400))  # 100× the params against a 1% cap
+    repo.commit("two")
+    monkeypatch.chdir(repo.root)
+    run = cli("check", name, "--base", "HEAD~1", "--strict", "--format", "json")
+    assert run.code == 1, run.err
+    increase = [v for v in run.json()["verdicts"] if v["kind"] == "increase"]
+    # linear 4 → 4: 4·4+4 = 20 params; 4 → 400: 4·400+400 = 2000
+    assert [(v["base"], v["value"], v["ok"]) for v in increase] == [(20, 2000 - 20, False)]

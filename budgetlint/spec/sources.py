@@ -6,6 +6,7 @@ work tree and the index are left as they are.
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 from dataclasses import dataclass
@@ -106,6 +107,12 @@ class GitRevision:
             raise _too_large(display, limit)
         return _git(self.root, "cat-file", "blob", name).stdout
 
+    def renamed_from(self, path: Path) -> Path | None:
+        """Where `path` was at this revision, when it has been renamed since."""
+        relative = os.path.relpath(os.path.normpath(os.path.abspath(path)), self.root)
+        old = _renames(self.root, self.commit).get(Path(relative).as_posix())
+        return None if old is None else Path(os.path.relpath(self.root / old))
+
 
 def _missing_revision(root: Path, ref: str) -> str:
     """Why `ref` can't be found: a shallow clone (CI's default) lacks the history."""
@@ -117,6 +124,27 @@ def _missing_revision(root: Path, ref: str) -> str:
         f"fetch the base: `fetch-depth: 0` in actions/checkout, or `git fetch --deepen=50`, "
         f"or `git fetch origin <branch>` for a branch"
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _renames(root: Path, commit: str) -> dict[str, str]:
+    """New path → path at `commit`, for every file git sees as renamed since (work tree
+    and index against the commit, `git diff --find-renames`)."""
+    done = _git(root, "diff", "--find-renames", "--name-status", "-z", commit, "--")
+    if done.returncode != 0:
+        return {}
+    fields = done.stdout.decode("utf-8", "surrogateescape").split("\0")
+    renames: dict[str, str] = {}
+    index = 0
+    while index < len(fields) and fields[index]:
+        status = fields[index]
+        if status[:1] in ("R", "C"):
+            if status[:1] == "R" and index + 2 < len(fields):
+                renames[fields[index + 2]] = fields[index + 1]
+            index += 3
+        else:
+            index += 2
+    return renames
 
 
 def resolve_revision(ref: str, start: Path, shown: str | None = None) -> GitRevision:
