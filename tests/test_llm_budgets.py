@@ -297,3 +297,19 @@ def test_gguf_and_accelerate_comparison() -> None:
     assert size_bytes(report, flat.precision) == 494_032_768 // 2
     assert int4["total_size_bytes"] == 494_032_768 // 2 + 32  # + 64 float32 rotary buffers / 8
     assert found["seen"].memory_bytes - int4["total_size_bytes"] == pytest.approx(349.7e6, rel=1e-3)
+
+
+def test_report_says_what_the_model_holds(write, cli) -> None:  # type: ignore[no-untyped-def]
+    path = write("spec.yaml", DEVICE.format(budgets="size: 1MB"))
+    text = cli("report", str(path), "--device", "phone").out
+    assert f"stored 78.9 kB ({SIZE:,} bytes)" in text
+    assert f"KV cache 25.9 kB ({KV_CACHE:,} bytes)" in text
+    assert f"memory 1.11 MB ({MEMORY:,} bytes)" in text
+    assert "(2 tokens a step)" in text
+
+
+def test_markdown_usage_of_a_minimum(write, cli) -> None:  # type: ignore[no-untyped-def]
+    path = write("spec.yaml", THROUGHPUT_SPEC.format(limit="500ktok/s"))
+    markdown = cli("check", str(path), "-f", "markdown").out
+    used = f"{100 * 500e3 / TOKENS_PER_SECOND:.0f}%"  # limit / value for a minimum: 101%
+    assert f"██████████ {used}" in markdown and "❌ over" in markdown

@@ -144,7 +144,7 @@ def memory_line(seen: ModelFigures) -> str:
     return "; ".join(memory_lines(seen))
 
 
-def held_line(seen: ModelFigures) -> str:
+def held_lines(seen: ModelFigures) -> list[str]:
     """What the model holds on the device, and its throughput with a roofline."""
     held = [
         f"stored {format_bytes(seen.size_bytes)} ({seen.size_bytes:,} bytes)",
@@ -152,8 +152,9 @@ def held_line(seen: ModelFigures) -> str:
         f"memory {format_bytes(seen.memory_bytes)} ({seen.memory_bytes:,.0f} bytes)",
     ]
     if seen.tokens_per_second is not None:
-        held.append(f"{format_throughput(seen.tokens_per_second)} ({seen.tokens} tokens per step)")
-    return "; ".join(held)
+        noun = "token" if seen.tokens == 1 else "tokens"
+        held.append(f"{format_throughput(seen.tokens_per_second)} ({seen.tokens} {noun} a step)")
+    return held
 
 
 def hidden_line(shown: rows.Table) -> str:
@@ -197,12 +198,14 @@ def layer_table(model: ModelResult, result: Result) -> list[str]:
         lines.append(joined)
     else:
         lines += [_shorten(line, width) for line in memory_lines(seen)]
+    held = held_lines(seen)
+    if width is None or len("; ".join(held)) <= width:
+        lines.append("; ".join(held))
+    else:
+        lines += [_shorten(line, width) for line in held]
     if shown.hidden:
         hidden = hidden_line(shown)
         lines.append(hidden if width is None else _shorten(hidden, width))
-    held = held_line(seen)
-    if held:
-        lines.append(held if width is None or len(held) <= width else _shorten(held, width))
     return lines
 
 

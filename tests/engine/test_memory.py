@@ -202,3 +202,19 @@ def test_llama_decode_step_reads_every_weight_once_and_the_kv_cache() -> None:
     lm_head = (d + d * vocab) + vocab
     elements = embed + layers * layer + rmsnorm + lm_head
     assert mac_bytes(decode_step("llama-2-7b-decode"), Precision(16, 16)) == 2 * elements
+
+
+def test_mistral_decode_step_reads_and_keeps_only_its_window() -> None:
+    """Mistral 7B, one token after 8,192: its 4,096-token sliding window bounds the cache."""
+    from budgetlint.engine.memory import kv_cache_bytes
+
+    report = decode_step("mistral-7b-decode")
+    layers, kv_heads, head_dim, window = 32, 8, 128, 4096
+    assert (
+        kv_cache_bytes(report, Precision(16, 16)) == layers * 2 * kv_heads * head_dim * window * 2
+    )
+    attention = next(layer for layer in report.layers if layer.op == "multihead_attention")
+    assert attention.state_read == 2 * kv_heads * head_dim * window  # not the 8,192 cached
+    assert attention.macs == (
+        4096 * 4096 * 2 + 2 * 4096 * kv_heads * head_dim + 2 * 32 * window * head_dim
+    )  # q and o, k and v of the new token, QKᵀ and AV over the window's 4,096 keys
