@@ -14,9 +14,11 @@ zero bits)) / 8⌉, groups counted per row of each tensor (⌈row / G⌉ per row
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
+from fnmatch import translate
+from functools import lru_cache
 
 from budgetlint.engine.cost import TENSOR_ROLES, Tensor, numel
 
@@ -56,10 +58,17 @@ class Override:
             return False
         if not self.layers:
             return True
-        names = {layer, f"{layer}.{tensor.name}"}
-        if "." in tensor.name:  # the module of a sub-module's tensor: self_attn.q_proj
-            names.add(f"{layer}.{tensor.name.rsplit('.', 1)[0]}")
-        return any(fnmatchcase(name, glob) for glob in self.layers for name in names)
+        pattern = _globs(self.layers)
+        if pattern.match(layer) or pattern.match(f"{layer}.{tensor.name}"):
+            return True
+        module, dot, _ = tensor.name.rpartition(".")  # self_attn.q_proj of q_proj.weight
+        return bool(dot) and pattern.match(f"{layer}.{module}") is not None
+
+
+@lru_cache(maxsize=256)
+def _globs(globs: tuple[str, ...]) -> re.Pattern[str]:
+    """One compiled alternation for a rule's globs (fnmatch's syntax, case-sensitive)."""
+    return re.compile("|".join(f"(?:{translate(glob)})" for glob in globs))
 
 
 @dataclass(frozen=True)

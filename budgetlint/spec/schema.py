@@ -201,6 +201,7 @@ def build_schema() -> dict[str, Any]:
                         "description": "tensors stored otherwise than the device's dtype: "
                         "chosen by layer name (glob), op or role; the last matching rule wins",
                         "items": _ref("override"),
+                        "maxItems": 64,
                     },
                     "kv_cache_dtype": {
                         "enum": list(DTYPE_BITS),
@@ -265,7 +266,11 @@ def build_schema() -> dict[str, Any]:
                     "layers": {
                         "anyOf": [
                             {"type": "string", "maxLength": 1000},
-                            {"type": "array", "items": {"type": "string", "maxLength": 1000}},
+                            {
+                                "type": "array",
+                                "items": {"type": "string", "maxLength": 1000},
+                                "maxItems": 64,
+                            },
                         ],
                         "description": "globs on layer, module or tensor names "
                         "(model.embed_tokens, *.self_attn.q_proj, *.bias)",
