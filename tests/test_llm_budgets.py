@@ -313,3 +313,11 @@ def test_markdown_usage_of_a_minimum(write, cli) -> None:  # type: ignore[no-unt
     markdown = cli("check", str(path), "-f", "markdown").out
     used = f"{100 * 500e3 / TOKENS_PER_SECOND:.0f}%"  # limit / value for a minimum: 101%
     assert f"██████████ {used}" in markdown and "❌ over" in markdown
+
+
+def test_override_rules_are_bounded(write, cli) -> None:  # type: ignore[no-untyped-def]
+    rules = "".join("\n      - {layers: '*', dtype: int8}" for _ in range(65))
+    text = THROUGHPUT_SPEC.format(limit="1tok/s").replace("warn: 90%", f"overrides:{rules}")
+    run = cli("check", str(write("spec.yaml", text)))
+    assert run.code == 2 and "devices.phone.overrides" in run.err
+    assert run.err.count("\n") == 1  # one problem, at the list

@@ -57,18 +57,24 @@ def layer_traffic(layer: LayerReport, precision: Precision) -> Traffic:
     if layer.alias:
         return Traffic(0, 0)
     activations = sum(packed(numel(shape), precision.activation_bits) for shape in layer.inputs)
-    form = precision.weight_format
-    weights = stored_bytes(
-        (form.storage(layer.name, layer.op, tensor), tensor, tensor.elements_read)
-        for tensor in layer.weight_tensors()
-    )
+    form = precision.weights
+    if form is None:  # one storage for all: packed once, as a stream
+        read = sum(tensor.elements_read for tensor in layer.weight_tensors())
+        weights = packed(read, precision.weight_bits)
+    else:
+        weights = stored_bytes(
+            (form.storage(layer.name, layer.op, tensor), tensor, tensor.elements_read)
+            for tensor in layer.weight_tensors()
+        )
     activations += packed(layer.state_read, precision.kv_cache_bits)
     return Traffic(activations + weights, packed(numel(layer.output), precision.activation_bits))
 
 
 def size_bytes(report: ModelReport, precision: Precision) -> int:
     """Every tensor stored once (a tied weight with its owner), at its storage."""
-    form = precision.weight_format
+    form = precision.weights
+    if form is None:
+        return report.size_bytes(precision.weight_bits)  # every stored value at weight_bits
     return stored_bytes(
         (form.storage(layer.name, layer.op, tensor), tensor, tensor.elements)
         for layer in report.layers

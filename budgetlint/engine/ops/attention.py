@@ -28,6 +28,8 @@ when no attention weights are returned; some counters skip it.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, Tensor
 from budgetlint.engine.ops.attrs import Attr, AttrError
 
@@ -109,6 +111,7 @@ def multihead_attention(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     )
 
 
+@lru_cache(maxsize=1024)  # the same few shapes in every layer of a model
 def _projections(
     features: int, kv_dim: int, q: int, kv: int, qkv_bias: bool, out_bias: bool
 ) -> tuple[Tensor, ...]:
