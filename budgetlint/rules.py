@@ -131,6 +131,7 @@ SCHEMA_KEYWORDS: dict[str, str] = {
     "maxProperties": "A mapping with too many keys.",
     "propertyNames": "A name that doesn't match its pattern.",
     "anyOf": "A value that matches none of the forms allowed.",
+    "allOf": "A value that fails one of the forms it must match.",
     "oneOf": "A value that matches none, or several, of the forms allowed.",
     "not": "A value of a form that is refused.",
     "type": "A value of the wrong type.",

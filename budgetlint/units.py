@@ -10,13 +10,20 @@ exponent are accepted everywhere a number is.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from budgetlint.problems import short_repr
 
-# Matched against stripped text with fullmatch, and no two repeats can share a character:
-# linear time whatever the text (`\d[\d_]*\.?\d*` or `\s*x*\s*$` backtrack quadratically).
-_NUMBER = re.compile(r"([+-]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-z]*)")
+# The grammar of a number, shared by the parsers below and the JSON Schema's patterns
+# (QUANTITIES). Matched against stripped text with fullmatch, and no two repeats can share
+# a character: linear time whatever the text (`\d[\d_]*\.?\d*` or `\s*x*\s*$` backtrack
+# quadratically). ASCII digits, as in the editor's (JavaScript) patterns.
+_EXPONENT = r"(?:[eE][+-]?[0-9]+)?"
+NUMBER = rf"(?:[0-9][0-9_]*(?:\.[0-9]*)?|\.[0-9]+){_EXPONENT}"
+TIME_NUMBER = rf"[0-9][0-9_]*(?:\.[0-9]*)?{_EXPONENT}"
+_NUMBER = re.compile(rf"([+-]?{NUMBER})\s*([A-Za-z]*)")
 MAX_QUANTITY_LENGTH = 100  # characters of a quantity as written; longer is refused
 
 COUNT_SUFFIXES = {"": 1, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "B": 10**9, "T": 10**12}
@@ -72,7 +79,7 @@ def _split(value: object) -> tuple[Decimal, str]:
         match = _NUMBER.fullmatch(value.strip())
         if match is None:
             raise UnitError(f"can't read {short_repr(value)} as a quantity")
-        number, suffix = Decimal(match.group(1).replace("_", "")), match.group(2)
+        number, suffix = Decimal(match.group(1).replace("_", "")), match.group(2) or ""
     else:
         raise UnitError(f"expected a number or a quantity like '5M', got {short_repr(value)}")
     if not number.is_finite():
@@ -200,13 +207,14 @@ _TIMES = {
     "µs": Decimal("1e-6"),
     "ns": Decimal("1e-9"),
 }
-_TIME = re.compile(r"([0-9][0-9_]*(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)\s*(s|ms|us|µs|ns)")
+_TIME = re.compile(rf"({TIME_NUMBER})\s*({'|'.join(map(re.escape, _TIMES))})")
+_RATE_UNITS = ("FLOPS", "OPS")
 
 
 def parse_rate(value: object) -> float:
     """Peak compute: `26TOPS`, `13 TFLOPS`, `900GFLOPS` → operations per second."""
     number, suffix = _split(value)
-    for unit in ("FLOPS", "OPS"):
+    for unit in _RATE_UNITS:
         if suffix.endswith(unit) and suffix[: -len(unit)] in _PREFIXES:
             return _amount(number * _PREFIXES[suffix[: -len(unit)]], value)
     raise UnitError(f"{short_repr(value)} needs a unit like TOPS, TFLOPS or GFLOPS")
@@ -262,3 +270,123 @@ def format_throughput(tokens_per_second: float) -> str:
     if abs(tokens_per_second) >= 1e3:
         return f"{_three_digits(tokens_per_second / 1e3)} ktok/s"
     return f"{_three_digits(tokens_per_second)} tok/s"
+
+
+def _alternatives(units: Iterable[str]) -> str:
+    return "|".join(re.escape(unit) for unit in sorted(units, key=lambda u: (-len(u), u)))
+
+
+def _pattern(number: str, units: Iterable[str], tail: str = "", sign: bool = True) -> str:
+    """`number unit tail`, spaces allowed between; a "" unit makes the unit optional;
+    `sign`: a leading + is read (a - too, and refused as negative: not in the pattern)."""
+    written = [unit for unit in units if unit]
+    unit = f"\\s*(?:{_alternatives(written)})" if written else ""
+    if "" in units and written:
+        unit = f"(?:{unit})?"
+    tail = f"\\s*{re.escape(tail)}" if tail else ""
+    plus = "\\+?" if sign else ""
+    return f"^\\s*{plus}{number}{unit}{tail}\\s*$"
+
+
+# A plain fraction from 0 to 1 (0.9, .5, 1, 1.0), without an exponent.
+_UNIT_FRACTION = r"\+?(?:0[0_]*(?:\.[0-9]*)?|(?:0[0_]*)?1_*(?:\.0*)?|\.[0-9]+)"
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A kind of value a spec writes, with the parser that reads it and the pattern a
+    string must match for that parser: the JSON Schema is generated from this table."""
+
+    name: str
+    parse: Callable[[object], float]
+    pattern: str  # a string's form: the parser's own grammar and unit tables
+    numbers: bool  # a YAML number (no unit) is read too; non-negative
+    maximum: float | None  # the largest YAML number accepted (fractions: 1)
+    examples: tuple[str, ...]
+    doc: str
+
+
+QUANTITIES: dict[str, Quantity] = {
+    "count": Quantity(
+        "count",
+        parse_count,
+        _pattern(NUMBER, COUNT_SUFFIXES),
+        True,
+        None,
+        ("5M", "250k", "1.5G", "5e6"),
+        "a count: a number with k, M, G (or B) or T",
+    ),
+    "giga": Quantity(
+        "giga",
+        parse_giga,
+        _pattern(NUMBER, [""]),
+        True,
+        None,
+        ("0.6", "12"),
+        "a plain number in units of 10^9",
+    ),
+    "bytes": Quantity(
+        "bytes",
+        parse_bytes,
+        _pattern(NUMBER, BYTE_UNITS),
+        False,
+        None,
+        ("8MB", "7.5MiB", "256KiB"),
+        "bytes with a unit: kB MB GB TB (powers of 10) or KiB MiB GiB TiB (powers of 2)",
+    ),
+    "time": Quantity(
+        "time",
+        parse_time,
+        _pattern(TIME_NUMBER, _TIMES, sign=False),
+        False,
+        None,
+        ("5ms", "250us", "1.5s"),
+        "a time with a unit: s, ms, us or ns",
+    ),
+    "rate": Quantity(
+        "rate",
+        parse_rate,
+        _pattern(NUMBER, [prefix + unit for prefix in _PREFIXES for unit in _RATE_UNITS]),
+        False,
+        None,
+        ("26TOPS", "13TFLOPS", "900GFLOPS"),
+        "peak compute: a number with OPS or FLOPS and a prefix (k M G T P)",
+    ),
+    "bandwidth": Quantity(
+        "bandwidth",
+        parse_bandwidth,
+        _pattern(NUMBER, BYTE_UNITS, tail="/s"),
+        False,
+        None,
+        ("51.2GB/s", "68GiB/s"),
+        "bytes per second: a size unit and /s",
+    ),
+    "throughput": Quantity(
+        "throughput",
+        parse_throughput,
+        _pattern(NUMBER, [unit.removesuffix("/s") for unit in TOKEN_RATES], tail="/s"),
+        False,
+        None,
+        ("50tok/s", "1.5ktok/s"),
+        "tokens per second: tok/s, ktok/s or Mtok/s",
+    ),
+    "fraction": Quantity(
+        "fraction",
+        parse_fraction,
+        f"^\\s*(?:\\+?{NUMBER}\\s*%|{_UNIT_FRACTION})\\s*$",
+        True,
+        1,
+        ("90%", "0.9"),
+        "a percentage (90%) or a fraction from 0 to 1",
+    ),
+}
+PERCENT_PATTERN = _pattern(NUMBER, ["%"])
+
+
+def quantity_of(parse: Callable[[object], float]) -> Quantity:
+    """The table's row for a parser: a parser without a row fails loudly (a new budget
+    unit must be described to the schema too)."""
+    for quantity in QUANTITIES.values():
+        if quantity.parse is parse:
+            return quantity
+    raise KeyError(f"no Quantity in budgetlint.units.QUANTITIES parses with {parse.__name__}")

@@ -15,23 +15,88 @@ from budgetlint.budgets import BUDGETS, DTYPE_BITS
 from budgetlint.engine.conventions import CONVENTIONS
 from budgetlint.engine.cost import TENSOR_ROLES
 from budgetlint.engine.ops import OPS, OpDef
-from budgetlint.engine.ops.attrs import COUNT_SCHEMA, MAX_INT, schema_of
+from budgetlint.engine.ops.attrs import COUNT_SCHEMA, MAX_INT, Attr, schema_of
 from budgetlint.engine.ops.attrs import EXPRESSION_SCHEMA as _EXPRESSION
 from budgetlint.engine.ops.merge import MERGES
+from budgetlint.units import (
+    MAX_QUANTITY_LENGTH,
+    PERCENT_PATTERN,
+    QUANTITIES,
+    Quantity,
+    quantity_of,
+)
 
 SCHEMA_ID = "https://budgetlint.dev/schemas/budgetlint.schema.json"
 SCHEMA_FILE = "budgetlint.schema.json"
 NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_.-]*$"
 
 
+# Marks a value that a unit parser reads: the CLI leaves its form to the parser, whose
+# message says what to write; the editor checks it with the same pattern.
+QUANTITY_MARK = "x-budgetlint-quantity"
+
+
+def quantity_schema(quantity: Quantity, description: str) -> dict[str, Any]:
+    """A value the parser `quantity.parse` reads: its own pattern for strings (and YAML
+    numbers where the parser takes them), so the editor refuses what the CLI refuses."""
+    text: dict[str, Any] = {
+        "type": "string",
+        "maxLength": MAX_QUANTITY_LENGTH,
+        "pattern": quantity.pattern,
+        "patternErrorMessage": f"write {quantity.doc}, e.g. {', '.join(quantity.examples)}",
+    }
+    forms: list[dict[str, Any]] = [text]
+    if quantity.numbers:
+        number: dict[str, Any] = {"type": "number", "minimum": 0}
+        if quantity.maximum is not None:
+            number["maximum"] = quantity.maximum
+        forms.insert(0, number)
+    schema: dict[str, Any] = {"anyOf": forms} if len(forms) > 1 else text
+    examples = list(quantity.examples[:2])
+    return {
+        **schema,
+        QUANTITY_MARK: quantity.name,
+        "description": description,
+        "examples": examples,
+    }
+
+
+def _budget(name: str) -> dict[str, Any]:
+    return quantity_schema(quantity_of(BUDGETS[name].parse), BUDGETS[name].doc)
+
+
+def _growth(name: str) -> dict[str, Any]:
+    """max_increase: a percentage of the base value, or an amount in the budget's unit."""
+    amount = quantity_of(BUDGETS[name].parse)
+    percent = {"type": "string", "pattern": PERCENT_PATTERN}
+    return {
+        QUANTITY_MARK: "growth",
+        "anyOf": [percent, quantity_schema(amount, "")],
+        "description": f"how much {name} may grow over the base revision: a percentage "
+        f"of the base value or an amount ({amount.doc})",
+        "examples": ["2%", amount.examples[0]],
+    }
+
+
+FRACTION = QUANTITIES["fraction"]
+
+
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/definitions/{name}"}
+
+
+def _attr_example(attr: Attr) -> Any:
+    if not attr.required and attr.default is not None:
+        return attr.default
+    return attr.choices[0] if attr.choices else KIND_EXAMPLES[attr.kind]
 
 
 def _op_schema(name: str, op: OpDef) -> dict[str, Any]:
     attrs: dict[str, Any] = {
         "type": "object",
-        "properties": {attr.name: schema_of(attr) for attr in op.attrs},
+        "properties": {
+            attr.name: {**schema_of(attr), "examples": [_attr_example(attr)]} for attr in op.attrs
+        },
         "additionalProperties": False,
     }
     required = [attr.name for attr in op.attrs if attr.required]
@@ -41,6 +106,8 @@ def _op_schema(name: str, op: OpDef) -> dict[str, Any]:
     else:
         schema = {"anyOf": [attrs, {"type": "null"}]}
     schema["description"] = op.doc or name
+    example = {attr.name: _attr_example(attr) for attr in op.attrs if attr.required}
+    schema["examples"] = [example or None]
     return schema
 
 
@@ -98,11 +165,28 @@ def _layer_properties() -> dict[str, Any]:
     return properties
 
 
-def build_schema() -> dict[str, Any]:
-    budgets = {
-        name: {"type": ["number", "string"], "description": kind.doc}
-        for name, kind in BUDGETS.items()
+def _bare_layer() -> dict[str, Any]:
+    """`- relu`: an op whose attributes all have defaults (enumerated, for completion), a
+    block by name, or a `${...}` choosing one. A static schema can't tell a block from a
+    misspelt op: `budgetlint check` does (unknown op, did you mean)."""
+    bare_ops = [name for name, op in OPS.items() if not any(a.required for a in op.attrs)]
+    return {
+        "anyOf": [
+            {"enum": bare_ops, "description": "an op with its default attributes"},
+            {**_EXPRESSION, "description": "an expression naming the op or block"},
+            {"type": "string", "description": "a block of this file or of a `use:` library"},
+        ],
+        "description": "an op with its default attributes, or a block by name",
     }
+
+
+def build_schema() -> dict[str, Any]:
+    schema: dict[str, Any] = _annotated(_structure())
+    return schema
+
+
+def _structure() -> dict[str, Any]:
+    budgets = {name: _budget(name) for name in BUDGETS}
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": SCHEMA_ID,
@@ -138,11 +222,15 @@ def build_schema() -> dict[str, Any]:
                 "type": "object",
                 "propertyNames": {"pattern": NAME_PATTERN},
                 "additionalProperties": _ref("device"),
+                "description": "the devices of this file, by name: dtypes, roofline, budgets",
+                "examples": [{"phone-npu": {"dtype": "int8", "budgets": {"params": "6M"}}}],
             },
             "models": {
                 "type": "object",
                 "propertyNames": {"pattern": NAME_PATTERN},
                 "additionalProperties": _ref("model"),
+                "description": "the models to check, by name, and the devices they target",
+                "examples": [{"net": {"arch": "zoo/resnet18.yaml", "devices": ["phone-npu"]}}],
             },
         },
         "required": ["version"],
@@ -176,20 +264,19 @@ def build_schema() -> dict[str, Any]:
                         "description": "peak compute per dtype, e.g. "
                         "{int8: 26TOPS, float16: 13TFLOPS}",
                         "propertyNames": {"enum": list(DTYPE_BITS)},
-                        "additionalProperties": {"type": ["number", "string"]},
+                        "additionalProperties": quantity_schema(
+                            QUANTITIES["rate"], "peak compute at this dtype"
+                        ),
                     },
-                    "bandwidth": {
-                        "type": ["number", "string"],
-                        "description": "memory bandwidth, e.g. 51.2GB/s",
-                    },
-                    "efficiency": {
-                        "type": ["number", "string"],
-                        "description": "share of peak compute and bandwidth reached, e.g. 60%",
-                    },
-                    "layer_overhead": {
-                        "type": "string",
-                        "description": "time added per layer, e.g. 10us",
-                    },
+                    "bandwidth": quantity_schema(
+                        QUANTITIES["bandwidth"], "memory bandwidth, e.g. 51.2GB/s"
+                    ),
+                    "efficiency": quantity_schema(
+                        FRACTION, "share of peak compute and bandwidth reached, e.g. 60%"
+                    ),
+                    "layer_overhead": quantity_schema(
+                        QUANTITIES["time"], "time added per layer, e.g. 10us"
+                    ),
                     "budgets": {
                         "type": "object",
                         "properties": budgets,
@@ -207,27 +294,30 @@ def build_schema() -> dict[str, Any]:
                         "enum": list(DTYPE_BITS),
                         "description": "type of the KV cache (default: activation_dtype)",
                     },
-                    "overhead": {
-                        "type": ["number", "string"],
-                        "description": "memory the runtime holds besides weights, KV cache "
+                    "overhead": quantity_schema(
+                        QUANTITIES["bytes"],
+                        "memory the runtime holds besides weights, KV cache "
                         "and activations, counted in the memory budget, e.g. 150MB",
-                    },
+                    ),
                     "max_increase": {
                         "type": "object",
                         "description": "growth allowed over the base revision (check --base): "
                         "a percentage of the base value (2%) or an amount in the budget's unit",
-                        "properties": {name: {"type": ["number", "string"]} for name in BUDGETS},
+                        "properties": {name: _growth(name) for name in BUDGETS},
                         "additionalProperties": False,
                     },
                     "warn": {
                         "description": "warn (exit 0 unless --strict) above this share of a "
                         "limit: one percentage (90%) or one per budget",
                         "anyOf": [
-                            {"type": ["number", "string"]},
+                            quantity_schema(FRACTION, "one share for every budget"),
                             {
                                 "type": "object",
                                 "properties": {
-                                    name: {"type": ["number", "string"]} for name in BUDGETS
+                                    name: quantity_schema(
+                                        FRACTION, f"warn above this share of the {name} limit"
+                                    )
+                                    for name in BUDGETS
                                 },
                                 "additionalProperties": False,
                             },
@@ -339,7 +429,7 @@ def build_schema() -> dict[str, Any]:
             "layers": {"type": "array", "items": _ref("layer")},
             "layer": {
                 "anyOf": [
-                    {"type": "string", "description": "an op or block with its defaults"},
+                    _bare_layer(),
                     {
                         "type": "object",
                         "description": "one op, combinator or block (with its arguments)",
@@ -350,6 +440,155 @@ def build_schema() -> dict[str, Any]:
             },
         },
     }
+
+
+# What a property means, where its schema doesn't say: by property name (a name means
+# the same wherever it appears: an op attribute, a device field, a combinator's key).
+PROPERTY_DOCS: dict[str, str] = {
+    "name": "a name for reports",
+    "description": "free text for people",
+    "convention": "what `flops` and `params` mean in this file: a counting convention "
+    "(default: budgetlint's own)",
+    "input": "the input shape, batch first",
+    "blocks": "named, parameterised blocks, used in layers like ops",
+    "layers": "the architecture: a list of layers, each an op, combinator or block",
+    "budgets": "the limits a model on this device must stay under",
+    "quantization": "group quantization of weight matrices at an integer dtype",
+    "group": "weights per quantization group (along a row)",
+    "scale_dtype": "type of the per-group scales",
+    "zero_point": "whether each group also stores a zero point",
+    "ops": "ops whose tensors the rule applies to",
+    "dtype": "storage type of the matching tensors",
+    "body": "the layers of the body",
+    "shortcut": "the layers of the shortcut (default: the identity)",
+    "branches": "the branches, each a list of layers ([] is the identity)",
+    "merge": "how the branches merge: concat, add, mul or matmul",
+    "axis": "the concat axis (default 1, the channels)",
+    "times": "how many times the body repeats",
+    "stride": "the step of the window, one for every dimension or one per dimension",
+    "dilation": "spacing between kernel elements",
+    "bias": "whether the layer adds a learned bias",
+    "padding": "zeros added on each side, one for every dimension or one per dimension",
+    "output_padding": "extra size added to one side of the output",
+    "affine": "whether the normalisation has a learned scale and shift",
+    "groups": "the number of groups the channels are split into",
+    "dims": "the dimensions it works over",
+    "heads": "the number of attention heads",
+    "causal": "whether each position attends only to itself and earlier ones",
+    "vocab": "the vocabulary size",
+    "dim": "the dimension it works on",
+    "bidirectional": "whether the layer also runs backwards (outputs concatenated)",
+    "nonlinearity": "the activation inside the recurrence",
+    "approximate": "the GELU approximation",
+    "kernel": "the window size, one for every dimension or one per dimension",
+    "ceil_mode": "whether the output size rounds up",
+    "keepdim": "whether the reduced dimensions stay, with size 1",
+    "mode": "the interpolation",
+    "factor": "the upscale factor",
+    "start_dim": "the first dimension flattened",
+    "end_dim": "the last dimension flattened",
+    "index": "the index selected",
+    "start": "the first index kept",
+    "end": "the index after the last one kept",
+}
+
+# An example value per op attribute kind (budgetlint.engine.ops.attrs), where none is given.
+KIND_EXAMPLES: dict[str, Any] = {
+    "positive": 64,
+    "nonnegative": 0,
+    "integer": 1,
+    "size": 3,
+    "offsets": 1,
+    "integer_list": [1, -1],
+    "padding": 1,
+    "bool": True,
+    "number": 0.5,
+    "scale": 2,
+}
+# Examples by property name, for properties whose schema gives none.
+PROPERTY_EXAMPLES: dict[str, Any] = {
+    "name": "stem",
+    "description": "MobileNetV2 on the phone's NPU",
+    "source": "torchvision.models.resnet50",
+    "include": ["devices/jetson-orin-nano.yaml"],
+    "use": ["zoo/blocks/common.yaml"],
+    "input": [1, 3, 224, 224],
+    "params": {"width": 64},
+    "blocks": {"conv_bn": {"params": {"out": None}, "layers": ["relu"]}},
+    "layers": ["relu"],
+    "devices": ["phone-npu"],
+    "extends": "jetson-orin-nano",
+    "compute": {"int8": "26TOPS"},
+    "budgets": {"params": "5M", "size": "8MB"},
+    "overrides": [{"layers": "*.embed_tokens", "dtype": "float16"}],
+    "max_increase": {"params": "2%"},
+    "arch": "zoo/resnet50.yaml",
+    "verify": "models/resnet50.onnx",
+    "body": ["relu"],
+    "shortcut": [],
+    "branches": [["relu"], []],
+    "times": 2,
+    "tensors": ["weight"],
+    "layers_glob": "*.self_attn.*",
+    "ops": ["linear"],
+    "group": 32,
+    "quantization": {"group": 32},
+    "warn": "90%",
+    "module": "relu",
+    "functional": True,
+    "residual": {"body": ["relu"]},
+    "parallel": {"branches": [["relu"], []], "merge": "add"},
+    "repeat": {"times": 2, "body": ["relu"]},
+}
+
+
+def _example(name: str, schema: dict[str, Any]) -> Any:
+    """A value the property takes, for the editor to show; None when none can be said."""
+    if "examples" in schema:
+        return schema["examples"][0]
+    if name in PROPERTY_EXAMPLES:
+        return PROPERTY_EXAMPLES[name]
+    if schema.get("default") is not None:
+        return schema["default"]
+    if "const" in schema:
+        return schema["const"]
+    for values in (schema.get("enum"), *(b.get("enum") for b in schema.get("anyOf", []))):
+        if values and values[0] is not None:
+            return values[0]
+    return None
+
+
+def _describe(name: str, schema: dict[str, Any], example: Any) -> dict[str, Any]:
+    """The property with a description, a markdownDescription and an example; a `$ref`
+    is wrapped in allOf, since draft-07 ignores the siblings of a `$ref`."""
+    if "$ref" in schema:
+        schema = {"allOf": [{"$ref": schema.pop("$ref")}], **schema}
+    description = schema.get("description") or PROPERTY_DOCS.get(name, "")
+    described = {**schema, "description": description}
+    shown = json.dumps(example, ensure_ascii=False)
+    described["markdownDescription"] = f"{description}\n\nExample: `{name}: {shown}`"
+    described["examples"] = schema.get("examples") or [example]
+    return described
+
+
+def _annotated(node: Any, name: str = "") -> Any:
+    """Every property, wherever it is, described and with an example."""
+    if isinstance(node, list):
+        return [_annotated(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    done = {}
+    for key, value in node.items():
+        if key in ("properties",) and isinstance(value, dict):
+            done[key] = {
+                prop: _describe(prop, _annotated(sub, prop), _example(prop, sub))
+                for prop, sub in value.items()
+            }
+        elif key in ("examples", "enum", "const", "default", "required"):
+            done[key] = value
+        else:
+            done[key] = _annotated(value)
+    return done
 
 
 def schema_text() -> str:

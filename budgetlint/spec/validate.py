@@ -140,10 +140,28 @@ def _type_message(shown: str, error: Any) -> str:
     return f"{shown}: {_yaml_kind(error.instance)}: write {expected}"
 
 
+def _in_quantity(error: Any, root: dict[str, Any]) -> bool:
+    """Whether the error is about a value a unit parser reads (marked in the schema): the
+    parser says what is wrong with it, better than a pattern can, and says it anyway."""
+    from budgetlint.spec.schema import QUANTITY_MARK
+
+    node: Any = root
+    for key in error.schema_path:  # a `$ref` is not in the path: its target's keys are
+        while isinstance(node, dict) and "$ref" in node and key not in node:
+            node = root["definitions"][node["$ref"].rsplit("/", 1)[-1]]
+        if isinstance(node, dict) and QUANTITY_MARK in node:
+            return True
+        node = node[key]
+    return isinstance(node, dict) and QUANTITY_MARK in node
+
+
 def validate(document: Document) -> tuple[Problem, ...]:
     """Every schema problem of the document, one per location and kind, in file order."""
     seen: dict[tuple[str, int, int, str], Problem] = {}
-    for error in _validator().iter_errors(document.data):
+    validator = _validator()
+    for error in validator.iter_errors(document.data):
+        if _in_quantity(error, validator.schema):
+            continue
         for problem in _problems(document, error):
             where = problem.position
             seen.setdefault((where.path, where.line, where.column, problem.code), problem)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from budgetlint.problems import figure, short_repr
-from budgetlint.units import UnitError, parse_count
+from budgetlint.units import QUANTITIES, UnitError, parse_count
 
 REQUIRED: Any = object()
 
@@ -199,11 +199,8 @@ _KINDS = {
 }
 
 EXPRESSION_SCHEMA = {"type": "string", "pattern": "\\$\\{"}
-COUNT_SCHEMA = {
-    "type": "string",
-    # no two repeats can match the same characters: linear time (issue 9, H3)
-    "pattern": "^\\s*[0-9][0-9_]*(\\.[0-9]*)?([eE][+-]?[0-9]+)?(\\s*[kKMGBT])?\\s*$",
-}
+# A count as parse_count reads it: the pattern comes from the same table (linear-time).
+COUNT_SCHEMA = {"type": "string", "pattern": QUANTITIES["count"].pattern}
 
 
 def _item(schema: dict[str, Any]) -> dict[str, Any]:
