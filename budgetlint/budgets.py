@@ -15,6 +15,7 @@ from budgetlint.engine.memory import (
 )
 from budgetlint.engine.roofline import Roofline, latency
 from budgetlint.engine.storage import Override, Quantization, Storage, WeightFormat
+from budgetlint.engine.training import TrainingConfig, step_time, train_flops, train_memory
 from budgetlint.problems import Position
 from budgetlint.units import (
     format_bytes,
@@ -79,6 +80,8 @@ class Device:
     overrides: tuple[Override, ...] = ()  # tensors stored otherwise, by name, op or role
     kv_cache_dtype: str = ""  # empty: the activation dtype
     overhead: float = 0.0  # bytes the runtime holds besides weights, KV cache, activations
+    training: TrainingConfig | None = None  # its `training:` block
+    train_roofline: Roofline | None = None  # compute at the training params_dtype
 
     @property
     def precision(self) -> Precision:
@@ -200,6 +203,28 @@ BUDGETS: dict[str, BudgetKind] = {
         floor=True,
         needs_roofline=True,
     ),
+    "train_memory": BudgetKind(
+        "train_memory",
+        parse_bytes,
+        lambda report, device: train_memory(report, _training(device)).total,
+        format_bytes,
+        "memory of a training step: weights, gradients, master weights, optimizer states "
+        "and saved activations (the device's training block), e.g. 24GB",
+    ),
+    "train_flops": BudgetKind(
+        "train_flops",
+        parse_count,
+        lambda report, device: train_flops(report, _training(device)),
+        lambda amount, binary: format_count(amount),
+        "FLOPs of a training step: forward, backward and recomputation, e.g. 50T",
+    ),
+    "train_step_time": BudgetKind(
+        "train_step_time",
+        parse_time,
+        lambda report, device: step_time(report, _training(device), _train_roofline(device)),
+        lambda amount, binary: format_time(amount),
+        "roofline time of a training step, forward, backward and optimizer update, e.g. 2s",
+    ),
 }
 
 
@@ -225,6 +250,22 @@ def _roofline(device: Device) -> Roofline:
     if device.roofline is None:  # the spec reader refuses latency budgets without one
         raise ValueError(f"device {device.name} has no roofline figures")
     return device.roofline
+
+
+def _training(device: Device) -> TrainingConfig:
+    if device.training is None:  # the spec reader refuses train_* budgets without one
+        raise ValueError(f"device {device.name} has no training block")
+    return device.training
+
+
+def _train_roofline(device: Device) -> Roofline:
+    if device.train_roofline is None:  # refused by the spec reader too
+        raise ValueError(f"device {device.name} has no roofline at its training dtype")
+    return device.train_roofline
+
+
+# Budgets that need the device's `training:` block.
+TRAINING_BUDGETS = frozenset({"train_memory", "train_flops", "train_step_time"})
 
 
 @dataclass(frozen=True)

@@ -73,3 +73,5 @@ class Architecture:
     input: Shape
     layers: tuple[Node, ...]
     position: Position
+    trainable: tuple[str, ...] = ("*",)  # globs on layer names (or their dotted prefixes)
+    units: tuple[str, ...] = ()  # names of the repeated blocks: per_block checkpointing's units

@@ -61,6 +61,8 @@ PROBLEM_CODES: dict[str, str] = {
     "budget.floor": "max_increase on a budget that is a minimum, not a maximum.",
     "device.quantization": "Quantization on a device whose dtype is not an integer type.",
     "budget.roofline": "A latency budget on a device without compute and bandwidth.",
+    "budget.training": "A train_memory, train_flops or train_step_time budget on a device "
+    "without a training block.",
     # models, architectures and blocks
     "spec.empty": "A spec with no models, layers or devices.",
     "model.arch": "A model with both, or neither, of `arch:` and `layers:`.",

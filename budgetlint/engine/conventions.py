@@ -30,10 +30,13 @@ class Convention:
     # The tool reports FLOPs per sample: its total divided by the batch (ptflops' batch counter).
     per_sample: bool = False
 
-    def flops(self, cost: OpCost, functional: bool = False) -> int:
-        table = self.work_flops
+    def prices(self, functional: bool = False) -> Mapping[str, int]:
         if functional and self.functional_work_flops is not None:
-            table = self.functional_work_flops
+            return self.functional_work_flops
+        return self.work_flops
+
+    def flops(self, cost: OpCost, functional: bool = False) -> int:
+        table = self.prices(functional)
         return sum(table.get(kind, 0) * count for kind, count in cost.work)
 
     def params(self, cost: OpCost, op: str = "") -> int:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from fnmatch import fnmatchcase
 
+from budgetlint.engine.backward import backward_flops, recompute_flops
 from budgetlint.engine.conventions import DEFAULT, Convention
 from budgetlint.engine.cost import OpCost, Shape, ShapeError, numel
 from budgetlint.engine.cost import Tensor as StoredTensor
 from budgetlint.engine.ops import FREE_OPS, OPS, merge
 from budgetlint.engine.ops.attrs import AttrError
+from budgetlint.engine.saved import MERGE_SAVES, SAVES, Saved
 from budgetlint.graph import Architecture, Group, Layer, Node, Parallel, Residual
 from budgetlint.problems import Position, fail, short_repr
 
@@ -53,6 +56,10 @@ class LayerReport:
     state_held: int = 0  # persistent state kept for the next step (a KV cache)
     tensors: tuple[StoredTensor, ...] = ()  # its params and buffers, named; () in hand-made rows
     groups: tuple[Group, ...] = ()  # the spec's nesting around it, outermost first
+    trainable: int = 0  # learnable params that train
+    backward_flops: int = 0  # its gradients' FLOPs, at the convention's prices
+    recompute_flops: int = 0  # the attention core again, under selective recomputation
+    unit: str = ""  # the repeated block it belongs to ("" outside any)
 
     def weight_tensors(self) -> tuple[StoredTensor, ...]:
         """Its tensors, or for a row made without them one of all its params and buffers."""
@@ -63,12 +70,35 @@ class LayerReport:
 
 
 @dataclass(frozen=True)
+class SavedTensor:
+    """A tensor the forward keeps for the backward, counted once."""
+
+    kind: str  # "activation" (at the activation dtype) or another kind of SAVED_BITS
+    elements: int
+    layer: str  # the first layer that saves it
+    unit: str = ""  # that layer's repeated block
+    core: bool = False  # recomputed under selective recomputation
+    tensor: int = 0  # the graph tensor's identity (0: made inside an op)
+
+
+@dataclass(frozen=True)
 class ModelReport:
     name: str
     source: str
     input: Shape
     convention: str
     layers: tuple[LayerReport, ...]
+    saved: tuple[SavedTensor, ...] = ()  # what the forward keeps for a training step
+    unit_inputs: tuple[SavedTensor, ...] = ()  # each repeated block's input tensor
+    output_tensor: int = 0  # identity of the output, which the loss reads
+
+    @property
+    def trainable(self) -> int:
+        return sum(layer.trainable for layer in self.layers)
+
+    @property
+    def backward_flops(self) -> int:
+        return sum(layer.backward_flops for layer in self.layers)
 
     @property
     def params(self) -> int:
@@ -122,11 +152,13 @@ def _bounded(figures: dict[str, int], rank: int, name: str, position: Position) 
 def evaluate(architecture: Architecture, convention: Convention) -> ModelReport:
     """Cost every layer; raises SpecError at the first layer whose shapes don't fit."""
     batch = architecture.input[0] if convention.per_sample and architecture.input else 1
-    walker = _Walker(convention, max(batch, 1))
+    walker = _Walker(
+        convention, architecture.trainable, frozenset(architecture.units), max(batch, 1)
+    )
     shape = architecture.input
     _bounded({"input elements": numel(shape)}, len(shape), "input", architecture.position)
-    tensor = walker.new(shape)
-    walker.run(architecture.layers, tensor)
+    tensor = walker.new(shape, grad=False)
+    output = walker.run(architecture.layers, tensor)
     rows = tuple(walker.rows)
     if convention.last_call_only:
         rows = _last_calls_only(rows, walker.modules)
@@ -136,7 +168,27 @@ def evaluate(architecture: Architecture, convention: Convention) -> ModelReport:
         architecture.input,
         convention.name,
         rows,
+        tuple(walker.saved.values()),
+        tuple(walker.unit_inputs.values()),
+        output[0],
     )
+
+
+def trains(name: str, patterns: tuple[str, ...]) -> bool:
+    """A layer trains when a glob matches its name or one of its dotted prefixes."""
+    parts = name.split(".")
+    prefixes = [".".join(parts[:end]) for end in range(1, len(parts) + 1)]
+    return any(fnmatchcase(prefix, pattern) for pattern in patterns for prefix in prefixes)
+
+
+def unit_of(name: str, units: frozenset[str]) -> str:
+    """The outermost repeated block whose name prefixes this one, or ""."""
+    parts = name.split(".")
+    for end in range(1, len(parts) + 1):
+        prefix = ".".join(parts[:end])
+        if prefix in units:
+            return prefix
+    return ""
 
 
 def _last_calls_only(rows: tuple[LayerReport, ...], modules: list[str]) -> tuple[LayerReport, ...]:
@@ -175,24 +227,37 @@ class _Walker:
     output until the merge. Merges make a new tensor (no in-place adds assumed).
     """
 
-    def __init__(self, convention: Convention, batch: int = 1) -> None:
+    def __init__(
+        self,
+        convention: Convention,
+        trainable: tuple[str, ...] = ("*",),
+        units: frozenset[str] = frozenset(),
+        batch: int = 1,
+    ) -> None:
         self.convention = convention
         self.batch = batch  # what a per-sample convention divides by
+        self.trainable = trainable
+        self.units = units
         self.rows: list[LayerReport] = []
         self.modules: list[str] = []  # the module object of each row ("" when its own)
         self.live: dict[int, int] = {}  # tensor id → elements
         self.refs: dict[int, int] = {}
+        self.grad: dict[int, bool] = {}  # tensor id → requires grad
+        self.saved: dict[int, SavedTensor] = {}  # graph tensors by id; internal ones < 0
+        self.unit_inputs: dict[str, SavedTensor] = {}
         self.created = 0
         self.live_elements = 0  # the sum of self.live, and its tensors by elements mod 8
         self.live_by_remainder = [0] * 8
+        self.internal = 0
 
-    def new(self, shape: Shape) -> Tensor:
+    def new(self, shape: Shape, grad: bool) -> Tensor:
         self.created += 1
         elements = numel(shape)
         self.live[self.created] = elements
         self.refs[self.created] = 1
         self.live_elements += elements
         self.live_by_remainder[elements % 8] += 1
+        self.grad[self.created] = grad
         return self.created, shape
 
     def retain(self, tensor: Tensor, times: int = 1) -> None:
@@ -239,11 +304,23 @@ class _Walker:
                 layer.position, code, f"{layer.name} ({layer.op}) on {list(shape)}: {error}"
             ) from None
         self.bounded(cost, layer.name, layer.position)
+        trainable = cost.params if trains(layer.name, self.trainable) else 0
+        saves = SAVES[layer.op]((shape,), cost.output, layer.attrs)
         if layer.op in FREE_OPS:
-            self.record(layer, layer.op, (shape,), cost, alias=True)
+            self.record(layer, layer.op, (tensor,), cost, alias=True, saves=saves)
             return tensor[0], cost.output
-        output = self.new(cost.output)
-        self.record(layer, layer.op, (shape,), cost, layer.functional, layer.module)
+        output = self.new(cost.output, self.grad[tensor[0]] or trainable > 0)
+        self.record(
+            layer,
+            layer.op,
+            (tensor,),
+            cost,
+            layer.functional,
+            layer.module,
+            trainable=trainable,
+            saves=saves,
+            output=output,
+        )
         self.release(tensor)
         return output
 
@@ -256,8 +333,9 @@ class _Walker:
         except ShapeError as error:
             raise fail(node.position, "shape", f"{node.name}: {error}") from None
         self.bounded(cost, node.name, node.position)
-        output = self.new(cost.output)
-        self.record(node, how, shapes, cost)
+        output = self.new(cost.output, any(self.grad[tensor[0]] for tensor in inputs))
+        saves = tuple(Saved("input") for _ in inputs) if MERGE_SAVES[how] else ()
+        self.record(node, how, inputs, cost, saves=saves, output=output)
         for tensor in inputs:
             self.release(tensor)
         return output
@@ -275,16 +353,32 @@ class _Walker:
         self,
         node: Node,
         op: str,
-        inputs: tuple[Shape, ...],
+        tensors: tuple[Tensor, ...],
         cost: OpCost,
         functional: bool = False,
         module: str = "",
         alias: bool = False,
+        trainable: int = 0,
+        saves: tuple[Saved, ...] = (),
+        output: Tensor | None = None,
     ) -> None:
+        name = node.name if isinstance(node, Layer) else f"{node.name}.{op}"
+        inputs = tuple(shape for _, shape in tensors)
+        input_grad = any(self.grad[tensor[0]] for tensor in tensors)
+        unit = unit_of(name, self.units)
+        if unit and unit not in self.unit_inputs:
+            first = tensors[0]
+            self.unit_inputs[unit] = SavedTensor(
+                "activation", numel(first[1]), name, unit, False, first[0]
+            )
+        if input_grad or trainable:
+            self.save(name, unit, saves, tensors, output, trainable > 0)
+        prices = self.convention.prices(functional)
+        core = (input_grad or trainable > 0) and any(item.core for item in saves)
         self.modules.append(module)
         self.rows.append(
             LayerReport(
-                name=node.name if isinstance(node, Layer) else f"{node.name}.{op}",
+                name=name,
                 op=op,
                 position=node.position,
                 inputs=inputs,
@@ -304,5 +398,34 @@ class _Walker:
                 state_held=cost.state_held,
                 tensors=cost.stored_tensors(),
                 groups=node.groups,
+                trainable=trainable,
+                backward_flops=backward_flops(cost.work, prices, input_grad, trainable > 0)
+                // self.batch,
+                recompute_flops=recompute_flops(cost.work, prices) // self.batch if core else 0,
+                unit=unit,
             )
         )
+
+    def save(
+        self,
+        name: str,
+        unit: str,
+        saves: tuple[Saved, ...],
+        tensors: tuple[Tensor, ...],
+        output: Tensor | None,
+        trains: bool,
+    ) -> None:
+        """Keeps what the op saves for its backward; graph tensors once, by identity."""
+        pending = list(tensors)
+        for item in saves:
+            if item.for_weights and not trains:
+                continue
+            if item.what in ("input", "output"):
+                tensor = pending.pop(0) if item.what == "input" else output
+                if tensor is not None and tensor[0] not in self.saved:
+                    self.saved[tensor[0]] = SavedTensor(
+                        "activation", numel(tensor[1]), name, unit, item.core, tensor[0]
+                    )
+                continue
+            self.internal -= 1
+            self.saved[self.internal] = SavedTensor(item.what, item.elements, name, unit, item.core)

@@ -13,7 +13,7 @@ from budgetlint.engine.storage import stored_bytes
 from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import Problem, json_for_logs
 from budgetlint.render import rows
-from budgetlint.render.layers import LayerFigures, ModelFigures, figures
+from budgetlint.render.layers import LayerFigures, ModelFigures, figures, training_figures
 
 FORMAT_VERSION = 1
 
@@ -148,6 +148,19 @@ def _model(model: ModelResult, result: Result, layers: bool) -> dict[str, Any]:
     if seen.latency is not None:
         totals["latency_seconds"] = seen.latency
         totals["tokens_per_second"] = seen.tokens_per_second
+    training = training_figures(report, model.device)
+    totals.update(
+        trainable_params=training.trainable,
+        train_flops=training.flops,
+        train_memory_bytes=training.memory.total,
+        train_memory={
+            "weights": training.memory.weights,
+            "grads": training.memory.grads,
+            "master": training.memory.master,
+            "optimizer": training.memory.optimizer,
+            "activations": training.memory.activations,
+        },
+    )
     document: dict[str, Any] = {
         "name": report.name,
         "spec": model.spec,

@@ -18,6 +18,14 @@ from budgetlint.engine.memory import (
     size_bytes,
 )
 from budgetlint.engine.roofline import LayerTime, Roofline, layer_time
+from budgetlint.engine.training import (
+    DEFAULT_TRAINING,
+    TrainingConfig,
+    TrainMemory,
+    train_flops,
+    train_memory,
+)
+from budgetlint.units import format_bytes, format_count
 
 
 @dataclass(frozen=True)
@@ -81,4 +89,35 @@ def figures(report: ModelReport, device: Device | None) -> ModelFigures:
         kv_cache_bytes(report, precision),
         device.overhead if device else 0.0,
         tokens(report),
+    )
+
+
+@dataclass(frozen=True)
+class TrainingFigures:
+    config: TrainingConfig  # the device's training block, or float32 Adam without one
+    trainable: int
+    flops: int
+    memory: TrainMemory
+
+
+def training_figures(report: ModelReport, device: Device | None) -> TrainingFigures:
+    config = device.training if device and device.training else DEFAULT_TRAINING
+    return TrainingFigures(
+        config, report.trainable, train_flops(report, config), train_memory(report, config)
+    )
+
+
+def training_line(report: ModelReport, device: Device | None) -> str:
+    """One sentence: what trains, the step's FLOPs and its memory term by term."""
+    seen = training_figures(report, device)
+    memory = seen.memory
+    parts = (
+        f"weights {format_bytes(memory.weights)} + grads {format_bytes(memory.grads)} + "
+        f"master {format_bytes(memory.master)} + optimizer {format_bytes(memory.optimizer)} + "
+        f"activations {format_bytes(memory.activations)}"
+    )
+    return (
+        f"training ({seen.config.optimizer}, checkpointing {seen.config.checkpointing}): "
+        f"{seen.trainable:,} trainable params; {format_count(seen.flops)} FLOPs per step; "
+        f"memory {format_bytes(memory.total)} = {parts}"
     )

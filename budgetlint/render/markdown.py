@@ -8,7 +8,7 @@ from budgetlint.budgets import Verdict
 from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import one_line
 from budgetlint.render import rows, text
-from budgetlint.render.layers import figures
+from budgetlint.render.layers import figures, training_line
 from budgetlint.render.messages import sentence, signed_percent, used
 
 STATUS = {"ok": "✅ ok", "warn": "⚠️ near", "over": "❌ over"}
@@ -122,6 +122,12 @@ def render(result: Result, layers: bool) -> str:
     if layers:
         for shown in result.models:
             lines += layer_table(shown, result)
+        lines += ["### Training", ""]
+        lines += [
+            f"- **{_cell(m.report.name)}**: {_cell(training_line(m.report, m.device))}"
+            for m in result.models
+        ]
+        lines.append("")
     if result.verdicts:
         with_base = result.base_ref is not None
         if with_base:

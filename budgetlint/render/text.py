@@ -9,7 +9,7 @@ from budgetlint.engine.memory import Precision
 from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import log_line, one_line
 from budgetlint.render import rows
-from budgetlint.render.layers import ModelFigures, figures
+from budgetlint.render.layers import ModelFigures, figures, training_line
 from budgetlint.render.messages import METRICS, metric, sentence, signed_percent, used
 from budgetlint.units import format_bytes, format_count, format_throughput
 
@@ -203,6 +203,8 @@ def layer_table(model: ModelResult, result: Result) -> list[str]:
         lines.append("; ".join(held))
     else:
         lines += [_shorten(line, width) for line in held]
+    training = training_line(model.report, model.device)
+    lines.append(training if width is None else _shorten(training, width))
     if shown.hidden:
         hidden = hidden_line(shown)
         lines.append(hidden if width is None else _shorten(hidden, width))

@@ -14,9 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from budgetlint.budgets import BUDGETS, DTYPE_BITS, INTEGER_DTYPES, Device, Growth, Limit
+from budgetlint.budgets import (
+    BUDGETS,
+    DTYPE_BITS,
+    INTEGER_DTYPES,
+    TRAINING_BUDGETS,
+    Device,
+    Growth,
+    Limit,
+)
 from budgetlint.engine.roofline import missing_figures, roofline_of
 from budgetlint.engine.storage import Override, Quantization, Storage
+from budgetlint.engine.training import TrainingConfig
 from budgetlint.problems import Position, Problem, SpecError, fail
 from budgetlint.spec.load import Document, JsonPath
 from budgetlint.spec.validate import did_you_mean
@@ -31,7 +40,7 @@ from budgetlint.units import (
 )
 
 Loader = Callable[[Path, Position], Document]
-MAPPINGS = ("budgets", "compute", "max_increase")
+MAPPINGS = ("budgets", "compute", "max_increase", "training")
 MAX_EXTENDS = 16
 
 
@@ -200,6 +209,23 @@ def _growth(budget: str, field: _Field) -> Growth:
     return Growth(budget, allowed, relative, str(field.value), field.position)
 
 
+def _training(fields: dict[str, Any], dtype: str) -> TrainingConfig | None:
+    """The `training:` block; dtypes default down the chain params → grads, master → optimizer."""
+    if "training" not in fields:
+        return None
+    block = {key: field.value for key, field in fields["training"].items()}
+    params = block.get("params_dtype", dtype)
+    master = block.get("master_dtype")
+    return TrainingConfig(
+        optimizer=block.get("optimizer", "adam"),
+        params_bits=DTYPE_BITS[params],
+        grads_bits=DTYPE_BITS[block.get("grads_dtype", params)],
+        master_bits=DTYPE_BITS[master] if master else 0,
+        optimizer_bits=DTYPE_BITS[block.get("optimizer_dtype", master or params)],
+        checkpointing=block.get("checkpointing", "none"),
+    )
+
+
 def _device(name: str, lineage: list[_Definition], problems: list[Problem]) -> Device:
     fields = _fields(lineage)
 
@@ -232,6 +258,16 @@ def _device(name: str, lineage: list[_Definition], problems: list[Problem]) -> D
         efficiency,
         scalar("layer_overhead", parse_time, 0.0),
     )
+    training = _training(fields, dtype)
+    train_dtype = fields["training"].get("params_dtype") if training else None
+    train_compute = train_dtype.value if train_dtype else dtype
+    train_roofline = roofline_of(
+        compute,
+        train_compute,
+        bandwidth,
+        efficiency,
+        scalar("layer_overhead", parse_time, 0.0),
+    )
     warn = _warn(fields)
     limits: list[Limit] = []
     unreadable: list[str] = []
@@ -249,6 +285,28 @@ def _device(name: str, lineage: list[_Definition], problems: list[Problem]) -> D
                     "budget.roofline",
                     f"a {budget} budget needs the device's bandwidth and its compute for "
                     f"{activation} (compute: {{{activation}: ...}})",
+                )
+            )
+            unreadable.append(budget)
+            continue
+        if budget in TRAINING_BUDGETS and training is None:
+            problems.append(
+                Problem(
+                    field.position,
+                    "budget.training",
+                    f"a {budget} budget needs the device's training block "
+                    "(training: {optimizer: adam, params_dtype: bfloat16, ...})",
+                )
+            )
+            unreadable.append(budget)
+            continue
+        if budget == "train_step_time" and train_roofline is None:
+            problems.append(
+                Problem(
+                    field.position,
+                    "budget.roofline",
+                    f"a train_step_time budget needs the device's bandwidth and its compute "
+                    f"for {train_compute} (compute: {{{train_compute}: ...}})",
                 )
             )
             unreadable.append(budget)
@@ -285,6 +343,8 @@ def _device(name: str, lineage: list[_Definition], problems: list[Problem]) -> D
         activation,
         roofline,
         roofline_missing=missing_figures(compute, activation, bandwidth),
+        training=training,
+        train_roofline=train_roofline,
         unreadable=tuple(unreadable),
         quantization=quantization,
         overrides=overrides,

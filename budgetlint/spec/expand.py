@@ -267,6 +267,7 @@ class _Expander:
         self.groups: list[Group] = []  # the groups being expanded, outermost first
         self.blocks_of: dict[str, dict[str, _Block]] = {}  # file_blocks, per file
         self.serial = 0
+        self.units: list[str] = []  # every repeat turn's name, for per_block checkpointing
 
     def start_model(self) -> None:
         self.file_unrolled += self.unrolled
@@ -569,6 +570,7 @@ class _Expander:
         for turn in range(times):
             if not spec["body"]:  # a turn of anything else counts through its items
                 self.count(context.document.position((*path, "times")))
+            self.units.append(_child(name, str(turn)))
             if single:
                 item = spec["body"][0]
                 nodes.extend(self.item(context, (*path, "body", 0), item, name, str(turn)))
@@ -748,10 +750,19 @@ def _model(
         raise fail(where, "model.input", f"model '{name}' has no input shape: add 'input:'")
     use = f"in {source}, used at {document.position((*path, 'arch'))}" if "arch" in spec else ""
     expander.start_model()
+    expander.units.clear()
     with _used(use):
         layers = expander.layers(context, layers_path, "", "layers")
         layers = _nonempty(layers, context, layers_path)
-    architecture = Architecture(name, source, shape, layers, where)
+    architecture = Architecture(
+        name,
+        source,
+        shape,
+        layers,
+        where,
+        trainable=_trainable(spec.get("trainable", "all")),
+        units=_outermost(expander.units),
+    )
     verify = spec.get("verify")
     return ModelSpec(
         architecture,
@@ -759,6 +770,27 @@ def _model(
         tuple(device for device in targets if device not in devices),
         verify=display_path(Path(document.path).parent / verify) if verify else "",
         verify_position=document.position((*path, "verify")) if verify else None,
+    )
+
+
+def _trainable(value: str | list[str]) -> tuple[str, ...]:
+    """`all`, `none` or a list of globs on layer names."""
+    if value == "all":
+        return ("*",)
+    if value == "none":
+        return ()
+    return tuple(value)
+
+
+def _outermost(units: list[str]) -> tuple[str, ...]:
+    """Repeat turns not nested in another: the blocks checkpointing recomputes one at a time."""
+    names = set(units)
+    return tuple(
+        unit
+        for unit in dict.fromkeys(units)
+        if not any(
+            ".".join(unit.split(".")[:end]) in names for end in range(1, unit.count(".") + 1)
+        )
     )
 
 
@@ -837,6 +869,9 @@ def _file_architecture(
     scope = _arch_params(document, document, (), {})
     context = _Context(document, blocks, scope, (), (document.path,), "", scope)
     expander.start_model()
+    expander.units.clear()
     layers = _nonempty(expander.layers(context, ("layers",), "", "layers"), context, ("layers",))
-    architecture = Architecture(name, document.path, shape, layers, document.position(()))
+    architecture = Architecture(
+        name, document.path, shape, layers, document.position(()), units=_outermost(expander.units)
+    )
     return ModelSpec(architecture, (), declared=False)

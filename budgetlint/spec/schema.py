@@ -18,6 +18,7 @@ from budgetlint.engine.ops import OPS, OpDef
 from budgetlint.engine.ops.attrs import COUNT_SCHEMA, MAX_INT, Attr, schema_of
 from budgetlint.engine.ops.attrs import EXPRESSION_SCHEMA as _EXPRESSION
 from budgetlint.engine.ops.merge import MERGES
+from budgetlint.engine.training import CHECKPOINTING, OPTIMIZERS
 from budgetlint.units import (
     MAX_QUANTITY_LENGTH,
     PERCENT_PATTERN,
@@ -180,6 +181,40 @@ def _bare_layer() -> dict[str, Any]:
     }
 
 
+def _training_schema() -> dict[str, Any]:
+    dtypes = list(DTYPE_BITS)
+    return {
+        "type": "object",
+        "description": "how the device trains, for train_memory, train_flops and train_step_time",
+        "properties": {
+            "optimizer": {
+                "enum": list(OPTIMIZERS),
+                "default": "adam",
+                "description": "; ".join(f"{name}: {o.doc}" for name, o in OPTIMIZERS.items()),
+            },
+            "params_dtype": {
+                "enum": dtypes,
+                "description": "weights and activations while training (default: dtype)",
+            },
+            "grads_dtype": {"enum": dtypes, "description": "gradients (default: params_dtype)"},
+            "master_dtype": {
+                "enum": dtypes,
+                "description": "master weights of mixed precision (default: none)",
+            },
+            "optimizer_dtype": {
+                "enum": dtypes,
+                "description": "optimizer states (default: master_dtype, else params_dtype)",
+            },
+            "checkpointing": {
+                "enum": list(CHECKPOINTING),
+                "default": "none",
+                "description": "; ".join(f"{name}: {doc}" for name, doc in CHECKPOINTING.items()),
+            },
+        },
+        "additionalProperties": False,
+    }
+
+
 def build_schema() -> dict[str, Any]:
     schema: dict[str, Any] = _annotated(_structure())
     return schema
@@ -277,6 +312,7 @@ def _structure() -> dict[str, Any]:
                     "layer_overhead": quantity_schema(
                         QUANTITIES["time"], "time added per layer, e.g. 10us"
                     ),
+                    "training": _training_schema(),
                     "budgets": {
                         "type": "object",
                         "properties": budgets,
@@ -400,6 +436,14 @@ def _structure() -> dict[str, Any]:
                     "input": _ref("shape"),
                     "blocks": _ref("blocks"),
                     "layers": _ref("layers"),
+                    "trainable": {
+                        "description": "what trains: all (the default), none, or globs on "
+                        "layer names (a name's dotted prefixes match too: h.11 is its block)",
+                        "anyOf": [
+                            {"enum": ["all", "none"]},
+                            {"type": "array", "items": {"type": "string"}},
+                        ],
+                    },
                     "devices": {
                         "type": "array",
                         "items": {"type": "string"},

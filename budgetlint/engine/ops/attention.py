@@ -46,6 +46,7 @@ ATTENTION_ATTRS = (
     Attr("out_bias", "bool", None, doc="bias on the out projection (default: bias)"),
     Attr("window", "positive", None, doc="sliding window: keys attended per query, at most"),
     Attr("fused", "bool", True, doc="run as one scaled-dot-product kernel"),
+    Attr("dropout", "number", 0.0, doc="dropout on the attention weights while training"),
 )
 
 

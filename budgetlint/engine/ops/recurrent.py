@@ -6,6 +6,10 @@ reads I_l features (I_0 = F, then H·D) and the previous hidden state (H):
     params = D · Σ_l G·H·(I_l + H)  +  D · L · 2·G·H   (PyTorch keeps b_ih and b_hh)
     MACs   = N · T · D · Σ_l G·H·(I_l + H)
 
+The MACs of layer 0's input projection and of the first step's recurrent product (on
+the zero initial state) are reported apart too, for the backward: the first needs no
+input gradient when the input needs none, the second never does.
+
 Work per step, direction and layer (× N·T·D·L): 2·G·H bias adds, G·H adds of the
 two projections (`recurrent_gates`), and the cell's element-wise update on H
 elements (`lstm_cell`, `gru_cell`, `rnn_tanh_cell`, `rnn_relu_cell`), each
@@ -44,6 +48,9 @@ def _recurrent(inputs: tuple[Shape, ...], attrs: Attrs, op: str, gates: int, cel
     macs = batch * steps * directions * per_step
     work: tuple[tuple[str, int], ...] = (
         (f"{op}_macs", macs),
+        # no convention prices these two: the backward needs them (engine/backward.py)
+        (f"{op}_input_macs", batch * steps * directions * gates * hidden * features),
+        (f"{op}_initial_macs", batch * directions * layers * gates * hidden * hidden),
         ("recurrent_gates", cells * gates * hidden),
         (f"{cell}_cell", cells * hidden),
     )
