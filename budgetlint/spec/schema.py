@@ -212,6 +212,9 @@ def _training_schema() -> dict[str, Any]:
             },
         },
         "additionalProperties": False,
+        "examples": [
+            {"optimizer": "adamw", "params_dtype": "bfloat16", "master_dtype": "float32"}
+        ],
     }
 
 
