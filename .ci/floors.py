@@ -29,6 +29,7 @@ import sys
 import tarfile
 import tempfile
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import tomllib
@@ -171,9 +172,15 @@ def main() -> int:
     runtime = pyproject["project"]["dependencies"]
     (backend,) = pyproject["build-system"]["requires"]
     found = pythons()
-    environment("floors", found[0], pinned_floors(runtime), *pinned_floors([backend]))
     newest = [FLOOR.sub(r"\1\3", requirement) for requirement in runtime]
-    environment("newest", found[-1], ["--upgrade", *newest], FLOOR.sub(r"\1", backend))
+    jobs = [
+        ("floors", found[0], pinned_floors(runtime), *pinned_floors([backend])),
+        ("newest", found[-1], ["--upgrade", *newest], FLOOR.sub(r"\1", backend)),
+    ]
+    # side by side: mostly waiting on pip, so the two take little longer than one
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        for done in [pool.submit(environment, *job) for job in jobs]:
+            done.result()  # a failure (SystemExit with its step) ends the run here
     return 0
 
 

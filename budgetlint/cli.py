@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     name="budgetlint",
     help="Keep neural-network architectures inside their device budgets.",
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,

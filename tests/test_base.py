@@ -206,3 +206,15 @@ def test_a_shallow_clone_says_how_to_fetch_the_base(
     # in the full repository the same revision is found
     monkeypatch.chdir(repo.root)
     assert cli("check", "specs/budgets.yaml", "--base", "HEAD~1").code == 1
+
+
+@pytest.mark.parametrize("columns", [50, 70, 100])
+def test_base_tables_fit_the_terminal_width(repo: Repo, cli, monkeypatch, columns: int) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COLUMNS", str(columns))
+    sha = repo.git("rev-parse", "HEAD~1").stdout.strip()  # a 40-character base ref
+    run = cli("check", "specs/budgets.yaml", "--base", sha, "--quiet")
+    assert run.code == 1 and "changes against" not in run.out  # --quiet: findings only
+    lines = cli("check", "specs/budgets.yaml", "--base", sha).out.splitlines()
+    tables = lines[: lines.index(next(line for line in lines if ": error: " in line))]
+    assert any(line.startswith("changes against") for line in tables)
+    assert all(len(line) <= columns for line in tables)

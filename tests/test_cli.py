@@ -483,3 +483,9 @@ def test_narrow_check_keeps_model_device_budget_and_status(cli, monkeypatch) -> 
     lines = cli("check", str(MOBILE)).out.splitlines()
     assert lines[0].split() == ["model", "device", "budget", "value", "limit", "status"]
     assert "(not shown, to fit 60 columns: used)" in lines
+
+
+def test_shell_completion_script_names_the_program(cli) -> None:  # type: ignore[no-untyped-def]
+    run = cli("--show-completion", "bash")
+    assert run.code == 0
+    assert "_BUDGETLINT_COMPLETE" in run.out and "complete" in run.out

@@ -270,7 +270,8 @@ def change_table(
             )
     header = ["model", "metric", base_ref, "now", "change", "%"]
     fitted = table(header, rows, {2, 3, 4, 5}, width, drop=[4], shorten=[0, 2])
-    return [f"changes against {base_ref}:", *fitted]
+    heading = f"changes against {base_ref}:"
+    return [heading if width is None else _shorten(heading, width), *fitted]
 
 
 def _plural(count: int, noun: str) -> str:
