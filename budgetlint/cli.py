@@ -386,8 +386,9 @@ InputOption = Annotated[str | None, typer.Option("--input", help="input shape, e
 @app.command("import")
 def import_(
     model: Annotated[
-        Path, typer.Argument(metavar="MODEL", help="an ONNX file or a Hugging Face config.json")
-    ],
+        Path | None,
+        typer.Argument(metavar="MODEL", help="an ONNX file or a Hugging Face config.json"),
+    ] = None,
     output_file: Annotated[
         Path | None, typer.Option("--output", "-o", help="write the spec here (default: stdout)")
     ] = None,
@@ -404,12 +405,20 @@ def import_(
     context: Annotated[
         int | None, typer.Option(min=0, help="config.json --decode: tokens already cached")
     ] = None,
+    torch_target: Annotated[
+        str | None,
+        typer.Option(
+            "--torch",
+            metavar="package.module:factory",
+            help="a PyTorch module, traced on the meta device (needs --input)",
+        ),
+    ] = None,
 ) -> None:
     """Write the architecture spec of a real model (exit 0 written, 2 bad input)."""
     from budgetlint.imports.write import ImportOptions, write_import
 
     options = ImportOptions(_parse_shape(input_shape), allow_unknown, tokens, decode, context)
-    raise typer.Exit(write_import(model, output_file, options))
+    raise typer.Exit(write_import(model, output_file, options, torch_target))
 
 
 @app.command()

@@ -109,7 +109,10 @@ PROBLEM_CODES: dict[str, str] = {
     "import.output": "A graph output that is not computed from its input.",
     "import.unknown_op": "An ONNX op that budgetlint does not map.",
     "import.unsupported": "An ONNX op used in a way budgetlint does not map.",
-    "import.structure": "A graph whose branches nest deeper than budgetlint recovers.",
+    "import.structure": "A graph that is not series-parallel (a result feeding branches that "
+    "don't rejoin in series), or whose branches nest too deep.",
+    "import.config": "A Hugging Face config.json that can't be imported.",
+    "import.torch": "A PyTorch factory that can't be imported, built or traced.",
     "verify.empty": "Nothing to verify: no model.",
     "verify.none": "No model has a `verify:` file.",
     "verify.outside": "A `verify:` file outside the repository.",

@@ -19,6 +19,7 @@ from typing import Any
 from budgetlint.engine.conventions import DEFAULT
 from budgetlint.engine.cost import numel
 from budgetlint.engine.evaluate import LayerReport, ModelReport, evaluate
+from budgetlint.imports.kinds import TORCH_PREFIX
 from budgetlint.problems import Position, Problem, SpecError, fail, one_line
 from budgetlint.spec.expand import ModelSpec, display_path, read_spec
 from budgetlint.spec.sources import git_root
@@ -253,8 +254,25 @@ def _confined(target: Path, spec_path: str, where: Position) -> None:
         raise fail(where, "verify.outside", f"'{display_path(target)}' is outside the repository")
 
 
+@dataclass(frozen=True)
+class _Text:
+    """A Source holding one imported spec (a traced PyTorch module), read like a file."""
+
+    text: str
+
+    def read_bytes(self, path: Path, display: str, limit: int = 0) -> bytes:
+        return self.text.encode("utf-8")
+
+
 def _model_report(target: str, input_shape: tuple[int, ...]) -> ModelReport:
-    found, problems = read_spec(Path(target), input_shape)
+    if target.startswith(TORCH_PREFIX):
+        from budgetlint.imports import ImportOptions, import_torch
+        from budgetlint.imports.yaml_out import to_yaml
+
+        spec, _ = import_torch(target[len(TORCH_PREFIX) :], ImportOptions(input_shape))
+        found, problems = read_spec(Path(f"{target}.yaml"), input_shape, _Text(to_yaml(spec, [])))
+    else:
+        found, problems = read_spec(Path(target), input_shape)
     if found is None or problems or not found.models:
         raise (
             SpecError(*problems) if problems else fail(Position(target), "verify.empty", "no model")
@@ -265,7 +283,7 @@ def _model_report(target: str, input_shape: tuple[int, ...]) -> ModelReport:
 def verify_model(model: ModelSpec, spec_path: str, against: str | None) -> Verification:
     target = against or model.verify
     where = model.verify_position or model.architecture.position
-    if against is None:
+    if against is None and not target.startswith(TORCH_PREFIX):
         _confined(Path(target), spec_path, where)
     architecture = model.architecture
     ours = evaluate(architecture, DEFAULT)
@@ -275,7 +293,8 @@ def verify_model(model: ModelSpec, spec_path: str, against: str | None) -> Verif
         if against is None and error.problems[0].code.startswith("file."):
             raise fail(where, error.problems[0].code, one_line(str(error.problems[0]))) from None
         raise
-    return compare(ours, theirs, display_path(Path(target)), where)
+    shown = target if target.startswith(TORCH_PREFIX) else display_path(Path(target))
+    return compare(ours, theirs, shown, where)
 
 
 def run(paths: Sequence[Path], against: str | None, model: str | None) -> Outcome:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from budgetlint.engine.cost import Shape
-from budgetlint.imports.kinds import MODEL_SUFFIXES, is_model
+from budgetlint.imports.kinds import MODEL_SUFFIXES, TORCH_PREFIX, is_model
 from budgetlint.problems import Position, fail
 
 MAX_MODEL_BYTES = 256 * 1024 * 1024  # a graph with its weights inside; external data is never read
@@ -83,3 +83,14 @@ def import_spec(raw: bytes, path: str, options: ImportOptions) -> Imported:
 
 def byte_limit(path: str | Path) -> int:
     return KINDS[Path(path).suffix.lower()][2]
+
+
+def import_torch(target: str, options: ImportOptions) -> Imported:
+    """A PyTorch module's spec, from `package.module:factory` (traced on the meta device)."""
+    from budgetlint.imports.fold import to_spec
+    from budgetlint.imports.structure import build_tree
+    from budgetlint.imports.torch_fx import torch_graph
+
+    where = Position(f"{TORCH_PREFIX}{target}")
+    graph = torch_graph(target, options.input_shape, where, options.allow_unknown)
+    return to_spec(graph, build_tree(graph, where), f"{TORCH_PREFIX}{target}"), graph.notices

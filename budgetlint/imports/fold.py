@@ -28,6 +28,7 @@ class Leaf:
     op: str
     attrs: Mapping[str, Any]
     module: bool = False  # the same module object is called more than once
+    functional: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,9 @@ def to_nodes(items: tuple[Item, ...], repeated: frozenset[str]) -> tuple[Node, .
     for item in items:
         if isinstance(item, LayerItem):
             step = item.step
-            nodes.append(Leaf(step.name, step.op, step.attrs, step.name in repeated))
+            nodes.append(
+                Leaf(step.name, step.op, step.attrs, step.name in repeated, step.functional)
+            )
             continue
         branches = tuple(to_nodes(branch, repeated) for branch in item.branches)
         step = item.step
@@ -174,7 +177,7 @@ def signature(node: Node, prefix: str) -> Any:
             (key, None if _scalar_param(value) else repr(value))
             for key, value in node.attrs.items()
         )
-        return ("leaf", relative, node.op, attrs, node.module)
+        return ("leaf", relative, node.op, attrs, node.module, node.functional)
     if isinstance(node, Combinator):
         return (
             node.kind,
@@ -237,7 +240,7 @@ def find_blocks(nodes: tuple[Node, ...], classes: Mapping[str, str]) -> list[Blo
 
     collect(nodes)
     blocks: list[Block] = []
-    taken = set(OPS) | set(COMBINATORS) | {"arch"}
+    taken = set(OPS) | set(COMBINATORS) | {"arch", "name", "module", "functional"}
     claimed: set[str] = set()
     for groups in by_signature.values():
         if len(groups) < 2 or any(g.name in claimed for g in groups):
@@ -314,6 +317,8 @@ class _Writer:
             item["name"] = relative
         if node.module and relative:
             item["module"] = relative
+        if node.functional:
+            item["functional"] = True
         item[node.op] = attrs or None
         return item
 

@@ -28,6 +28,7 @@ class Step:
     axis: int = 1  # concat's axis
     source: str = ""  # the node(s) of the original graph it comes from
     free: bool = False  # an unknown op let through by --allow-unknown, counted as free
+    functional: bool = False  # called as a function, not a module (torch.nn.functional.relu)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from budgetlint.engine.ops import COMBINATORS, OPS, OpDef
 from budgetlint.engine.ops.attrs import AttrError, coerce
 from budgetlint.engine.ops.merge import MERGES
 from budgetlint.graph import Architecture, Group, Layer, Node, Parallel, Residual
-from budgetlint.imports.kinds import is_model
+from budgetlint.imports.kinds import TORCH_PREFIX, is_model
 from budgetlint.problems import Position, Problem, SpecError, fail, short_repr
 from budgetlint.spec.devices import DeviceTable, read_devices
 from budgetlint.spec.expr import ExpressionError, has_template, substitute
@@ -768,7 +768,7 @@ def _model(
         architecture,
         tuple(device for device in targets if device in devices),
         tuple(device for device in targets if device not in devices),
-        verify=display_path(Path(document.path).parent / verify) if verify else "",
+        verify=_verify_target(document.path, verify) if verify else "",
         verify_position=document.position((*path, "verify")) if verify else None,
     )
 
@@ -792,6 +792,13 @@ def _outermost(units: list[str]) -> tuple[str, ...]:
             ".".join(unit.split(".")[:end]) in names for end in range(1, unit.count(".") + 1)
         )
     )
+
+
+def _verify_target(spec_path: str, verify: str) -> str:
+    """A model file relative to the spec, or a PyTorch factory (torch:package.module:factory)."""
+    if verify.startswith(TORCH_PREFIX):
+        return verify
+    return display_path(Path(spec_path).parent / verify)
 
 
 def read_spec(

@@ -1,0 +1,477 @@
+"""A PyTorch module (`package.module:factory`) to our graph, through torch.fx on the meta
+device: module paths are the layer names (`layer1.0.conv1`), functional calls are marked
+`functional`, a module called twice is one module. No weights are allocated.
+
+The factory is imported and called: this runs the named package's code, as
+`python -c "from package.module import factory; factory()"` would.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import operator
+import re
+from collections.abc import Callable
+from types import MappingProxyType
+from typing import Any
+
+from budgetlint.engine.cost import Shape, ShapeError
+from budgetlint.engine.ops import OPS, merge
+from budgetlint.engine.ops.attrs import AttrError, coerce
+from budgetlint.imports.graph import INPUT, ImportedGraph, Step
+from budgetlint.problems import Position, Problem, SpecError, fail
+
+TARGET = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*\Z")
+
+
+class Unsupported(Exception):
+    pass
+
+
+class Act:
+    """A tensor computed from the input: the step that makes it and its shape."""
+
+    def __init__(self, step: int, shape: Shape) -> None:
+        self.step, self.shape = step, shape
+
+
+class Param:
+    """A parameter or buffer read with get_attr (a class token, a position table)."""
+
+    def __init__(self, name: str, shape: Shape) -> None:
+        self.name, self.shape = name, shape
+
+
+def _require_torch(where: Position) -> Any:
+    try:
+        import torch
+        import torch.fx
+    except ImportError:
+        raise fail(
+            where, "import.extra", "importing a PyTorch module needs torch: pip install torch"
+        ) from None
+    return torch
+
+
+def _pair(value: Any) -> Any:
+    if isinstance(value, (tuple, list)):
+        return value[0] if len(set(value)) == 1 else list(value)
+    return value
+
+
+def _module_layer(module: Any, torch: Any) -> tuple[str, dict[str, Any]] | None:
+    """Our op and attributes for a leaf module, or None when we have no mapping."""
+    nn = torch.nn
+    kind = type(module)
+    if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
+        rank = {nn.Conv1d: 1, nn.Conv2d: 2, nn.Conv3d: 3}[
+            next(k for k in (nn.Conv1d, nn.Conv2d, nn.Conv3d) if isinstance(module, k))
+        ]
+        padding = module.padding if isinstance(module.padding, str) else _pair(module.padding)
+        return f"conv{rank}d", {
+            "out": module.out_channels,
+            "kernel": _pair(module.kernel_size),
+            "stride": _pair(module.stride),
+            "padding": padding,
+            "dilation": _pair(module.dilation),
+            "groups": module.groups,
+            "bias": module.bias is not None,
+        }
+    if isinstance(module, nn.ConvTranspose2d):
+        return "conv_transpose2d", {
+            "out": module.out_channels,
+            "kernel": _pair(module.kernel_size),
+            "stride": _pair(module.stride),
+            "padding": _pair(module.padding),
+            "output_padding": _pair(module.output_padding),
+            "dilation": _pair(module.dilation),
+            "groups": module.groups,
+            "bias": module.bias is not None,
+        }
+    if isinstance(module, nn.Linear):
+        return "linear", {"out": module.out_features, "bias": module.bias is not None}
+    if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
+        op = "batchnorm2d" if isinstance(module, nn.BatchNorm2d) else "batchnorm1d"
+        return op, {"affine": module.affine, "running_stats": module.track_running_stats}
+    if isinstance(module, nn.LayerNorm):
+        return "layernorm", {
+            "dims": len(module.normalized_shape),
+            "affine": module.elementwise_affine,
+            "bias": getattr(module, "bias", None) is not None,
+        }
+    if isinstance(module, nn.GroupNorm):
+        return "groupnorm", {"groups": module.num_groups, "affine": module.affine}
+    if isinstance(module, nn.MaxPool2d):
+        return "maxpool2d", {
+            "kernel": _pair(module.kernel_size),
+            "stride": _pair(module.stride),
+            "padding": _pair(module.padding),
+            "dilation": _pair(module.dilation),
+            "ceil_mode": module.ceil_mode,
+        }
+    if isinstance(module, nn.AvgPool2d):
+        return "avgpool2d", {
+            "kernel": _pair(module.kernel_size),
+            "stride": _pair(module.stride),
+            "padding": _pair(module.padding),
+            "ceil_mode": module.ceil_mode,
+        }
+    if isinstance(module, nn.AdaptiveAvgPool2d):
+        return "adaptive_avgpool2d", {"size": _pair(module.output_size)}
+    if isinstance(module, nn.Flatten):
+        return "flatten", {"start_dim": module.start_dim, "end_dim": module.end_dim}
+    if isinstance(module, nn.Dropout):
+        return "dropout", {"p": module.p}
+    if isinstance(module, nn.LeakyReLU):
+        return "leaky_relu", {"slope": module.negative_slope}
+    if isinstance(module, nn.GELU):
+        return "gelu", {"approximate": module.approximate}
+    if isinstance(module, nn.Softmax):
+        return "softmax", {"dim": -1 if module.dim is None else module.dim}
+    if isinstance(module, nn.Embedding):
+        return "embedding", {"vocab": module.num_embeddings, "dim": module.embedding_dim}
+    simple = {
+        nn.ReLU: "relu",
+        nn.ReLU6: "relu6",
+        nn.SiLU: "silu",
+        nn.Sigmoid: "sigmoid",
+        nn.Tanh: "tanh",
+        nn.Hardswish: "hardswish",
+        nn.Hardsigmoid: "hardsigmoid",
+        nn.Identity: "identity",
+    }
+    for cls, op in simple.items():
+        if kind is cls:
+            return op, {}
+    return None
+
+
+class _Builder:
+    def __init__(self, torch: Any, model: Any, original: Any, where: Position) -> None:
+        self.torch = torch
+        self.model = model  # the traced GraphModule: its leaf modules are the originals
+        self.original = original  # whose containers keep their classes (for block names)
+        self.where = where
+        self.steps: list[Step] = []
+        self.classes: dict[str, str] = {}
+
+    def layer(
+        self, op: str, attrs: dict[str, Any], source: Act, name: str, functional: bool = False
+    ) -> Act:
+        definition = OPS[op]
+        full: dict[str, Any] = {}
+        for attr in definition.attrs:
+            try:
+                full[attr.name] = (
+                    coerce(attr, attrs[attr.name]) if attr.name in attrs else attr.default
+                )
+            except AttrError as error:
+                raise Unsupported(f"{op}.{attr.name}: {error}") from None
+        try:
+            cost = definition.fn((source.shape,), MappingProxyType(full))
+        except (ShapeError, AttrError) as error:
+            raise Unsupported(f"as {op} on {list(source.shape)}: {error}") from None
+        kept = {}
+        for key, value in attrs.items():
+            known = definition.attr(key)
+            if known is not None and (known.required or full[key] != known.default):
+                kept[key] = value
+        step = Step(
+            key=len(self.steps) + 1,
+            op=op,
+            attrs=MappingProxyType(kept),
+            inputs=(source.step,),
+            output=cost.output,
+            name=name,
+            source=name,
+            functional=functional,
+        )
+        self.steps.append(step)
+        if "." in name or not functional:
+            self.remember(name)
+        return Act(step.key, cost.output)
+
+    def remember(self, path: str) -> None:
+        parts = path.split(".")
+        for depth in range(1, len(parts)):
+            prefix = ".".join(parts[:depth])
+            if prefix not in self.classes:
+                try:
+                    self.classes[prefix] = type(self.original.get_submodule(prefix)).__name__
+                except AttributeError:
+                    return
+
+    def merge(self, how: str, sources: tuple[Act, ...], name: str, axis: int = 1) -> Act:
+        shapes = tuple(source.shape for source in sources)
+        try:
+            if how == "add":
+                cost = merge.add(shapes)
+            elif how == "mul":
+                cost = merge.mul(shapes)
+            elif how == "matmul":
+                cost = merge.matmul(shapes)
+            else:
+                cost = merge.concat(shapes, axis)
+        except ShapeError as error:
+            raise Unsupported(str(error)) from None
+        rank = len(cost.output)
+        step = Step(
+            key=len(self.steps) + 1,
+            op=how,
+            attrs=MappingProxyType({}),
+            inputs=tuple(source.step for source in sources),
+            output=cost.output,
+            name=name,
+            axis=axis % rank if rank else axis,
+            source=name,
+        )
+        self.steps.append(step)
+        return Act(step.key, cost.output)
+
+
+def _scope(node: Any) -> str:
+    """The module path whose forward made a functional call (torch.fx records it)."""
+    stack = node.meta.get("nn_module_stack") if hasattr(node, "meta") else None
+    if stack:
+        return str(list(stack.values())[-1][0])
+    return ""
+
+
+def _reshape(shape: Shape, target: tuple[int, ...]) -> list[int]:
+    known = math.prod(size for size in target if size != -1)
+    return [math.prod(shape) // known if size == -1 else int(size) for size in target]
+
+
+def _call(b: _Builder, node: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    torch = b.torch
+    F = torch.nn.functional
+    target = node.target
+    name = node.name
+    acts = [a for a in args if isinstance(a, Act)]
+    if not acts and not any(isinstance(a, (Param, list, tuple)) for a in args):
+        if target is torch._assert:
+            return None
+        try:
+            return target(*args, **kwargs)  # arithmetic on sizes
+        except Exception as error:
+            raise Unsupported(
+                f"{getattr(target, '__name__', target)} on constants: {error}"
+            ) from None
+    if target in (operator.add, torch.add):
+        left, right = args[0], args[1]
+        if isinstance(left, Act) and isinstance(right, Act):
+            return b.merge("add", (left, right), name)
+        act, other = (left, right) if isinstance(left, Act) else (right, left)
+        if isinstance(other, Param) and other.shape == (1, *act.shape[1:]):
+            return b.layer("position_embedding", {}, act, other.name)
+        if isinstance(other, (int, float)):
+            return b.layer("scale", {}, act, name, functional=True)
+    if target in (operator.mul, torch.mul, operator.truediv, operator.sub):
+        left, right = args[0], args[1]
+        if isinstance(left, Act) and isinstance(right, Act) and target in (operator.mul, torch.mul):
+            return b.merge("mul", (left, right), name)
+        act = left if isinstance(left, Act) else right
+        if isinstance(left if act is right else right, (int, float)):
+            return b.layer("scale", {}, act, name, functional=True)
+    if target in (torch.flatten,):
+        start = args[1] if len(args) > 1 else kwargs.get("start_dim", 0)
+        end = args[2] if len(args) > 2 else kwargs.get("end_dim", -1)
+        return b.layer("flatten", {"start_dim": start, "end_dim": end}, args[0], name, True)
+    if target in (torch.cat, torch.concat):
+        parts = args[0]
+        dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
+        if all(isinstance(p, Act) for p in parts):
+            return b.merge("concat", tuple(parts), name, dim)
+        if len(parts) == 2 and isinstance(parts[0], Param) and isinstance(parts[1], Act):
+            return b.layer("class_token", {}, parts[1], parts[0].name)
+    simple: dict[Any, str] = {
+        F.relu: "relu",
+        torch.relu: "relu",
+        F.relu6: "relu6",
+        F.silu: "silu",
+        F.gelu: "gelu",
+        torch.sigmoid: "sigmoid",
+        F.sigmoid: "sigmoid",
+        torch.tanh: "tanh",
+        F.hardswish: "hardswish",
+        F.hardsigmoid: "hardsigmoid",
+    }
+    if target in simple and isinstance(args[0], Act):
+        return b.layer(simple[target], {}, args[0], _scope(node) or name, functional=True)
+    if target is F.adaptive_avg_pool2d:
+        return b.layer("adaptive_avgpool2d", {"size": _pair(args[1])}, args[0], name, True)
+    if target is F.dropout or getattr(target, "__name__", "") == "stochastic_depth":
+        return args[0]  # inference: nothing
+    if target is torch.transpose:
+        dims = list(range(len(args[0].shape)))
+        a, c = args[1] % len(dims), args[2] % len(dims)
+        dims[a], dims[c] = dims[c], dims[a]
+        return b.layer("permute", {"dims": dims}, args[0], name, True)
+    if target is operator.getitem:
+        return _getitem(b, node, args[0], args[1])
+    if target is getattr and isinstance(args[0], Act) and args[1] == "shape":
+        return tuple(args[0].shape)
+    raise Unsupported(f"the call {getattr(target, '__name__', target)}")
+
+
+def _getitem(b: _Builder, node: Any, value: Any, index: Any) -> Any:
+    if isinstance(value, (tuple, list)):
+        return value[index]
+    if isinstance(value, Act):
+        if isinstance(index, tuple) and all(i == slice(None) for i in index[:-1]):
+            last = index[-1]
+            if isinstance(last, int):
+                return b.layer(
+                    "select", {"dim": len(index) - 1, "index": last}, value, node.name, True
+                )
+        raise Unsupported(f"indexing with {index!r}")
+    raise Unsupported(f"indexing a {type(value).__name__}")
+
+
+def _method(b: _Builder, node: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    self, rest = args[0], args[1:]
+    method = node.target
+    if isinstance(self, Param):
+        if method == "expand":
+            sizes = rest[0] if len(rest) == 1 and isinstance(rest[0], (tuple, list)) else rest
+            shape = tuple(s if s != -1 else self.shape[i] for i, s in enumerate(sizes))
+            return Param(self.name, shape)
+        raise Unsupported(f"{method} on the parameter '{self.name}'")
+    if not isinstance(self, Act):
+        return getattr(self, method)(*rest, **kwargs)
+    shape = self.shape
+    if method == "size":
+        return shape[rest[0]] if rest else tuple(shape)
+    if method == "dim":
+        return len(shape)
+    if method in ("contiguous", "clone"):
+        return self
+    if method in ("view", "reshape"):
+        sizes = rest[0] if len(rest) == 1 and isinstance(rest[0], (tuple, list)) else rest
+        return b.layer("reshape", {"shape": _reshape(shape, tuple(sizes))}, self, node.name, True)
+    if method == "permute":
+        dims = rest[0] if len(rest) == 1 and isinstance(rest[0], (tuple, list)) else rest
+        return b.layer("permute", {"dims": [d % len(shape) for d in dims]}, self, node.name, True)
+    if method == "transpose":
+        dims = list(range(len(shape)))
+        a, c = rest[0] % len(dims), rest[1] % len(dims)
+        dims[a], dims[c] = dims[c], dims[a]
+        return b.layer("permute", {"dims": dims}, self, node.name, True)
+    if method == "flatten":
+        start = rest[0] if rest else kwargs.get("start_dim", 0)
+        end = rest[1] if len(rest) > 1 else kwargs.get("end_dim", -1)
+        return b.layer("flatten", {"start_dim": start, "end_dim": end}, self, node.name, True)
+    if method == "mean":
+        given = rest[0] if rest else kwargs.get("dim")
+        axes: list[Any] = list(given) if isinstance(given, (tuple, list)) else [given]
+        attrs: dict[str, Any] = {"dims": [d % len(shape) for d in axes]}
+        if kwargs.get("keepdim") or (len(rest) > 1 and rest[1]):
+            attrs["keepdim"] = True
+        return b.layer("mean", attrs, self, node.name, True)
+    if method == "chunk":
+        parts = rest[0]
+        dim = (rest[1] if len(rest) > 1 else kwargs.get("dim", 0)) % len(shape)
+        each = -(-shape[dim] // parts)
+        pieces = []
+        for start in range(0, shape[dim], each):
+            end = min(start + each, shape[dim])
+            pieces.append(
+                b.layer("slice", {"dim": dim, "start": start, "end": end}, self, node.name, True)
+            )
+        return tuple(pieces)
+    raise Unsupported(f"the method .{method}()")
+
+
+def _module(b: _Builder, node: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    torch = b.torch
+    module = b.model.get_submodule(node.target)
+    source = args[0]
+    if not isinstance(source, Act):
+        raise Unsupported("a module called on something not computed from the input")
+    if isinstance(module, torch.nn.MultiheadAttention):
+        if not module.batch_first or module._qkv_same_embed_dim is False:
+            raise Unsupported("MultiheadAttention with batch_first=False or other k/v sizes")
+        if any(a is not source for a in args[1:3] if a is not None):
+            raise Unsupported("cross-attention")
+        attrs: dict[str, Any] = {"heads": module.num_heads, "bias": module.in_proj_bias is not None}
+        if kwargs.get("need_weights", True):
+            attrs["fused"] = False
+        out = b.layer("multihead_attention", attrs, source, node.target)
+        return (out, None)
+    mapped = _module_layer(module, torch)
+    if mapped is None:
+        raise Unsupported(f"the module {type(module).__name__}")
+    op, attrs = mapped
+    return b.layer(op, attrs, source, node.target)
+
+
+def torch_graph(
+    target: str, input_shape: Shape | None, where: Position, allow_unknown: bool = False
+) -> ImportedGraph:
+    if not TARGET.match(target):
+        raise fail(where, "import.torch", f"expected package.module:factory, got '{target}'")
+    if input_shape is None:
+        raise fail(where, "import.input", "a PyTorch module needs --input (its input shape)")
+    torch = _require_torch(where)
+    module_name, factory_name = target.split(":")
+    try:
+        factory: Callable[[], Any] = getattr(importlib.import_module(module_name), factory_name)
+        with torch.device("meta"):
+            model = factory()
+        model.eval()
+        traced = torch.fx.symbolic_trace(model)
+    except Exception as error:  # the user's code: whatever it raises is one line of ours
+        raise fail(
+            where,
+            "import.torch",
+            f"can't build and trace {target}: {type(error).__name__}: {error}",
+        ) from None
+    builder = _Builder(torch, traced, model, where)
+    env: dict[Any, Any] = {}
+    problems: list[Problem] = []
+    output: Any = None
+    placeholders = 0
+    for node in traced.graph.nodes:
+
+        def load(value: Any) -> Any:
+            return torch.fx.node.map_arg(value, lambda n: env[n])
+
+        args, kwargs = list(load(tuple(node.args))), dict(load(dict(node.kwargs)))
+        try:
+            if node.op == "placeholder":
+                placeholders += 1
+                env[node] = (
+                    Act(INPUT, input_shape) if placeholders == 1 else node.kwargs.get("default")
+                )
+            elif node.op == "get_attr":
+                tensor: Any = traced
+                for part in node.target.split("."):
+                    tensor = getattr(tensor, part)
+                env[node] = Param(node.target, tuple(tensor.shape))
+            elif node.op == "call_module":
+                env[node] = _module(builder, node, args, kwargs)
+            elif node.op == "call_function":
+                env[node] = _call(builder, node, args, kwargs)
+            elif node.op == "call_method":
+                env[node] = _method(builder, node, args, kwargs)
+            elif node.op == "output":
+                output = args[0]
+        except Unsupported as error:
+            problems.append(
+                Problem(where, "import.unsupported", f"{node.op} '{node.name}': {error}")
+            )
+            break
+    if problems:
+        raise SpecError(*problems)
+    if isinstance(output, (tuple, list)):
+        output = output[0]
+    if not isinstance(output, Act):
+        raise fail(where, "import.output", "the module's output isn't computed from its input")
+    return ImportedGraph(
+        name=factory_name,
+        input=input_shape,
+        steps=tuple(builder.steps),
+        output=output.step,
+        classes=MappingProxyType(dict(builder.classes)),
+    )

@@ -1,0 +1,91 @@
+"""--torch package.module:factory: torchvision models traced on the meta device.
+
+Runs only where torch and torchvision are installed (it imports them); measured
+figures are torchvision's own parameter and buffer counts, computed here, and the
+MACs recorded in tests/data/measured_onnx_exports.json (torch.utils.flop_counter)
+or, for vit_b_16, the zoo's.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("torchvision")
+
+from budgetlint.cli import main
+from budgetlint.engine.conventions import DEFAULT
+from budgetlint.engine.evaluate import ModelReport, evaluate
+from budgetlint.spec.expand import read_spec
+
+ROOT = Path(__file__).resolve().parents[2]
+MEASURED = json.loads((ROOT / "tests" / "data" / "measured_onnx_exports.json").read_text())
+MODELS = sorted(MEASURED["models"])
+SKIPPED_IN_EVAL = ("aux1.", "aux2.")  # googlenet's auxiliary classifiers: eval mode skips them
+# googlenet() warns that its default weight initialisation will change
+pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
+
+
+def _import(tmp_path: Path, name: str) -> ModelReport:
+    out = tmp_path / f"{name}.yaml"
+    target = f"torchvision.models:{name}"
+    assert main(["import", "--torch", target, "--input", "1,3,224,224", "-o", str(out)]) == 0
+    spec, problems = read_spec(out)
+    assert not problems and spec is not None
+    return evaluate(spec.models[0].architecture, DEFAULT)
+
+
+def _torchvision(name: str) -> tuple[dict[str, int], dict[str, int]]:
+    import torch
+    import torchvision
+
+    with torch.device("meta"):
+        model = getattr(torchvision.models, name)()
+    params = {
+        n: p.numel() for n, p in model.named_parameters() if not n.startswith(SKIPPED_IN_EVAL)
+    }
+    buffers = {
+        n: b.numel()
+        for n, b in model.named_buffers()
+        if not n.endswith("num_batches_tracked") and not n.startswith(SKIPPED_IN_EVAL)
+    }
+    return params, buffers
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_params_buffers_and_macs_equal_torchvision(tmp_path: Path, name: str) -> None:
+    report = _import(tmp_path, name)
+    params, buffers = _torchvision(name)
+    assert (report.learnable, report.buffers) == (sum(params.values()), sum(buffers.values()))
+    if name == "vit_b_16":
+        zoo_spec, _ = read_spec(ROOT / "specs" / "zoo" / "vit_b_16.yaml")
+        assert zoo_spec is not None
+        assert report.macs == evaluate(zoo_spec.models[0].architecture, DEFAULT).macs
+    else:
+        assert report.macs == MEASURED["models"][name]["flop_counter_macs"]
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_layer_names_are_module_paths(tmp_path: Path, name: str) -> None:
+    report = _import(tmp_path, name)
+    params, _ = _torchvision(name)
+    owners = {p.rsplit(".", 1)[0] if "." in p else p for p in params} | set(params)
+    weighted = {row.name for row in report.layers if row.learnable}
+    assert weighted <= owners
+    for parameter in params:  # held by its module's layer, or one containing it (attention)
+        assert any(parameter == w or parameter.startswith(f"{w}.") for w in weighted), parameter
+
+
+@pytest.mark.parametrize("name", ["resnet18", "efficientnet_b0", "shufflenet_v2_x1_0", "vit_b_16"])
+def test_zoo_spec_verifies_against_the_module(name: str) -> None:
+    spec = ROOT / "specs" / "zoo" / f"{name}.yaml"
+    assert main(["verify", str(spec), "--against", f"torch:torchvision.models:{name}"]) == 0
+
+
+def test_bad_target_is_one_line_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["import", "--torch", "no_such_package.models:net", "--input", "1,3"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no_such_package" in err[0]
