@@ -111,7 +111,6 @@ PROBLEM_CODES: dict[str, str] = {
     "import.unsupported": "An ONNX op used in a way budgetlint does not map.",
     "import.structure": "A graph that is not series-parallel (a result feeding branches that "
     "don't rejoin in series), or whose branches nest too deep.",
-    "import.config": "A Hugging Face config.json that can't be imported.",
     "import.torch": "A PyTorch factory that can't be imported, built or traced.",
     "verify.empty": "Nothing to verify: no model.",
     "verify.none": "No model has a `verify:` file.",

@@ -258,7 +258,19 @@ def _call(b: _Builder, node: Any, args: list[Any], kwargs: dict[str, Any]) -> An
             raise Unsupported(
                 f"{getattr(target, '__name__', target)} on constants: {error}"
             ) from None
-    if target in (operator.add, torch.add):
+    if target is F.layer_norm and isinstance(args[0], Act):
+        shape = args[1] if len(args) > 1 else kwargs["normalized_shape"]
+        weight = args[2] if len(args) > 2 else kwargs.get("weight")
+        bias = args[3] if len(args) > 3 else kwargs.get("bias")
+        attrs = {"dims": len(shape), "affine": weight is not None, "bias": bias is not None}
+        return b.layer("layernorm", attrs, args[0], _scope(node) or name, functional=True)
+    if target in (operator.mul, torch.mul) and any(isinstance(a, Param) for a in args[:2]):
+        act = next((a for a in args[:2] if isinstance(a, Act)), None)
+        scale = next(a for a in args[:2] if isinstance(a, Param))
+        channels = [size for size in scale.shape if size != 1]
+        if act is not None and len(act.shape) >= 2 and channels == [act.shape[1]]:
+            return b.layer("layer_scale", {}, act, scale.name)
+    if target in (operator.add, operator.iadd, torch.add):
         left, right = args[0], args[1]
         if isinstance(left, Act) and isinstance(right, Act):
             return b.merge("add", (left, right), name)
@@ -303,6 +315,10 @@ def _call(b: _Builder, node: Any, args: list[Any], kwargs: dict[str, Any]) -> An
         return b.layer("adaptive_avgpool2d", {"size": _pair(args[1])}, args[0], name, True)
     if target is F.dropout or getattr(target, "__name__", "") == "stochastic_depth":
         return args[0]  # inference: nothing
+    if target is torch.permute and isinstance(args[0], Act):
+        dims = args[1] if len(args) > 1 else kwargs["dims"]
+        rank = len(args[0].shape)
+        return b.layer("permute", {"dims": [d % rank for d in dims]}, args[0], name, True)
     if target is torch.transpose:
         dims = list(range(len(args[0].shape)))
         a, c = args[1] % len(dims), args[2] % len(dims)
@@ -399,6 +415,8 @@ def _module(b: _Builder, node: Any, args: list[Any], kwargs: dict[str, Any]) -> 
             attrs["fused"] = False
         out = b.layer("multihead_attention", attrs, source, node.target)
         return (out, None)
+    if type(module).__name__ == "Permute" and isinstance(getattr(module, "dims", None), list):
+        return b.layer("permute", {"dims": list(module.dims)}, source, node.target)
     mapped = _module_layer(module, torch)
     if mapped is None:
         raise Unsupported(f"the module {type(module).__name__}")

@@ -212,9 +212,7 @@ def _training_schema() -> dict[str, Any]:
             },
         },
         "additionalProperties": False,
-        "examples": [
-            {"optimizer": "adamw", "params_dtype": "bfloat16", "master_dtype": "float32"}
-        ],
+        "examples": [{"optimizer": "adamw", "params_dtype": "bfloat16", "master_dtype": "float32"}],
     }
 
 

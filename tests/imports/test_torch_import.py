@@ -79,7 +79,30 @@ def test_layer_names_are_module_paths(tmp_path: Path, name: str) -> None:
         assert any(parameter == w or parameter.startswith(f"{w}.") for w in weighted), parameter
 
 
-@pytest.mark.parametrize("name", ["resnet18", "efficientnet_b0", "shufflenet_v2_x1_0", "vit_b_16"])
+VERIFIED = (
+    "resnet18",
+    "resnet50",
+    "vgg16",
+    "mobilenet_v2",
+    "mobilenet_v3_large",
+    "efficientnet_b0",
+    "shufflenet_v2_x1_0",
+    "convnext_tiny",
+    "vit_b_16",
+)
+
+
+def test_convnext_params_and_macs_equal_torchvision_and_the_zoo(tmp_path: Path) -> None:
+    """Layer scale (a parameter times a tensor), functional layer_norm between permutes."""
+    report = _import(tmp_path, "convnext_tiny")
+    params, _ = _torchvision("convnext_tiny")
+    zoo_spec, _ = read_spec(ROOT / "specs" / "zoo" / "convnext_tiny.yaml")
+    assert zoo_spec is not None
+    assert report.learnable == sum(params.values())
+    assert report.macs == evaluate(zoo_spec.models[0].architecture, DEFAULT).macs
+
+
+@pytest.mark.parametrize("name", VERIFIED)
 def test_zoo_spec_verifies_against_the_module(name: str) -> None:
     spec = ROOT / "specs" / "zoo" / f"{name}.yaml"
     assert main(["verify", str(spec), "--against", f"torch:torchvision.models:{name}"]) == 0
