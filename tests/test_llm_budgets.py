@@ -321,3 +321,20 @@ def test_override_rules_are_bounded(write, cli) -> None:  # type: ignore[no-unty
     run = cli("check", str(write("spec.yaml", text)))
     assert run.code == 2 and "devices.phone.overrides" in run.err
     assert run.err.count("\n") == 1  # one problem, at the list
+
+
+def test_overrides_as_a_mapping_of_op_role_or_name(write, cli) -> None:  # type: ignore[no-untyped-def]
+    text = THROUGHPUT_SPEC.format(limit="1tok/s").replace(
+        "warn: 90%",
+        "overrides:\n      'layers.0': {dtype: int8}\n      linear: {dtype: float16}\n"
+        "      embedding: {dtype: int8, quantization: none}",
+    )
+    run = cli("report", str(write("spec.yaml", text)), "--device", "phone", "-f", "json")
+    # `embedding` is an op (before a role): the table plain int8; the head (a linear) float16
+    assert run.json()["models"][0]["totals"]["size_bytes"] == 1000 * 64 + 1000 * 64 * 2
+    roles = THROUGHPUT_SPEC.format(limit="1tok/s").replace(
+        "warn: 90%", "overrides: {weight: {dtype: float32}}"
+    )
+    run = cli("report", str(write("roles.yaml", roles)), "--device", "phone", "-f", "json")
+    # the role `weight`: the head's matrix at float32; the table (role embedding) as before
+    assert run.json()["models"][0]["totals"]["size_bytes"] == 1000 * ROW + 1000 * 64 * 4

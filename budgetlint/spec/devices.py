@@ -23,6 +23,8 @@ from budgetlint.budgets import (
     Growth,
     Limit,
 )
+from budgetlint.engine.cost import TENSOR_ROLES
+from budgetlint.engine.ops import OPS
 from budgetlint.engine.roofline import missing_figures, roofline_of
 from budgetlint.engine.storage import Override, Quantization, Storage
 from budgetlint.engine.training import TrainingConfig
@@ -377,24 +379,39 @@ def _overrides(field: _Field, quantization: Quantization | None) -> tuple[Overri
     """Each rule's storage for the tensors it selects; an integer dtype without its own
     `quantization` takes the device's."""
     rules = []
-    for index, rule in enumerate(field.value):
-        at = _Field(rule, field.document, (*field.path, index))
+    written = field.value
+    items = written.items() if isinstance(written, dict) else enumerate(written)
+    for key, rule in items:
+        at = _Field(rule, field.document, (*field.path, key))
         dtype = rule["dtype"]
         quantized = quantization if dtype in INTEGER_DTYPES else None
         if "quantization" in rule:
             quantized = _quantization(
                 _Field(rule["quantization"], field.document, (*at.path, "quantization")), dtype
             )
+        storage = Storage(DTYPE_BITS[dtype], quantized)
+        if isinstance(key, str):  # the mapping form: an op, a role, else a glob on names
+            rules.append(_keyed(key, storage))
+            continue
         globs = rule.get("layers", [])
         rules.append(
             Override(
-                Storage(DTYPE_BITS[dtype], quantized),
+                storage,
                 (globs,) if isinstance(globs, str) else tuple(globs),
                 tuple(rule.get("ops", [])),
                 tuple(rule.get("tensors", [])),
             )
         )
     return tuple(rules)
+
+
+def _keyed(key: str, storage: Storage) -> Override:
+    """`rmsnorm:` names an op, `bias:` a role (TENSOR_ROLES), anything else a name glob."""
+    if key in OPS:
+        return Override(storage, ops=(key,))
+    if key in TENSOR_ROLES:
+        return Override(storage, roles=(key,))
+    return Override(storage, layers=(key,))
 
 
 @dataclass(frozen=True)

@@ -321,11 +321,27 @@ def _structure() -> dict[str, Any]:
                     },
                     "quantization": _ref("quantization"),
                     "overrides": {
-                        "type": "array",
                         "description": "tensors stored otherwise than the device's dtype: "
-                        "chosen by layer name (glob), op or role; the last matching rule wins",
-                        "items": _ref("override"),
-                        "maxItems": 64,
+                        "chosen by layer name (glob), op or role; the last matching rule "
+                        "wins. A list of rules, or a mapping from an op, a role or a name "
+                        "glob to {dtype, quantization}",
+                        "anyOf": [
+                            {"type": "array", "items": _ref("override"), "maxItems": 64},
+                            {
+                                "type": "object",
+                                "maxProperties": 64,
+                                "propertyNames": {"maxLength": 1000},
+                                "additionalProperties": {
+                                    "type": "object",
+                                    "properties": {
+                                        "dtype": {"enum": list(DTYPE_BITS)},
+                                        "quantization": _ref("quantization"),
+                                    },
+                                    "required": ["dtype"],
+                                    "additionalProperties": False,
+                                },
+                            },
+                        ],
                     },
                     "kv_cache_dtype": {
                         "enum": list(DTYPE_BITS),
