@@ -21,6 +21,8 @@ from budgetlint.engine.conventions import CONVENTIONS  # noqa: E402
 from budgetlint.engine.evaluate import evaluate  # noqa: E402
 from budgetlint.spec.expand import read_spec  # noqa: E402
 from tests.engine.test_conventions import (  # noqa: E402
+    FIDELITY,
+    MEASURED,
     MODELS,
     TENSORFLOW,
     TOOLS,
@@ -119,6 +121,94 @@ def measured_table() -> list[str]:
     return lines
 
 
+# (distinction, what the spec says, torchvision example, (JSON, section, as written, the
+# other way, what the other way is)) — every figure measured by the tools themselves
+TRAPS = [
+    (
+        "a function call, not a module",
+        "`functional: true` on the layer",
+        "GoogLeNet: BasicConv2d calls `F.relu`",
+        (FIDELITY, "traps", "googlenet", "googlenet_relu_modules", "an nn.ReLU module each"),
+    ),
+    (
+        "one module called more than once",
+        "`module: NAME` on each call of it",
+        "ResNet-18: BasicBlock calls its one `self.relu` twice",
+        (FIDELITY, "traps", "resnet18", "resnet18_relu_per_call", "a second nn.ReLU module"),
+    ),
+    (
+        "fused or unfused attention",
+        "`fused: false` where the weights are asked for or autograd is on",
+        "nn.MultiheadAttention(64, 4) on [1, 10, 64], need_weights=True (the default)",
+        (
+            MEASURED,
+            "ops",
+            "mha_self_attention",
+            "mha_self_attention_no_weights",
+            "need_weights=False",
+        ),
+    ),
+    (
+        "einsum or matmul",
+        "`merge: einsum` instead of `merge: matmul`",
+        "MaxViT's attention: `torch.einsum`; here x·xᵀ on [1, 4, 8]",
+        (FIDELITY, "ops", "einsum_transpose", "matmul_transpose", "torch.matmul"),
+    ),
+]
+
+
+def traps_section() -> list[str]:
+    lines = [
+        "## What a spec must state for each tool",
+        "",
+        "Two models with the same arithmetic can count differently under a tool, depending",
+        "on how the code calls it. A spec states these distinctions, or the named",
+        "convention of a tool that cares misses by the difference. Each table: the tool's",
+        "own total on the code as torchvision writes it, and on the same code written the",
+        "other way (measured by the tools; tests/data/measured_fidelity.json and",
+        "measured_counters.json).",
+    ]
+    tools = ("thop", "fvcore", "ptflops", "torch", "torchstat", "torchstat-madd")
+    cares: dict[str, list[str]] = {tool: [] for tool in tools}
+    for distinction, spec, example, (data, section, written, other, how) in TRAPS:
+        lines += ["", f"### {distinction}: {spec}", "", f"{example}; the other way: {how}.", ""]
+        lines += ["| tool | as written | the other way | difference |", "|---|---:|---:|---:|"]
+        for tool in tools:
+            ours, theirs = (
+                measured(data[section][written], tool),
+                measured(data[section][other], tool),
+            )
+            if ours is None or theirs is None:
+                continue
+            lines.append(f"| {tool} | {ours:,} | {theirs:,} | {theirs - ours:+,} |")
+            if theirs != ours:
+                cares[tool].append(distinction)
+    vit = MEASURED["models"]["vit_b_16"]
+    grad, no_grad = vit["torch_flop_counter"]["total"], vit["torch_flop_counter_no_grad"]["total"]
+    lines += [
+        "",
+        "torch's FlopCounterMode also depends on autograd: ViT-B/16 counts "
+        f"{grad:,} with grad on and {no_grad:,} under `torch.no_grad()` "
+        f"({no_grad - grad:+,}), where eval-mode nn.MultiheadAttention takes its fused "
+        "kernel, which has no FLOP formula. The spec's `fused:` says which path ran.",
+        "",
+        "### Per tool",
+        "",
+    ]
+    for tool, distinctions in cares.items():
+        said = "; ".join(distinctions) if distinctions else "none of these"
+        lines.append(f"- `{tool}`: {said}.")
+    lines += [
+        "",
+        "thop hooks modules only: a functional conv or linear is invisible to it (a ReLU "
+        "costs 0 there either way), and so is ptflops' for `F.linear` (measured: "
+        f"{measured(FIDELITY['ops']['functional_linear'], 'thop'):,} and "
+        f"{measured(FIDELITY['ops']['functional_linear'], 'ptflops'):,} on a functional "
+        "linear of 4·8·16 multiply-accumulates).",
+    ]
+    return lines
+
+
 def main() -> int:
     lines = INTRO.splitlines()
     for convention in CONVENTIONS.values():
@@ -134,7 +224,7 @@ def main() -> int:
             lines += ["", "Params include BatchNorm's running mean and variance."]
         if convention.last_call_only:
             lines += ["", "A module called more than once counts its last call only."]
-    lines += ["", *measured_table(), ""]
+    lines += ["", *traps_section(), "", *measured_table(), ""]
     sys.stdout.write("\n".join(lines))
     return 0
 

@@ -13,7 +13,8 @@ What it measures (batch as given, eval mode, random init, weights=None, no downl
   bidirectional ``nn.LSTM``, ``nn.GRU``, ``nn.RNN`` (tanh) and a bias-free ReLU ``nn.RNN``,
   all ``batch_first=True`` (the module's first output is returned);
 * ``models``: a small LSTM language model (embedding 1000×128 → 2-layer LSTM 256 → linear
-  1000, on 35 int64 tokens), the spec ``specs/zoo/lstm_lm.yaml``;
+  1000, on 35 int64 tokens), the spec ``specs/zoo/lstm_lm.yaml``; torchvision's swin_t and
+  maxvit_t, with their buffers (``buffers``: name → dtype and elements);
 * ``traps``: a torchvision model as shipped and a variant that differs only in how it calls
   the same layers: GoogLeNet (``F.relu`` in BasicConv2d) against one ``nn.ReLU`` module
   per BasicConv2d, and ResNet-18 (one ``nn.ReLU`` module called twice per BasicBlock)
@@ -153,6 +154,18 @@ OPS: dict[str, tuple[str, Callable[[], nn.Module], dict[str, tuple[int, ...]], s
 }
 
 MODELS: dict[str, tuple[str, Callable[[], nn.Module], dict[str, tuple[int, ...]], str]] = {
+    "swin_t": (
+        "torchvision.models.swin_t(weights=None)",
+        lambda: torchvision.models.swin_t(weights=None),
+        {"x": (1, 3, 224, 224)},
+        F4,
+    ),
+    "maxvit_t": (
+        "torchvision.models.maxvit_t(weights=None)",
+        lambda: torchvision.models.maxvit_t(weights=None),
+        {"x": (1, 3, 224, 224)},
+        F4,
+    ),
     "lstm_lm": (
         "Embedding(1000,128) -> LSTM(128,256,num_layers=2,batch_first=True) -> Linear(256,1000)",
         LstmLanguageModel,
@@ -226,6 +239,19 @@ TRAPS: dict[str, tuple[str, Callable[[], nn.Module], dict[str, tuple[int, ...]],
 }
 
 
+def buffers_by_dtype(builder: Callable[[], nn.Module]) -> dict[str, dict[str, int]]:
+    """Elements and bytes of every registered buffer, by dtype (relative_position_index is
+    int64; BatchNorm's num_batches_tracked is int64 too)."""
+    found: dict[str, dict[str, int]] = {}
+    for _, buffer in builder().named_buffers():
+        row = found.setdefault(
+            str(buffer.dtype).removeprefix("torch."), {"elements": 0, "bytes": 0}
+        )
+        row["elements"] += buffer.numel()
+        row["bytes"] += buffer.numel() * buffer.element_size()
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("tests/data/measured_fidelity.json"))
@@ -248,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     for section, cases in (("ops", OPS), ("models", MODELS), ("traps", TRAPS)):
         print(f"{section}:", file=sys.stderr)
         data[section] = measure(cases, only)
+    for name, entry in data["models"].items():
+        entry["buffers"] = buffers_by_dtype(MODELS[name][1])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(dump_json(data))
     print(f"wrote {args.out}", file=sys.stderr)

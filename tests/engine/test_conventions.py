@@ -330,3 +330,20 @@ def test_lstm_language_model_equals_the_tool(convention: str) -> None:
     assert report.flops == measured(entry, convention)
     params = int(entry["thop"]["params"]) if convention == "thop" else entry["torch_params"]
     assert report.params == params
+
+
+def test_resnet18_shared_relu_is_worth_what_torchstat_measured(tmp_path: Path) -> None:
+    """docs/conventions.md's trap table: without `module:`, the torchstat conventions count
+    ResNet-18 as torchstat counts the variant with one ReLU module per call."""
+    text = (ROOT / "specs" / "zoo" / "resnet18.yaml").read_text()
+    assert "module: relu" in text
+    variant = tmp_path / "resnet18.yaml"
+    variant.write_text(text.replace("module: relu, ", ""))
+    spec, problems = read_spec(variant)
+    assert spec is not None and not problems
+    traps = FIDELITY["traps"]
+    for convention in ("torchstat", "torchstat-madd"):
+        written = zoo("resnet18", convention).flops
+        per_call = evaluate(spec.models[0].architecture, CONVENTIONS[convention]).flops
+        assert written == measured(traps["resnet18"], convention)
+        assert per_call == measured(traps["resnet18_relu_per_call"], convention)
