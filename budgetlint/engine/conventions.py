@@ -29,6 +29,9 @@ class Convention:
     params_unseen: frozenset[str] = frozenset()
     # The tool reports FLOPs per sample: its total divided by the batch (ptflops' batch counter).
     per_sample: bool = False
+    # Params of layers called as functions, and params a module holds itself (not in a
+    # child layer), are unseen: the tool collects params from the leaf modules it ran.
+    leaf_params_only: bool = False
 
     def prices(self, functional: bool = False) -> Mapping[str, int]:
         if functional and self.functional_work_flops is not None:
@@ -39,10 +42,11 @@ class Convention:
         table = self.prices(functional)
         return sum(table.get(kind, 0) * count for kind, count in cost.work)
 
-    def params(self, cost: OpCost, op: str = "") -> int:
-        if op in self.params_unseen:
+    def params(self, cost: OpCost, op: str = "", functional: bool = False) -> int:
+        if op in self.params_unseen or (functional and self.leaf_params_only):
             return 0
-        return cost.params + (cost.buffers if self.buffers_are_params else 0)
+        unseen = cost.container_params if self.leaf_params_only else 0
+        return cost.params - unseen + (cost.buffers if self.buffers_are_params else 0)
 
 
 # FLOPs per unit of work in the default convention; a kind missing here costs 0.
@@ -244,6 +248,7 @@ THOP = Convention(
         "gru_cell": 4,
     },
     functional_work_flops={},  # thop hooks modules only
+    leaf_params_only=True,
     # no rule for these module types, or parameters held outside leaf modules
     params_unseen=frozenset(
         {
@@ -316,6 +321,7 @@ PTFLOPS = Convention(
     # ptflops also patches torch.nn.functional: a bare call is counted once (F.linear's
     # patch is commented out in 0.7.5: a functional linear counts 0)
     functional_work_flops={
+        "matmul_macs": 1,  # torch.matmul and Tensor.matmul, wherever they are called
         "relu": 1,
         "gelu": 1,
         "relu6": 1,

@@ -14,6 +14,7 @@ Attrs = Mapping[str, Any]
 class Role:
     quantized: bool  # quantized by a device's `quantization:` unless an override says
     doc: str
+    bits: int | None = None  # stored at this width whatever the device's dtype (indices)
 
 
 # What a stored tensor is for; a device quantizes the weight matrices and tables only.
@@ -24,7 +25,9 @@ TENSOR_ROLES: dict[str, Role] = {
     "norm": Role(False, "scales and shifts of normalisation layers"),
     "learned": Role(False, "other learned tensors: class tokens, positions, layer scales"),
     "buffer": Role(False, "stored statistics that are not learned (BatchNorm's running stats)"),
+    "index": Role(False, "integer index buffers (Swin's relative_position_index): int64", 64),
 }
+BUFFER_ROLES = frozenset({"buffer", "index"})  # stored but not learned: not params
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,9 @@ class OpCost:
     state_read: int = 0  # elements of persistent state read, such as a KV cache
     state_held: int = 0  # elements of persistent state kept after the call: the KV cache
     tensors: tuple[Tensor, ...] = ()  # its params and buffers, named; () for the fallback
+    # params a module holds itself rather than in a child layer (a relative position bias
+    # table): counters that collect params from leaf modules (thop) don't see them
+    container_params: int = 0
 
     def stored_tensors(self) -> tuple[Tensor, ...]:
         """The op's tensors; an op that doesn't name them keeps one learned, one buffer."""

@@ -7,7 +7,7 @@ from fnmatch import fnmatchcase
 
 from budgetlint.engine.backward import backward_flops, recompute_flops
 from budgetlint.engine.conventions import DEFAULT, Convention
-from budgetlint.engine.cost import OpCost, Shape, ShapeError, numel
+from budgetlint.engine.cost import TENSOR_ROLES, OpCost, Shape, ShapeError, numel
 from budgetlint.engine.cost import Tensor as StoredTensor
 from budgetlint.engine.ops import FREE_OPS, OPS, merge
 from budgetlint.engine.ops.attrs import AttrError
@@ -125,8 +125,17 @@ class ModelReport:
         return self.layers[-1].output if self.layers else self.input
 
     def size_bytes(self, bits_per_value: int) -> int:
-        """Storage of params and buffers; sub-byte types pack, rounded up to a byte."""
-        return -(-(self.learnable + self.buffers) * bits_per_value // 8)
+        """Storage of params and buffers; sub-byte types pack, rounded up to a byte. Tensors
+        of a fixed width (int64 indices) are stored at it, whatever `bits_per_value`."""
+        fixed = [
+            (tensor.elements, bits)
+            for layer in self.layers
+            for tensor in layer.tensors
+            if (bits := TENSOR_ROLES[tensor.role].bits) is not None
+        ]
+        elements = self.learnable + self.buffers - sum(count for count, _ in fixed)
+        fixed_bytes = -(-sum(count * bits for count, bits in fixed) // 8)
+        return -(-elements * bits_per_value // 8) + fixed_bytes
 
 
 MAX_RANK = 16  # dimensions of a tensor
@@ -383,7 +392,7 @@ class _Walker:
                 position=node.position,
                 inputs=inputs,
                 output=cost.output,
-                params=self.convention.params(cost, op),
+                params=self.convention.params(cost, op, functional),
                 learnable=cost.params,
                 buffers=cost.buffers,
                 macs=cost.macs,

@@ -82,6 +82,9 @@ class WeightFormat:
         return cls(Storage(bits), Storage(bits))
 
     def storage(self, layer: str, op: str, tensor: Tensor) -> Storage:
+        fixed = TENSOR_ROLES[tensor.role].bits
+        if fixed is not None:  # an int64 index stays int64 on every device
+            return Storage(fixed)
         for rule in reversed(self.overrides):
             if rule.matches(layer, op, tensor):
                 return rule.storage

@@ -191,6 +191,7 @@ def test_torch_family_params(name: str) -> None:
         ("shufflenet_v2_x1_0", "0.145"),
         ("mobilenet_v3_large", "0.217"),
         ("densenet121", "2.834"),
+        ("swin_t", "4.491"),
     ],
 )
 def test_torchvision_published_gflops(name: str, gflops: str) -> None:
@@ -347,3 +348,23 @@ def test_resnet18_shared_relu_is_worth_what_torchstat_measured(tmp_path: Path) -
         per_call = evaluate(spec.models[0].architecture, CONVENTIONS[convention]).flops
         assert written == measured(traps["resnet18"], convention)
         assert per_call == measured(traps["resnet18_relu_per_call"], convention)
+
+
+@pytest.mark.parametrize("convention", ["thop", "fvcore", "ptflops", "torch"])
+def test_swin_t_equals_the_tool(convention: str) -> None:
+    """torchvision's Swin-T: projections by F.linear (thop sees neither them nor the bias
+    tables), QKᵀ and AV by Tensor.matmul, the bias and mask adds by the + operator."""
+    report = zoo("swin_t", convention)
+    entry = FIDELITY["models"]["swin_t"]
+    assert report.flops == measured(entry, convention)
+    params = int(entry["thop"]["params"]) if convention == "thop" else entry["torch_params"]
+    assert report.params == params
+
+
+def test_swin_t_index_buffers_are_stored_as_int64() -> None:
+    report = zoo("swin_t", "default")
+    int64 = FIDELITY["models"]["swin_t"]["buffers"]["int64"]
+    assert report.buffers == int64["elements"] == 12 * 49 * 49  # one index per block
+    params = FIDELITY["models"]["swin_t"]["torch_params"]
+    assert report.size_bytes(32) == params * 4 + int64["bytes"]
+    assert report.size_bytes(8) == params + int64["bytes"]  # an int8 device keeps them int64

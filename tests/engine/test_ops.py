@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from budgetlint.engine.cost import TENSOR_ROLES, ShapeError
+from budgetlint.engine.cost import BUFFER_ROLES, TENSOR_ROLES, ShapeError
 from budgetlint.engine.ops.attrs import AttrError
 from budgetlint.engine.ops.pool import adaptive_window_total
 from tests.engine.helpers import flops, run_op
@@ -390,6 +390,46 @@ ROWS = [
         2 * 5 * 32 * (16 + 32),
         2 * (2 * 5 * 32 * (16 + 32)) + 2 * 5 * (32 + 1 * 32),
     ),
+    # ---- windowed attention on [N, H, W, C] = [1, 14, 14, 32], 7×7 windows (T = 49), 2 heads:
+    # L = 196 tokens; projections 4·L·C², QKᵀ and AV 2·L·T·C; scores L·T·heads; FLOPs:
+    # 2·MACs, the biases (4·L·C), the q scale (L·C), the position-bias add and softmax (5)
+    # per score; the relative position index (T² int64) is a buffer
+    row(
+        "window_attention",
+        (1, 14, 14, 32),
+        {"heads": 2, "window": 7},
+        (1, 14, 14, 32),
+        4 * 32 * 32 + 4 * 32 + 13 * 13 * 2,
+        49 * 49,
+        4 * 196 * 32 * 32 + 2 * 196 * 49 * 32,
+        2 * (4 * 196 * 32 * 32 + 2 * 196 * 49 * 32) + 4 * 196 * 32 + 196 * 32 + 6 * 196 * 49 * 2,
+    ),
+    # shifted windows add the mask to every score; a 10×10 map is padded to 14×14
+    row(
+        "window_attention",
+        (1, 10, 10, 32),
+        {"heads": 2, "window": 7, "shift": 3, "position_bias": False, "qkv_bias": False},
+        (1, 10, 10, 32),
+        4 * 32 * 32 + 32,
+        0,
+        4 * 196 * 32 * 32 + 2 * 196 * 49 * 32,
+        2 * (4 * 196 * 32 * 32 + 2 * 196 * 49 * 32) + 196 * 32 + 196 * 32 + 6 * 196 * 49 * 2,
+    ),
+    # a window covering the whole (padded) map is not shifted, as torchvision decides
+    row(
+        "window_attention",
+        (1, 7, 7, 32),
+        {"heads": 2, "window": 7, "shift": 3, "position_bias": False, "einsum": True},
+        (1, 7, 7, 32),
+        4 * 32 * 32 + 4 * 32,
+        0,
+        4 * 49 * 32 * 32 + 2 * 49 * 49 * 32,
+        2 * (4 * 49 * 32 * 32 + 2 * 49 * 49 * 32) + 4 * 49 * 32 + 49 * 32 + 5 * 49 * 49 * 2,
+    ),
+    # a learned tensor added by broadcasting (an attention bias on [N, heads, T, T] scores)
+    row("learnable", (2, 3, 5, 5), {"shape": [3, 5, 5]}, (2, 3, 5, 5), 3 * 5 * 5, 0, 0, 2 * 75),
+    row("learnable", (2, 3, 5, 5), {"shape": [4, 4], "add": False}, (4, 4), 16, 0, 0, 0),
+    row("pixel_unshuffle", (1, 4, 16, 16), {"factor": 2}, (1, 16, 8, 8), 0, 0, 0, 0),
     row("embedding", (1, 10), {"vocab": 100, "dim": 32}, (1, 10, 32), 100 * 32, 0, 0, 0),
     row("class_token", (1, 196, 768), {}, (1, 197, 768), 768, 0, 0, 0),
     row("position_embedding", (1, 197, 768), {}, (1, 197, 768), 197 * 768, 0, 0, 197 * 768),
@@ -446,7 +486,7 @@ def test_op_formula(
     )
     stored = [tensor for tensor in cost.stored_tensors() if tensor.stored]
     assert sum(tensor.elements for tensor in stored) == params + buffers
-    assert sum(t.elements for t in stored if t.role == "buffer") == buffers
+    assert sum(t.elements for t in stored if t.role in BUFFER_ROLES) == buffers
     names = [tensor.name for tensor in cost.stored_tensors()]
     assert len(names) == len(set(names)) and all(
         tensor.role in TENSOR_ROLES for tensor in cost.stored_tensors()
@@ -579,6 +619,12 @@ SHAPE_ERRORS = [
     ("select", (1, 6), {"dim": 1, "index": 6}, "out of range"),
     ("pixel_shuffle", (1, 6, 2, 2), {"factor": 2}, "needs [N, C·2², H, W]"),
     ("lstm", (5, 16), {"hidden": 8}, "expects [batch, seq, features]"),
+    ("window_attention", (1, 49, 32), {"heads": 2, "window": 7}, "expects [N, H, W, C]"),
+    ("window_attention", (1, 7, 7, 30), {"heads": 4, "window": 7}, "heads=4 must divide"),
+    ("window_attention", (1, 14, 14, 32), {"heads": 2, "window": 7, "shift": 7}, "smaller"),
+    ("learnable", (1, 3, 4), {"shape": [5, 4]}, "learnable needs shapes that broadcast"),
+    ("learnable", (1, 3, 4), {"shape": [0, 4]}, "positive sizes"),
+    ("pixel_unshuffle", (1, 4, 15, 16), {"factor": 2}, "multiples of 2"),
     ("rnn", (1, 5, 16), {"hidden": 8, "nonlinearity": "gelu"}, "expected one of tanh, relu"),
 ]
 

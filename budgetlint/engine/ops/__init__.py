@@ -22,6 +22,7 @@ from budgetlint.engine.ops import (
     sequence,
     shape,
     shuffle,
+    window,
 )
 from budgetlint.engine.ops.attrs import Attr
 
@@ -60,6 +61,16 @@ OPS: dict[str, OpDef] = {
         attention.ATTENTION_ATTRS,
         "attention on [N, S, D] with its q, k, v and out projections",
     ),
+    "window_attention": OpDef(
+        window.window_attention,
+        window.WINDOW_ATTENTION_ATTRS,
+        "attention within (shifted) w×w windows of [N, H, W, C], projections included (Swin)",
+    ),
+    "learnable": OpDef(
+        sequence.learnable,
+        sequence.LEARNABLE_ATTRS,
+        "a learned tensor of a given shape, added to the input or in its place",
+    ),
     "embedding": OpDef(
         sequence.embedding, sequence.EMBEDDING_ATTRS, "token ids [N, S] → [N, S, dim]"
     ),
@@ -95,6 +106,7 @@ OPS: dict[str, OpDef] = {
     "upsample": OpDef(resize.upsample, resize.UPSAMPLE_ATTRS),
     # data movement, no arithmetic
     "pixel_shuffle": OpDef(shuffle.pixel_shuffle, shuffle.PIXEL_SHUFFLE_ATTRS),
+    "pixel_unshuffle": OpDef(shuffle.pixel_unshuffle, shuffle.PIXEL_SHUFFLE_ATTRS),
     "channel_shuffle": OpDef(shuffle.channel_shuffle, shuffle.CHANNEL_SHUFFLE_ATTRS),
     # free by design: views, no params, no work
     "flatten": OpDef(shape.flatten, shape.FLATTEN_ATTRS),

@@ -4,6 +4,8 @@
 - class_token [N, S, D] → [N, S + 1, D]: params D (one learned token, prepended)
 - position_embedding [N, S, D]: params max_len·D (learned, added; default max_len = S):
   one add per element; reads only the S rows it adds
+- learnable: a learned tensor of `shape`, params ∏shape, added to the input by
+  broadcasting (one add per output element) or, `add: false`, in its place
 - rmsnorm over the last `dims` dims: params ∏normalized (scale) when affine
 """
 
@@ -11,10 +13,15 @@ from __future__ import annotations
 
 from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, Tensor, numel
 from budgetlint.engine.ops.attrs import Attr
+from budgetlint.engine.ops.merge import broadcast
 
 EMBEDDING_ATTRS = (Attr("vocab", "positive"), Attr("dim", "positive"))
 SEGMENT_ATTRS = (Attr("vocab", "positive", doc="rows of the table (BERT: 2 token types)"),)
 POSITION_ATTRS = (Attr("max_len", "positive", None, doc="rows of the learned table (default: S)"),)
+LEARNABLE_ATTRS = (
+    Attr("shape", "integer_list", doc="the learned tensor's shape"),
+    Attr("add", "bool", True, doc="added to the input (broadcast); false: the output itself"),
+)
 RMSNORM_ATTRS = (Attr("dims", "positive", 1), Attr("affine", "bool", True))
 
 
@@ -50,6 +57,28 @@ def position_embedding(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
         work=(("add", numel(inputs[0])),),
         weights_read=length * features,
         tensors=(Tensor("weight", "learned", (rows, features), read=length * features),),
+    )
+
+
+def learnable(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    """A learned tensor of `shape` (an nn.Parameter the module holds itself), added to the
+    input by broadcasting (an attention bias on the scores), or, `add: false`, in its
+    place (a learned matrix that a parallel branch multiplies)."""
+    shape = tuple(attrs["shape"])
+    if any(size < 1 for size in shape):
+        raise ShapeError(f"a learned tensor needs positive sizes, got {list(shape)}")
+    tensor = Tensor("weight", "learned", shape)
+    if not attrs["add"]:
+        return OpCost(
+            shape, params=tensor.elements, tensors=(tensor,), container_params=tensor.elements
+        )
+    output = broadcast((inputs[0], shape), "learnable")
+    return OpCost(
+        output,
+        params=tensor.elements,
+        work=(("add", numel(output)),),
+        tensors=(tensor,),
+        container_params=tensor.elements,
     )
 
 

@@ -1,4 +1,5 @@
-"""Data movement without arithmetic: pixel_shuffle and channel_shuffle (they copy)."""
+"""Data movement without arithmetic: pixel_shuffle, pixel_unshuffle and channel_shuffle (they
+copy)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,18 @@ def pixel_shuffle(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
         )
     batch, channels, height, width = shape
     return OpCost((batch, channels // factor**2, height * factor, width * factor))
+
+
+def pixel_unshuffle(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
+    """[N, C, H·r, W·r] → [N, C·r², H, W] (Swin's patch merging gathers the same 2×2)."""
+    shape, factor = inputs[0], attrs["factor"]
+    if len(shape) != 4 or shape[2] % factor or shape[3] % factor:
+        raise ShapeError(
+            f"pixel_unshuffle by {factor} needs [N, C, H, W] with H and W multiples of "
+            f"{factor}, got {list(shape)}"
+        )
+    batch, channels, height, width = shape
+    return OpCost((batch, channels * factor**2, height // factor, width // factor))
 
 
 def channel_shuffle(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
