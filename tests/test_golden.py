@@ -138,7 +138,11 @@ GOLDEN_PARAMS = [
     ("bert-base-uncased", 109_482_240),
     ("llama-2-7b", 6_738_415_616),
     ("lstm_lm", 1_306_600),
-    ("swin_t", 28_288_354),  # torchvision 0.29.1  # torch 2.14.1, tests/data/measured_fidelity.json
+    ("swin_t", 28_288_354),  # torchvision 0.29.1
+    (
+        "maxvit_t",
+        30_919_624,
+    ),  # torchvision 0.29.1  # torch 2.14.1, tests/data/measured_fidelity.json
 ]
 
 

@@ -322,6 +322,7 @@ PTFLOPS = Convention(
     # patch is commented out in 0.7.5: a functional linear counts 0)
     functional_work_flops={
         "matmul_macs": 1,  # torch.matmul and Tensor.matmul, wherever they are called
+        "attention_softmax": 1,  # F.softmax on the scores
         "relu": 1,
         "gelu": 1,
         "relu6": 1,

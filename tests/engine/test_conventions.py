@@ -8,6 +8,7 @@ ran thop 0.1.1, fvcore 0.1.5, ptflops 0.7.5, torch 2.14.1's FlopCounterMode, tor
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -192,6 +193,7 @@ def test_torch_family_params(name: str) -> None:
         ("mobilenet_v3_large", "0.217"),
         ("densenet121", "2.834"),
         ("swin_t", "4.491"),
+        ("maxvit_t", "5.558"),
     ],
 )
 def test_torchvision_published_gflops(name: str, gflops: str) -> None:
@@ -361,6 +363,34 @@ def test_swin_t_equals_the_tool(convention: str) -> None:
     assert report.params == params
 
 
+@pytest.mark.parametrize("convention", ["thop", "ptflops", "torch"])
+def test_maxvit_t_equals_the_tool(convention: str) -> None:
+    """torchvision's MaxViT-T: projections by nn.Linear modules (thop sees them, not the
+    bias tables), QKᵀ and AV by torch.einsum (ptflops and thop don't count it)."""
+    report = zoo("maxvit_t", convention)
+    entry = FIDELITY["models"]["maxvit_t"]
+    assert report.flops == measured(entry, convention)
+    params = int(entry["thop"]["params"]) if convention == "thop" else entry["torch_params"]
+    assert report.params == params
+
+
+def test_maxvit_t_fvcore_rounds_each_einsum_as_numpy_prints_it() -> None:
+    """fvcore counts a general einsum by parsing np.einsum_path's printed "Optimized FLOP
+    count" (%.3e: 4 significant digits) and halving it, so each einsum's count is rounded;
+    with that rounding on the 2 einsums of each of the 22 attentions, ours is fvcore's."""
+    report = zoo("maxvit_t", "fvcore")
+    einsums = [  # multiply-accumulates of QKᵀ (and of AV): H·W·49·C
+        height * width * 49 * channels
+        for layer in report.layers
+        if layer.op == "window_attention"
+        for (_, height, width, channels) in layer.inputs
+    ]
+    assert len(einsums) == 22
+    printed = sum(2 * math.floor(float(f"{2 * macs:.3e}") / 2) for macs in einsums)
+    rounded = report.flops - 2 * sum(einsums) + printed
+    assert rounded == measured(FIDELITY["models"]["maxvit_t"], "fvcore")
+
+
 def test_swin_t_index_buffers_are_stored_as_int64() -> None:
     report = zoo("swin_t", "default")
     int64 = FIDELITY["models"]["swin_t"]["buffers"]["int64"]
@@ -368,3 +398,12 @@ def test_swin_t_index_buffers_are_stored_as_int64() -> None:
     params = FIDELITY["models"]["swin_t"]["torch_params"]
     assert report.size_bytes(32) == params * 4 + int64["bytes"]
     assert report.size_bytes(8) == params + int64["bytes"]  # an int8 device keeps them int64
+
+
+def test_maxvit_t_stores_its_running_stats_at_the_device_dtype_and_indices_as_int64() -> None:
+    report = zoo("maxvit_t", "default")
+    entry = FIDELITY["models"]["maxvit_t"]
+    indices = 22 * 49 * 49  # one relative_position_index per attention
+    running = entry["buffers"]["float32"]["elements"]  # BatchNorm means and variances
+    assert report.buffers == running + indices
+    assert report.size_bytes(32) == (entry["torch_params"] + running) * 4 + indices * 8

@@ -426,6 +426,17 @@ ROWS = [
         4 * 49 * 32 * 32 + 2 * 49 * 49 * 32,
         2 * (4 * 49 * 32 * 32 + 2 * 49 * 49 * 32) + 4 * 49 * 32 + 49 * 32 + 5 * 49 * 49 * 2,
     ),
+    # grid attention (MaxViT): 49 tokens spread over a 14×14 map, the cost of 7×7 windows
+    row(
+        "window_attention",
+        (1, 14, 14, 32),
+        {"heads": 2, "window": 7, "grid": True},
+        (1, 14, 14, 32),
+        4 * 32 * 32 + 4 * 32 + 13 * 13 * 2,
+        49 * 49,
+        4 * 196 * 32 * 32 + 2 * 196 * 49 * 32,
+        2 * (4 * 196 * 32 * 32 + 2 * 196 * 49 * 32) + 4 * 196 * 32 + 196 * 32 + 6 * 196 * 49 * 2,
+    ),
     # a learned tensor added by broadcasting (an attention bias on [N, heads, T, T] scores)
     row("learnable", (2, 3, 5, 5), {"shape": [3, 5, 5]}, (2, 3, 5, 5), 3 * 5 * 5, 0, 0, 2 * 75),
     row("learnable", (2, 3, 5, 5), {"shape": [4, 4], "add": False}, (4, 4), 16, 0, 0, 0),
@@ -622,6 +633,7 @@ SHAPE_ERRORS = [
     ("window_attention", (1, 49, 32), {"heads": 2, "window": 7}, "expects [N, H, W, C]"),
     ("window_attention", (1, 7, 7, 30), {"heads": 4, "window": 7}, "heads=4 must divide"),
     ("window_attention", (1, 14, 14, 32), {"heads": 2, "window": 7, "shift": 7}, "smaller"),
+    ("window_attention", (1, 10, 10, 32), {"heads": 2, "window": 7, "grid": True}, "multiple"),
     ("learnable", (1, 3, 4), {"shape": [5, 4]}, "learnable needs shapes that broadcast"),
     ("learnable", (1, 3, 4), {"shape": [0, 4]}, "positive sizes"),
     ("pixel_unshuffle", (1, 4, 15, 16), {"factor": 2}, "multiples of 2"),

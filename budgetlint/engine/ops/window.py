@@ -3,7 +3,9 @@
 The map is padded to multiples of the window w, cyclically shifted by `shift`
 (shifted windows; none when the window covers the padded map, as torchvision
 decides), cut into windows of T = w² tokens, attended within each window by
-`heads` heads of C / heads features, and put back. With L = N·Hp·Wp padded tokens:
+`heads` heads of C / heads features, and put back. MaxViT's grid attention (`grid`)
+groups w×w tokens spread evenly over the map instead of neighbours: the same
+cost. With L = N·Hp·Wp padded tokens:
 
 - params = 4·C² (q, k, v and out projections) + 3·C + C (their biases) +
   (2w − 1)²·heads (the learned relative position bias table, `position_bias`)
@@ -30,6 +32,7 @@ WINDOW_ATTENTION_ATTRS = (
     Attr("qkv_bias", "bool", True),
     Attr("proj_bias", "bool", True),
     Attr("einsum", "bool", False, doc="QKᵀ and AV by torch.einsum (not torch.matmul)"),
+    Attr("grid", "bool", False, doc="MaxViT's grid attention: w×w tokens spread over the map"),
 )
 
 
@@ -47,6 +50,11 @@ def window_attention(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
     heads, window = attrs["heads"], attrs["window"]
     if channels % heads:
         raise ShapeError(f"heads={heads} must divide the {channels} channels")
+    if attrs["grid"] and (height % window or width % window or attrs["shift"]):
+        raise ShapeError(
+            f"grid attention needs a map that is a multiple of the window {window} and no "
+            f"shift, got {height}×{width}"
+        )
     padded_h, padded_w = _padded(height, window), _padded(width, window)
     shift = attrs["shift"] if window < max(padded_h, padded_w) else 0
     if shift >= window:
@@ -81,7 +89,7 @@ def window_attention(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
         ("einsum_macs" if attrs["einsum"] else "matmul_macs", products),
         ("mul", tokens * channels),  # q · 1/√hd
         ("add", score_adds),
-        ("softmax", scores),
+        ("attention_softmax", scores),  # F.softmax: module-hooking counters don't see it
     )
     learnable = sum(tensor.elements for tensor in tensors if tensor.role not in BUFFER_ROLES)
     return OpCost(
