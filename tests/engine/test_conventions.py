@@ -18,6 +18,7 @@ import pytest
 
 from budgetlint.engine.conventions import CONVENTIONS
 from budgetlint.engine.evaluate import ModelReport, evaluate
+from budgetlint.engine.memory import Precision, size_bytes
 from budgetlint.graph import Architecture, Layer, Node, Parallel
 from budgetlint.problems import Position
 from budgetlint.spec.expand import read_spec
@@ -398,6 +399,9 @@ def test_swin_t_index_buffers_are_stored_as_int64() -> None:
     params = FIDELITY["models"]["swin_t"]["torch_params"]
     assert report.size_bytes(32) == params * 4 + int64["bytes"]
     assert report.size_bytes(8) == params + int64["bytes"]  # an int8 device keeps them int64
+    # as a device's `size` budget counts it (memory.size_bytes, through the storage rules)
+    assert size_bytes(report, Precision(8, 8)) == params + int64["bytes"]
+    assert size_bytes(report, Precision(4, 8)) == params // 2 + int64["bytes"]
 
 
 def test_maxvit_t_stores_its_running_stats_at_the_device_dtype_and_indices_as_int64() -> None:
