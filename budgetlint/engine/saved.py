@@ -118,6 +118,20 @@ def _attention(inputs: tuple[Shape, ...], output: Shape, attrs: Attrs) -> tuple[
     return tuple(saved)
 
 
+def _window_attention(inputs: tuple[Shape, ...], output: Shape, attrs: Attrs) -> tuple[Saved, ...]:
+    """As unfused attention within each window: the input, q, k, v, the context and the
+    softmax output over the padded map's windows."""
+    batch, height, width, channels = inputs[0]
+    window = attrs["window"]
+    tokens = batch * (-(-height // window) * window) * (-(-width // window) * window)
+    scores = tokens * window * window * attrs["heads"]
+    return (
+        INPUT_FOR_WEIGHTS,
+        *(Saved("activation", tokens * channels) for _ in range(4)),  # q, k, v, context
+        Saved("activation", scores, core=True),
+    )
+
+
 def _recurrent(gates: int, cell: bool) -> SaveRule:
     """The input (for W_ih's gradient) and, per step, direction and layer, the gates'
     activations and the hidden state (the next step's input to W_hh), plus an LSTM's cell."""
@@ -157,6 +171,8 @@ SAVES: dict[str, SaveRule] = {
     "class_token": _nothing,
     "segment_embedding": _nothing,
     "position_embedding": _nothing,
+    "window_attention": _window_attention,
+    "learnable": _nothing,  # an add (or the tensor itself): the gradient needs no tensor
     # activations: what the derivative reads
     "relu": _output,
     "relu6": _input,
@@ -176,6 +192,7 @@ SAVES: dict[str, SaveRule] = {
     "mean": _nothing,  # its gradient is the output gradient spread evenly
     "upsample": _nothing,
     "pixel_shuffle": _nothing,
+    "pixel_unshuffle": _nothing,
     "channel_shuffle": _nothing,
     # views
     "flatten": _nothing,

@@ -29,8 +29,8 @@ WINDOW_ATTENTION_ATTRS = (
     Attr("window", "positive", doc="window side w: attention within w×w tokens"),
     Attr("shift", "nonnegative", 0, doc="cyclic shift (Swin's shifted windows: w // 2)"),
     Attr("position_bias", "bool", True, doc="a learned (2w − 1)² × heads relative bias"),
-    Attr("qkv_bias", "bool", True),
-    Attr("proj_bias", "bool", True),
+    Attr("qkv_bias", "bool", True, doc="biases on the q, k, v projection"),
+    Attr("proj_bias", "bool", True, doc="bias on the output projection"),
     Attr("einsum", "bool", False, doc="QKᵀ and AV by torch.einsum (not torch.matmul)"),
     Attr("grid", "bool", False, doc="MaxViT's grid attention: w×w tokens spread over the map"),
 )
