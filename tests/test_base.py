@@ -218,3 +218,132 @@ def test_base_tables_fit_the_terminal_width(repo: Repo, cli, monkeypatch, column
     tables = lines[: lines.index(next(line for line in lines if ": error: " in line))]
     assert any(line.startswith("changes against") for line in tables)
     assert all(len(line) <= columns for line in tables)
+
+
+# ---- issue 8, point 10: deltas at the device dtype, unchanged models in one line, top layers
+
+NAMED = """
+version: 1
+input: [1, 3, 32, 32]
+layers:
+  - name: conv1
+    conv2d: {{out: {width}, kernel: 3, padding: 1}}
+  - name: conv2
+    conv2d: {{out: {width}, kernel: 3, padding: 1}}
+  - adaptive_avgpool2d: {{size: 1}}
+  - flatten
+  - name: fc
+    linear: {{out: 10}}
+"""
+DEVICES = """
+version: 1
+devices:
+  phone: {dtype: int8, budgets: {params: 1M, size: 1MB}}
+  gpu: {dtype: float16, budgets: {params: 2M}}
+models:
+  net: {arch: net.yaml, devices: [phone, gpu]}
+  still: {input: [1, 4], devices: [phone], layers: [linear: {out: 2}]}
+"""
+
+
+def named_layers(width: int) -> dict[str, int]:
+    """Params of each named layer: conv weights + biases, linear weights + biases."""
+    return {
+        "conv1": width * 3 * 3 * 3 + width,
+        "conv2": width * width * 3 * 3 + width,
+        "fc": width * 10 + 10,
+    }
+
+
+@pytest.fixture
+def grown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
+    repo = Repo(tmp_path / "grown")
+    repo.write("specs/net.yaml", NAMED.format(width=8))
+    repo.write("specs/budgets.yaml", DEVICES)
+    repo.commit("base")
+    repo.write("specs/net.yaml", NAMED.format(width=16))
+    monkeypatch.chdir(repo.root)
+    return repo
+
+
+def test_deltas_in_json_name_the_layers_and_the_sizes_at_each_dtype(grown: Repo, cli) -> None:  # type: ignore[no-untyped-def]
+    data = cli("diff", "HEAD", "specs/budgets.yaml", "--format", "json").json()
+    net, still = data["models"]
+    before, after = named_layers(8), named_layers(16)
+    grew = sum(after.values()) - sum(before.values())
+    # no buffers: size is params × bytes of the dtype (int8: 1, float16: 2)
+    assert net["deltas"]["size_bytes_by_device"] == {"phone": grew * 1, "gpu": grew * 2}
+    expected = sorted(
+        (
+            {
+                "name": n,
+                "metric": "params",
+                "base": before[n],
+                "now": after[n],
+                "change": after[n] - before[n],
+            }
+            for n in before
+        ),
+        key=lambda row: -row["change"],
+    )
+    assert net["deltas"]["layers"] == expected
+    assert [row["name"] for row in expected] == ["conv2", "conv1", "fc"]
+    assert still["deltas"]["layers"] == [] and still["deltas"]["params"] == 0
+
+
+def test_the_change_table_shows_sizes_at_each_dtype_and_unchanged_models_once(
+    grown: Repo, cli
+) -> None:  # type: ignore[no-untyped-def]
+    out = cli("diff", "HEAD", "specs/budgets.yaml").out
+    table = out.split("changes against HEAD:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    rows = [line.split() for line in table[2:] if not line.startswith("net:")]
+    assert [row[:2] for row in rows if row[0] == "net"] == [
+        ["net", "params"],
+        ["net", "macs"],
+        ["net", "flops"],
+        ["net", "size"],
+        ["net", "size"],
+    ]
+    sizes = [line for line in table if "size (" in line]
+    grew = sum(named_layers(16).values()) - sum(named_layers(8).values())
+    assert "size (int8)" in sizes[0] and f"+{grew:,}" in sizes[0]
+    assert "size (float16)" in sizes[1] and f"+{2 * grew:,}" in sizes[1]
+    (still,) = [line for line in table if line.startswith("still")]
+    assert still.split() == ["still", "(all)", "unchanged"]
+    before, after = named_layers(8), named_layers(16)
+    assert table[-1] == (
+        "net: largest params changes: "
+        + ", ".join(
+            f"{n} {after[n] - before[n]:+,} ({before[n]:,} → {after[n]:,})"
+            for n in ("conv2", "conv1", "fc")
+        )
+    )
+
+
+def test_markdown_names_the_changed_layers_and_the_unchanged_models(grown: Repo, cli) -> None:  # type: ignore[no-untyped-def]
+    out = cli("diff", "HEAD", "specs/budgets.yaml", "--format", "markdown").out
+    section = out.split("### Changes against `HEAD`\n", 1)[1].split("\n\n", 1)[0].strip()
+    net, still = section.splitlines()
+    before, after = named_layers(8), named_layers(16)
+    assert net.startswith("- **net**: params ")
+    assert f"`conv2` {after['conv2'] - before['conv2']:+,}" in net
+    assert net.index("`conv2`") < net.index("`conv1`") < net.index("`fc`")
+    assert still == "- Unchanged: still"
+
+
+def test_a_change_that_keeps_the_params_names_the_layers_of_the_metric_that_moved(
+    grown: Repo, cli
+) -> None:  # type: ignore[no-untyped-def]
+    # the input grows: params stay, MACs of every conv grow with the output area
+    grown.write("specs/net.yaml", NAMED.format(width=8).replace("[1, 3, 32, 32]", "[1, 3, 64, 64]"))
+    (net, _) = cli("diff", "HEAD", "specs/budgets.yaml", "--format", "json").json()["models"]
+    layers = net["deltas"]["layers"]
+    assert {row["metric"] for row in layers} == {"macs"}
+    conv2 = 8 * 8 * 3 * 3  # MACs per output position of conv2
+    assert layers[0] == {
+        "name": "conv2",
+        "metric": "macs",
+        "base": conv2 * 32 * 32,
+        "now": conv2 * 64 * 64,
+        "change": conv2 * (64 * 64 - 32 * 32),
+    }

@@ -12,7 +12,7 @@ from budgetlint.engine.memory import FLOAT32, Precision, size_bytes
 from budgetlint.engine.storage import stored_bytes
 from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import Problem, json_for_logs
-from budgetlint.render import rows
+from budgetlint.render import deltas, rows
 from budgetlint.render.layers import LayerFigures, ModelFigures, figures, training_figures
 
 FORMAT_VERSION = 1
@@ -180,14 +180,31 @@ def _model(model: ModelResult, result: Result, layers: bool) -> dict[str, Any]:
         base = model.base
         precision = seen.precision
         document["base"] = None if base is None else _totals(base, precision)
-        document["deltas"] = (
-            None
-            if base is None
-            else {
-                key: value - _totals(base, precision)[key]
-                for key, value in _totals(report, precision).items()
-            }
-        )
+        document["deltas"] = None if base is None else _deltas(model, base, precision)
+    return document
+
+
+def _deltas(model: ModelResult, base: ModelReport, precision: Precision) -> dict[str, Any]:
+    """totals − base; size also on each target device; the layers that changed most."""
+    before = _totals(base, precision)
+    document: dict[str, Any] = {
+        key: value - before[key] for key, value in _totals(model.report, precision).items()
+    }
+    document["size_bytes_by_device"] = {
+        change.device: change.change
+        for change in deltas.metric_changes(model)
+        if change.metric == "size_bytes" and change.device
+    }
+    document["layers"] = [
+        {
+            "name": row.name,
+            "metric": row.metric,
+            "base": row.base,
+            "now": row.now,
+            "change": row.change,
+        }
+        for row in deltas.layer_changes(model)
+    ]
     return document
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from budgetlint.budgets import Verdict
 from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import one_line
-from budgetlint.render import rows, text
+from budgetlint.render import deltas, rows, text
 from budgetlint.render.layers import figures, training_line
 from budgetlint.render.messages import sentence, signed_percent, used
+from budgetlint.units import format_bytes, format_count
 
 STATUS = {"ok": "✅ ok", "warn": "⚠️ near", "over": "❌ over"}
 BAR_CELLS = 10
@@ -115,6 +117,39 @@ def _row(verdict: Verdict, with_base: bool) -> str:
     return "| " + " | ".join(_cell(cell) for cell in cells) + " |"
 
 
+def _changes(models: Sequence[ModelResult], base_ref: str) -> list[str]:
+    """One item per changed model (its metrics and the layers that changed most); the
+    models that did not change on one line."""
+    lines = [f"### Changes against `{_cell(base_ref)}`", ""]
+    unchanged = []
+    for model in models:
+        if model.base is None:
+            continue
+        if not deltas.changed(model):
+            unchanged.append(_cell(model.report.name))
+            continue
+        metrics = ", ".join(
+            f"{change.label} {_amount(change.metric, change.base)} → "
+            f"{_amount(change.metric, change.now)} ({signed_percent(change.change, change.base)})"
+            for change in deltas.metric_changes(model)
+        )
+        layers = ", ".join(
+            f"`{_cell(row.name)}` {row.change:+,} ({row.base:,} → {row.now:,})"
+            for row in deltas.layer_changes(model)
+        )
+        metric = deltas.layer_changes(model)[0].metric
+        lines.append(
+            f"- **{_cell(model.report.name)}**: {metrics}; largest {metric} changes: {layers}"
+        )
+    if unchanged:
+        lines.append(f"- Unchanged: {', '.join(unchanged)}")
+    return [*lines, ""]
+
+
+def _amount(metric: str, value: int) -> str:
+    return format_bytes(value) if metric == "size_bytes" else format_count(value)
+
+
 def render(result: Result, layers: bool) -> str:
     lines = [_heading(result), ""]
     if result.base_ref is not None:
@@ -153,13 +188,17 @@ def render(result: Result, layers: bool) -> str:
                     usage = f"`{bar(verdict)}`"
                     lines.append(f"| {_cell(verdict.device)} | {verdict.budget} | {usage} |")
             lines.append("")
+    if result.base_ref is not None and result.models:
+        lines += _changes(result.models, result.base_ref)
     findings = [v for v in result.verdicts if v.status != "ok"]
     if findings or result.problems or result.warnings:
         lines += ["### Findings", ""]
         lines += [f"- {_code(str(p.position))}: {_cell(p.message)}" for p in result.problems]
         lines += [f"- {_code(str(w.position))}: ⚠️ {_cell(w.message)}" for w in result.warnings]
         lines += [
-            f"- {_code(str(v.position))}: {_cell(sentence(v, result.base_ref))}" for v in findings
+            f"- {_code(str(v.position))}: {STATUS[v.status].split()[0]} "
+            f"{_cell(sentence(v, result.base_ref))}"
+            for v in findings
         ]
         lines.append("")
     new = [m.report.name for m in result.models if result.base_ref and m.base is None]

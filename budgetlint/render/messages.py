@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from budgetlint.budgets import Verdict
-from budgetlint.engine.evaluate import ModelReport
 
 
 def exact(amount: float) -> str:
@@ -79,13 +78,3 @@ def sentence(verdict: Verdict, base_ref: str | None = None) -> str:
         f"{verdict.budget} budget of {verdict.device}: {show(verdict.value)} of "
         f"{show(verdict.limit)} (warns above {show(verdict.warn_at or 0)})"
     )
-
-
-METRICS = ("params", "macs", "flops", "size_bytes")
-
-
-def metric(report: ModelReport, name: str) -> int:
-    if name == "size_bytes":
-        return report.size_bytes(32)
-    value: int = getattr(report, name)
-    return value

@@ -8,9 +8,9 @@ from budgetlint.budgets import DTYPE_BITS, Verdict
 from budgetlint.engine.memory import Precision
 from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import log_line, one_line
-from budgetlint.render import rows
+from budgetlint.render import deltas, rows
 from budgetlint.render.layers import ModelFigures, figures, training_line
-from budgetlint.render.messages import METRICS, metric, sentence, signed_percent, used
+from budgetlint.render.messages import sentence, signed_percent, used
 from budgetlint.units import format_bytes, format_count, format_throughput
 
 GAP = "  "
@@ -251,27 +251,46 @@ def _show_metric(name: str, value: float) -> str:
 def change_table(
     models: Sequence[ModelResult], base_ref: str, width: int | None = None
 ) -> list[str]:
+    """Per model and metric: base, now, change; size at each target device's dtype.
+    A model that did not change is one line; a changed one then names its top layers."""
     rows = []
+    explained = []
     for model in models:
+        name = model.report.name
         if model.base is None:
-            rows.append([model.report.name, "(all)", "-", "new at HEAD, no base", "", ""])
+            rows.append([name, "(all)", "-", "new at HEAD, no base", "", ""])
             continue
-        for name in METRICS:
-            before, now = metric(model.base, name), metric(model.report, name)
+        if not deltas.changed(model):
+            rows.append([name, "(all)", "", "unchanged", "", ""])
+            continue
+        for change in deltas.metric_changes(model):
             rows.append(
                 [
-                    model.report.name,
                     name,
-                    _show_metric(name, before),
-                    _show_metric(name, now),
-                    f"{now - before:+,}",
-                    signed_percent(now - before, before),
+                    change.label,
+                    _show_metric(change.metric, change.base),
+                    _show_metric(change.metric, change.now),
+                    f"{change.change:+,}",
+                    signed_percent(change.change, change.base),
                 ]
             )
+        explained.append(f"{name}: {layers_sentence(deltas.layer_changes(model))}")
     header = ["model", "metric", base_ref, "now", "change", "%"]
     fitted = table(header, rows, {2, 3, 4, 5}, width, drop=[4], shorten=[0, 2])
     heading = f"changes against {base_ref}:"
-    return [heading if width is None else _shorten(heading, width), *fitted]
+    lines = [heading, *explained]
+    if width is not None:
+        lines = [_shorten(line, width) for line in lines]
+    return [lines[0], *fitted, *lines[1:]]
+
+
+def layers_sentence(changes: Sequence[deltas.LayerChange]) -> str:
+    """`largest params changes: conv1 +216 (108 → 324), fc +80 (90 → 170)`."""
+    if not changes:
+        return "no layer changed"
+    metric = changes[0].metric
+    shown = ", ".join(f"{one_line(c.name)} {c.change:+,} ({c.base:,} → {c.now:,})" for c in changes)
+    return f"largest {metric} changes: {shown}"
 
 
 def _plural(count: int, noun: str) -> str:

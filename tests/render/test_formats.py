@@ -190,3 +190,17 @@ def test_markdown_with_base_has_base_head_delta(tmp_path: Path, cli, monkeypatch
     assert cells[:8] == ["model", "device", "budget", "base", "head", "delta", "limit", "status"]
     # params 4·2+2 = 10 → 4·4+4 = 20
     assert cells[8:16] == ["m", "d", "params", "10", "20", "+100.0%", "100", "✅ ok"]
+
+
+def test_a_warning_alone_is_visible_in_github_and_markdown(spec: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """A commit or a pull request that passes still shows its warnings (issue 8, point 9)."""
+    spec.write_text(spec.read_text().replace("60k", "70k"))  # params hold; macs still warns
+    github = cli("check", str(spec), "--format", "github")
+    assert github.code == 0
+    (warning,) = [line for line in github.out.splitlines() if line.startswith("::warning ")]
+    assert "file=specs/budgets.yaml,line=7," in warning
+    markdown = cli("check", str(spec), "--format", "markdown")
+    assert markdown.code == 0
+    assert markdown.out.splitlines()[0].endswith("1 near the limit")
+    (finding,) = [line for line in markdown.out.splitlines() if line.startswith("- `specs/")]
+    assert finding.startswith("- `specs/budgets.yaml:7:") and "⚠️ lenet uses" in finding
