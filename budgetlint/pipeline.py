@@ -8,9 +8,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from budgetlint.budgets import Device, Verdict, judge
-from budgetlint.engine.conventions import CONVENTIONS
+from budgetlint.engine.conventions import CONVENTIONS, Convention
 from budgetlint.engine.cost import Shape
 from budgetlint.engine.evaluate import ModelReport, evaluate
+from budgetlint.graph import Architecture
 from budgetlint.problems import Position, Problem, SpecError, unique
 from budgetlint.spec.expand import Spec, display_path, read_spec
 from budgetlint.spec.sources import GitRevision, resolve_revision
@@ -151,6 +152,29 @@ def architectures_of_others(specs: Sequence[Spec]) -> set[str]:
     }
 
 
+class _Evaluations:
+    """evaluate(), once per expansion: models that share one (a sweep of one architecture
+    at one input, see spec.expand._model) share its report, under their own names."""
+
+    def __init__(self) -> None:
+        self.done: dict[tuple[object, ...], tuple[Architecture, ModelReport]] = {}
+
+    def __call__(self, architecture: Architecture, convention: Convention) -> ModelReport:
+        # everything of the architecture but its name
+        key = (
+            id(architecture.layers),
+            architecture.input,
+            convention.name,
+            architecture.trainable,
+            architecture.units,
+        )
+        if key in self.done:
+            return replace(self.done[key][1], name=architecture.name)
+        report = evaluate(architecture, convention)
+        self.done[key] = (architecture, report)  # the architecture keeps the id in use
+        return report
+
+
 def run(
     paths: Sequence[Path],
     *,
@@ -172,6 +196,7 @@ def run(
     Without `architectures` (the configured specs), a file's own top-level `layers:` is
     checked for problems but is no model: it has no budgets, the specs that read it do."""
     models: list[ModelResult] = []
+    evaluated = _Evaluations()
     verdicts: list[Verdict] = []
     problems: list[Problem] = []
     warnings: list[Problem] = []
@@ -213,7 +238,7 @@ def run(
             unchecked.model(spec, unbuilt.devices, revision is not None)
         for model_spec in spec.models:
             try:
-                report = evaluate(model_spec.architecture, chosen)
+                report = evaluated(model_spec.architecture, chosen)
             except SpecError as error:
                 problems.extend(error.problems)
                 unchecked.model(spec, model_spec.devices, revision is not None)
@@ -224,7 +249,7 @@ def run(
             targets = tuple(spec.devices[name] for name in model_spec.devices)
             models.append(ModelResult(spec.path, report, base_report, shown_on, targets))
             unchecked.devices += len(model_spec.unresolved)
-            for target in model_spec.devices:
+            for target in dict.fromkeys(model_spec.devices):  # a device listed twice: once
                 on = spec.devices[target]
                 verdicts.extend(judge(report, on, base_report))
                 unchecked.budgets += _unreadable(on, revision is not None)

@@ -350,6 +350,10 @@ class _Walker:
         return output
 
     def bounded(self, cost: OpCost, name: str, position: Position) -> None:
+        largest = max(numel(cost.output), cost.params + cost.buffers, cost.macs)
+        largest = max(largest, *(count for _, count in cost.work)) if cost.work else largest
+        if largest <= MAX_FIGURE and len(cost.output) <= MAX_RANK:
+            return  # the usual case, without naming every figure
         figures = {
             "output elements": numel(cost.output),
             "params": cost.params + cost.buffers,

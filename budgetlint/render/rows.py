@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import groupby
 
 from budgetlint.engine.cost import Shape
@@ -31,27 +32,27 @@ class Row:
     branch: str = ""  # the tree's drawing before the name (`│  └─ `); empty in a flat table
     members: int = 0  # rows shown under it in a tree (0: folded, or a layer)
 
-    @property
+    @cached_property  # the total row sums every layer: once, not once per row
     def params(self) -> int:
         return sum(figures.layer.params for figures in self.layers)
 
-    @property
+    @cached_property
     def macs(self) -> int:
         return sum(figures.layer.macs for figures in self.layers)
 
-    @property
+    @cached_property
     def flops(self) -> int:
         return sum(figures.layer.flops for figures in self.layers)
 
-    @property
+    @cached_property
     def physical_flops(self) -> int:
         return sum(figures.layer.physical_flops for figures in self.layers)
 
-    @property
+    @cached_property
     def read(self) -> int:
         return sum(figures.traffic.read for figures in self.layers)
 
-    @property
+    @cached_property
     def written(self) -> int:
         return sum(figures.traffic.written for figures in self.layers)
 
@@ -59,7 +60,7 @@ class Row:
     def moved(self) -> int:
         return self.read + self.written
 
-    @property
+    @cached_property
     def seconds(self) -> float | None:
         """Roofline time, summed; None without a device roofline."""
         times = [figures.time for figures in self.layers]

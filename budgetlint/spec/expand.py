@@ -266,6 +266,7 @@ class _Expander:
         self.file_unrolled = 0  # of all the models of the file, against MAX_FILE_UNROLLED
         self.groups: list[Group] = []  # the groups being expanded, outermost first
         self.blocks_of: dict[str, dict[str, _Block]] = {}  # file_blocks, per file
+        self.built: dict[tuple[str, str, Shape], tuple[tuple[Node, ...], tuple[str, ...]]] = {}
         self.serial = 0
         self.units: list[str] = []  # every repeat turn's name, for per_block checkpointing
 
@@ -750,10 +751,20 @@ def _model(
         raise fail(where, "model.input", f"model '{name}' has no input shape: add 'input:'")
     use = f"in {source}, used at {document.position((*path, 'arch'))}" if "arch" in spec else ""
     expander.start_model()
-    expander.units.clear()
-    with _used(use):
-        layers = expander.layers(context, layers_path, "", "layers")
-        layers = _nonempty(layers, context, layers_path)
+    # Models on the same architecture file, parameters and input (a sweep) share one
+    # expansion: the second costs one step, not the whole architecture again.
+    same = (source, repr(sorted(context.scope.items())), shape) if "arch" in spec else None
+    if same is not None and same in expander.built:
+        expander.count(where)
+        layers, units = expander.built[same]
+    else:
+        expander.units.clear()
+        with _used(use):
+            layers = expander.layers(context, layers_path, "", "layers")
+            layers = _nonempty(layers, context, layers_path)
+        units = _outermost(expander.units)
+        if same is not None:
+            expander.built[same] = (layers, units)
     architecture = Architecture(
         name,
         source,
@@ -761,7 +772,7 @@ def _model(
         layers,
         where,
         trainable=_trainable(spec.get("trainable", "all")),
-        units=_outermost(expander.units),
+        units=units,
     )
     verify = spec.get("verify")
     return ModelSpec(
