@@ -12,7 +12,7 @@ from budgetlint.engine.conventions import CONVENTIONS, Convention
 from budgetlint.engine.cost import Shape
 from budgetlint.engine.evaluate import ModelReport, evaluate
 from budgetlint.graph import Architecture
-from budgetlint.problems import Position, Problem, SpecError, unique
+from budgetlint.problems import Position, Problem, SpecError, fail, unique
 from budgetlint.spec.expand import Spec, display_path, read_spec
 from budgetlint.spec.sources import GitRevision, resolve_revision
 
@@ -152,12 +152,23 @@ def architectures_of_others(specs: Sequence[Spec]) -> set[str]:
     }
 
 
+MAX_LAYERS_JUDGED = 2_000_000  # a model's layers × the devices it is judged on, per run
+
+
 class _Evaluations:
-    """evaluate(), once per expansion: models that share one (a sweep of one architecture
-    at one input, see spec.expand._model) share its report, under their own names."""
+    """evaluate() and judge(), once per expansion: models that share one (a sweep of one
+    architecture at one input, see spec.expand._model) share its report and verdicts,
+    under their own names."""
 
     def __init__(self) -> None:
         self.done: dict[tuple[object, ...], tuple[Architecture, ModelReport]] = {}
+        self.shared: dict[int, tuple[ModelReport, ModelReport]] = {}  # id(copy) → (copy, it)
+        self.layers_judged = 0  # layers × devices judged (each walks the layers), bounded
+        # (shared report, device, base) → verdicts; the value keeps the device and base
+        # alive, so that their ids are not reused while the key is in the table
+        self.judged: dict[
+            tuple[int, int, int], tuple[Device, ModelReport | None, tuple[Verdict, ...]]
+        ] = {}
 
     def __call__(self, architecture: Architecture, convention: Convention) -> ModelReport:
         # everything of the architecture but its name
@@ -168,11 +179,31 @@ class _Evaluations:
             architecture.trainable,
             architecture.units,
         )
-        if key in self.done:
-            return replace(self.done[key][1], name=architecture.name)
-        report = evaluate(architecture, convention)
-        self.done[key] = (architecture, report)  # the architecture keeps the id in use
-        return report
+        if key not in self.done:
+            report = evaluate(architecture, convention)
+            self.done[key] = (architecture, report)  # the architecture keeps the id in use
+            return report
+        shared = self.done[key][1]
+        copy = replace(shared, name=architecture.name)
+        self.shared[id(copy)] = (copy, shared)
+        return copy
+
+    def judge(
+        self, report: ModelReport, device: Device, base: ModelReport | None
+    ) -> tuple[Verdict, ...]:
+        shared = self.shared[id(report)][1] if id(report) in self.shared else report
+        key = (id(shared), id(device), id(base))
+        if key not in self.judged:
+            self.layers_judged += len(shared.layers) * (2 if base else 1)
+            if self.layers_judged > MAX_LAYERS_JUDGED:
+                raise fail(
+                    device.position,
+                    "device.too_many_targets",
+                    f"judging {report.name} on {device.name}: more than "
+                    f"{MAX_LAYERS_JUDGED:,} layers judged on devices in one run: refused",
+                )
+            self.judged[key] = (device, base, judge(shared, device, base))
+        return tuple(replace(verdict, model=report.name) for verdict in self.judged[key][2])
 
 
 def run(
@@ -251,7 +282,11 @@ def run(
             unchecked.devices += len(model_spec.unresolved)
             for target in dict.fromkeys(model_spec.devices):  # a device listed twice: once
                 on = spec.devices[target]
-                verdicts.extend(judge(report, on, base_report))
+                try:
+                    verdicts.extend(evaluated.judge(report, on, base_report))
+                except SpecError as error:
+                    problems.extend(error.problems)
+                    break
                 unchecked.budgets += _unreadable(on, revision is not None)
     return Result(
         tuple(models),

@@ -54,6 +54,7 @@ PROBLEM_CODES: dict[str, str] = {
     "device.duplicate": "A device is declared twice (here and in an include).",
     "device.circular": "Devices that extend each other in a circle.",
     "device.extends_depth": "A chain of devices extending each other deeper than 16.",
+    "device.too_many_targets": "More layers × target devices to judge than budgetlint allows.",
     "device.figure": "A device figure (compute, bandwidth, overhead) that can't be read.",
     "device.efficiency": "An efficiency outside (0, 100%].",
     "include.circular": "Device libraries that include each other in a circle.",

@@ -20,6 +20,7 @@ from budgetlint.spec import expand
 from budgetlint.spec.expand import MAX_UNROLLED, read_spec
 from budgetlint.spec.expr import evaluate as evaluate_expression
 from budgetlint.units import parse_count, parse_time
+from tests.conftest import ROOT
 from tests.gitrepo import Repo
 
 # --- S1: nothing user-written reaches a GitHub log as a workflow command -------------
@@ -514,3 +515,53 @@ def test_growth_is_checked_across_a_rename(tmp_path: Path, cli, monkeypatch, ren
     increase = [v for v in run.json()["verdicts"] if v["kind"] == "increase"]
     # linear 4 → 4: 4·4+4 = 20 params; 4 → 400: 4·400+400 = 2000
     assert [(v["base"], v["value"], v["ok"]) for v in increase] == [(20, 2000 - 20, False)]
+
+
+def test_a_sweep_of_one_architecture_is_expanded_and_evaluated_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from budgetlint import pipeline
+
+    shutil.copytree(ROOT / "specs" / "zoo", tmp_path / "zoo")
+    models = "".join(
+        f"  m{i}: {{arch: zoo/mobilenet_v2.yaml, input: [1, 3, 224, 224], devices: [d, d]}}\n"
+        for i in range(1000)
+    )
+    spec = tmp_path / "sweep.yaml"
+    spec.write_text(f"version: 1\ndevices: {{d: {{budgets: {{params: 5M}}}}}}\nmodels:\n{models}")
+    counter = _Counting(monkeypatch)
+    evaluations = 0
+    original = pipeline.evaluate
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal evaluations
+        evaluations += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "evaluate", counting)
+    result = pipeline.run([spec])
+    assert result.exit_code == 0, result.problems
+    assert len(result.verdicts) == 1000  # a device listed twice is judged once
+    assert {v.value for v in result.verdicts} == {3_504_872}  # torchvision's mobilenet_v2
+    assert evaluations == 1
+    one_model = counter.steps - 999  # every other model costs one step
+    assert 0 < one_model < 2_000
+
+
+def test_judging_work_is_bounded_too(write, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from budgetlint import pipeline
+
+    monkeypatch.setattr(pipeline, "MAX_LAYERS_JUDGED", 10)  # 4 layers: two devices fit
+    devices = "".join(f"  d{i}: {{budgets: {{params: 1G}}}}\n" for i in range(5))
+    targets = ", ".join(f"d{i}" for i in range(5))
+    spec = write(
+        "s.yaml",
+        f"version: 1\ndevices:\n{devices}models:\n"
+        f"  m: {{layers: [relu, relu, relu, relu], input: [1, 4], devices: [{targets}]}}\n",
+    )
+    run = cli("check", str(spec), "--format", "json")
+    _positioned(run)
+    assert [p["code"] for p in run.json()["problems"]] == ["device.too_many_targets"]
+    assert run.json()["problems"][0]["line"] == 5  # d2, the third device
