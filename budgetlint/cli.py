@@ -188,7 +188,11 @@ OutputFileOption = Annotated[
 ]
 QuietOption = Annotated[
     bool,
-    typer.Option("--quiet", "-q", help="print only problems and broken or nearly broken budgets"),
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="print only problems and broken budgets (near-limit ones too under --strict)",
+    ),
 ]
 
 

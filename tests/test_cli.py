@@ -489,3 +489,14 @@ def test_shell_completion_script_names_the_program(cli) -> None:  # type: ignore
     run = cli("--show-completion", "bash")
     assert run.code == 0
     assert "_BUDGETLINT_COMPLETE" in run.out and "complete" in run.out
+
+
+def test_quiet_leaves_out_near_limits_unless_strict(write, cli) -> None:  # type: ignore[no-untyped-def]
+    # resnet50 has 25,557,032 params against 30M: 85%, above a warn share of 80%
+    device = "    dtype: float16\n    budgets:\n"
+    spec = tightened(write, device, "    dtype: float16\n    warn: 80%\n    budgets:\n")
+    assert any(": warning: " in line for line in cli("check", str(spec)).out.splitlines())
+    assert cli("check", str(spec), "--quiet").out == ""
+    strict = cli("check", str(spec), "--quiet", "--strict")
+    assert strict.code == 1
+    assert strict.out and all(": warning: " in line for line in strict.out.splitlines())

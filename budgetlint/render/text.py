@@ -351,21 +351,24 @@ def tables(result: Result, layers: bool) -> list[str]:
     return [log_line(line) for line in lines]  # lines may start with a name from YAML
 
 
-def findings(result: Result) -> list[str]:
-    """One `file:line:col: level: sentence` line per broken or nearly broken budget."""
+def findings(result: Result, failing_only: bool = False) -> list[str]:
+    """One `file:line:col: level: sentence` line per broken or nearly broken budget;
+    `failing_only` (--quiet): near-limit budgets only when --strict makes them fail.
+    What could not be checked (result.warnings) is always said."""
     lines = [f"{w.position}: warning: {one_line(w.message)}" for w in result.warnings]
+    shown = ("over", "warn") if result.strict or not failing_only else ("over",)
     lines += [
         f"{v.position}: {'error' if v.status == 'over' else 'warning'}: "
         + one_line(sentence(v, result.base_ref))
         for v in result.verdicts
-        if v.status != "ok"
+        if v.status in shown
     ]
     return lines
 
 
 def render(result: Result, layers: bool) -> str:
     if result.quiet:
-        quiet = findings(result)
+        quiet = findings(result, failing_only=True)
         return "\n".join(quiet) + "\n" if quiet else ""
     lines = tables(result, layers) + findings(result)
     if result.verdicts or (not layers and not_checked(result)):
