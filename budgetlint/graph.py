@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from budgetlint.engine.cost import Shape
+from budgetlint.engine.lora import Lora
 from budgetlint.problems import Position
 
 
@@ -75,3 +76,4 @@ class Architecture:
     position: Position
     trainable: tuple[str, ...] = ("*",)  # globs on layer names (or their dotted prefixes)
     units: tuple[str, ...] = ()  # names of the repeated blocks: per_block checkpointing's units
+    lora: Lora | None = None  # adapters on named linear layers and attention projections

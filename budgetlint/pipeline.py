@@ -178,6 +178,7 @@ class _Evaluations:
             convention.name,
             architecture.trainable,
             architecture.units,
+            architecture.lora,
         )
         if key not in self.done:
             report = evaluate(architecture, convention)

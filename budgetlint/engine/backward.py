@@ -79,6 +79,17 @@ BACKWARD: dict[str, Backward] = {
         )
     },
 }
+# LoRA's adapters (engine/lora.py): x·Aᵀ needs dA, and dx only when x requires grad; ·Bᵀ
+# needs dB and dh (for dA) always; the scaling and the sum with the base output pass the
+# gradient to the adapter.
+BACKWARD.update(
+    lora_a_macs=Backward(inputs=1, weights=1),
+    lora_b_macs=Backward(inner=1, weights=1),
+    lora_scale=Backward(inner=1),
+    lora_merge=Backward(inner=1),
+)
+ADAPTER_KINDS = frozenset({"lora_a_macs", "lora_b_macs"})
+
 # Kinds priced as another kind (no convention lists them).
 PRICED_AS: dict[str, str] = {
     f"{op}_{part}_macs": f"{op}_macs"
@@ -102,16 +113,19 @@ def backward_flops(
     prices: Mapping[str, int],
     input_grad: bool,
     trains: bool,
+    adapted: bool = False,
 ) -> int:
-    """FLOPs of one layer's backward, at the convention's prices."""
+    """FLOPs of one layer's backward, at the convention's prices. `trains`: its own weights
+    train; `adapted`: it has LoRA adapters (which always train) or its weights train."""
     total = 0
     for kind, count in work:
         price = prices.get(PRICED_AS.get(kind, kind), 0)
         if not price:
             continue
         rule = backward_of(kind)
-        times = rule.inputs * input_grad + rule.inner * (input_grad or trains)
-        total += price * count * (times + rule.weights * trains)
+        weights = adapted if kind in ADAPTER_KINDS else trains
+        times = rule.inputs * input_grad + rule.inner * (input_grad or trains or adapted)
+        total += price * count * (times + rule.weights * weights)
     return total
 
 

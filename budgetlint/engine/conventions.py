@@ -103,6 +103,10 @@ DEFAULT_WORK_FLOPS: dict[str, int] = {
     "upsample_bilinear": 7,  # 4 multiplies and 3 adds per output element
     "add": 1,
     "mul": 1,
+    "lora_a_macs": 2,  # LoRA: x·Aᵀ
+    "lora_b_macs": 2,  # LoRA: (A·x)·Bᵀ
+    "lora_scale": 1,  # · alpha / r
+    "lora_merge": 1,  # the adapter's output added to the base output
 }
 
 DEFAULT = Convention(
@@ -179,6 +183,8 @@ TORCH = Convention(
         "attention_macs": 2,
         "gru_macs": 2,  # per-step mm and addmm (the bias adds are not counted)
         "rnn_macs": 2,
+        "lora_a_macs": 2,  # peft's adapters are nn.Linear calls (mm)
+        "lora_b_macs": 2,
         # nn.LSTM on CPU runs one oneDNN kernel that has no FLOP formula: 0
         # the fused CPU attention kernel has no FLOP formula registered: 0
     },

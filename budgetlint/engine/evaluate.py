@@ -9,6 +9,7 @@ from budgetlint.engine.backward import backward_flops, recompute_flops
 from budgetlint.engine.conventions import DEFAULT, Convention
 from budgetlint.engine.cost import TENSOR_ROLES, OpCost, Shape, ShapeError, numel
 from budgetlint.engine.cost import Tensor as StoredTensor
+from budgetlint.engine.lora import Lora, adapter_params, adapter_saves, adapters, with_adapters
 from budgetlint.engine.ops import FREE_OPS, OPS, merge
 from budgetlint.engine.ops.attrs import AttrError
 from budgetlint.engine.saved import MERGE_SAVES, SAVES, Saved
@@ -162,7 +163,11 @@ def evaluate(architecture: Architecture, convention: Convention) -> ModelReport:
     """Cost every layer; raises SpecError at the first layer whose shapes don't fit."""
     batch = architecture.input[0] if convention.per_sample and architecture.input else 1
     walker = _Walker(
-        convention, architecture.trainable, frozenset(architecture.units), max(batch, 1)
+        convention,
+        architecture.trainable,
+        frozenset(architecture.units),
+        max(batch, 1),
+        architecture.lora,
     )
     shape = architecture.input
     _bounded({"input elements": numel(shape)}, len(shape), "input", architecture.position)
@@ -242,8 +247,10 @@ class _Walker:
         trainable: tuple[str, ...] = ("*",),
         units: frozenset[str] = frozenset(),
         batch: int = 1,
+        lora: Lora | None = None,
     ) -> None:
         self.convention = convention
+        self.lora = lora
         self.batch = batch  # what a per-sample convention divides by
         self.trainable = trainable
         self.units = units
@@ -313,8 +320,16 @@ class _Walker:
                 layer.position, code, f"{layer.name} ({layer.op}) on {list(shape)}: {error}"
             ) from None
         self.bounded(cost, layer.name, layer.position)
-        trainable = cost.params if trains(layer.name, self.trainable) else 0
+        base_trains = trains(layer.name, self.trainable)
+        trainable = cost.params if base_trains else 0
         saves = SAVES[layer.op]((shape,), cost.output, layer.attrs)
+        found = (
+            adapters(layer.name, layer.op, shape, layer.attrs, cost, self.lora) if self.lora else ()
+        )
+        if found and self.lora:
+            cost = with_adapters(cost, found, self.lora.rank)
+            trainable += adapter_params(found, self.lora.rank)
+            saves += adapter_saves(found, self.lora.rank)
         if layer.op in FREE_OPS:
             self.record(layer, layer.op, (tensor,), cost, alias=True, saves=saves)
             return tensor[0], cost.output
@@ -329,6 +344,7 @@ class _Walker:
             trainable=trainable,
             saves=saves,
             output=output,
+            base_trains=base_trains,
         )
         self.release(tensor)
         return output
@@ -374,6 +390,7 @@ class _Walker:
         trainable: int = 0,
         saves: tuple[Saved, ...] = (),
         output: Tensor | None = None,
+        base_trains: bool = False,  # its own weights train (not only adapters)
     ) -> None:
         name = node.name if isinstance(node, Layer) else f"{node.name}.{op}"
         inputs = tuple(shape for _, shape in tensors)
@@ -385,7 +402,7 @@ class _Walker:
                 "activation", numel(first[1]), name, unit, False, first[0]
             )
         if input_grad or trainable:
-            self.save(name, unit, saves, tensors, output, trainable > 0)
+            self.save(name, unit, saves, tensors, output, base_trains and trainable > 0)
         prices = self.convention.prices(functional)
         core = (input_grad or trainable > 0) and any(item.core for item in saves)
         self.modules.append(module)
@@ -412,7 +429,9 @@ class _Walker:
                 tensors=cost.stored_tensors(),
                 groups=node.groups,
                 trainable=trainable,
-                backward_flops=backward_flops(cost.work, prices, input_grad, trainable > 0)
+                backward_flops=backward_flops(
+                    cost.work, prices, input_grad, base_trains and trainable > 0, trainable > 0
+                )
                 // self.batch,
                 recompute_flops=recompute_flops(cost.work, prices) // self.batch if core else 0,
                 unit=unit,

@@ -17,6 +17,7 @@ from typing import Any
 
 from budgetlint.budgets import Device
 from budgetlint.engine.cost import Shape
+from budgetlint.engine.lora import Lora
 from budgetlint.engine.ops import COMBINATORS, OPS, OpDef
 from budgetlint.engine.ops.attrs import AttrError, coerce
 from budgetlint.engine.ops.merge import MERGES
@@ -771,8 +772,9 @@ def _model(
         shape,
         layers,
         where,
-        trainable=_trainable(spec.get("trainable", "all")),
+        trainable=_trainable(spec.get("trainable", "none" if "lora" in spec else "all")),
         units=units,
+        lora=_lora(spec.get("lora")),
     )
     verify = spec.get("verify")
     return ModelSpec(
@@ -782,6 +784,14 @@ def _model(
         verify=_verify_target(document.path, verify) if verify else "",
         verify_position=document.position((*path, "verify")) if verify else None,
     )
+
+
+def _lora(value: dict[str, Any] | None) -> Lora | None:
+    """`lora: {rank: 16, alpha: 32, targets: [q_proj, v_proj]}`; alpha defaults to rank."""
+    if value is None:
+        return None
+    rank = int(value["rank"])
+    return Lora(rank, float(value.get("alpha", rank)), tuple(value["targets"]))
 
 
 def _trainable(value: str | list[str]) -> tuple[str, ...]:

@@ -453,6 +453,25 @@ def _structure() -> dict[str, Any]:
                     "input": _ref("shape"),
                     "blocks": _ref("blocks"),
                     "layers": _ref("layers"),
+                    "lora": {
+                        "type": "object",
+                        "description": "LoRA adapters on named linear layers and attention "
+                        "projections (a target matches a module name, its last parts, or as "
+                        "a glob: q_proj, model.layers.*.mlp.up_proj); the base weights freeze "
+                        "unless `trainable` says otherwise",
+                        "properties": {
+                            "rank": {"type": "integer", "minimum": 1, "maximum": 65536},
+                            "alpha": {"type": "number", "exclusiveMinimum": 0},
+                            "targets": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": {"type": "string"},
+                            },
+                        },
+                        "required": ["rank", "targets"],
+                        "additionalProperties": False,
+                        "examples": [{"rank": 16, "alpha": 32, "targets": ["q_proj", "v_proj"]}],
+                    },
                     "trainable": {
                         "description": "what trains: all (the default), none, or globs on "
                         "layer names (a name's dotted prefixes match too: h.11 is its block)",
