@@ -460,12 +460,26 @@ def _structure() -> dict[str, Any]:
                         "a glob: q_proj, model.layers.*.mlp.up_proj); the base weights freeze "
                         "unless `trainable` says otherwise",
                         "properties": {
-                            "rank": {"type": "integer", "minimum": 1, "maximum": 65536},
-                            "alpha": {"type": "number", "exclusiveMinimum": 0},
+                            "rank": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": 65536,
+                                "description": "r: A is [r, in], B is [out, r]",
+                                "examples": [16],
+                            },
+                            "alpha": {
+                                "type": "number",
+                                "exclusiveMinimum": 0,
+                                "description": "the adapter's output is scaled by alpha / r "
+                                "(default: r)",
+                                "examples": [32],
+                            },
                             "targets": {
                                 "type": "array",
                                 "minItems": 1,
                                 "items": {"type": "string"},
+                                "description": "module names, their last parts or globs",
+                                "examples": [["q_proj", "v_proj"]],
                             },
                         },
                         "required": ["rank", "targets"],
