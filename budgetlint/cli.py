@@ -29,7 +29,7 @@ app = typer.Typer(
 )
 
 # The names of budgetlint.render.RENDERERS, here so that --help needs no renderer imported.
-FORMAT_NAMES = ("text", "json", "github", "sarif", "markdown")
+FORMAT_NAMES = ("text", "json", "github", "sarif", "markdown", "html")
 Format = Enum("Format", {name: name for name in FORMAT_NAMES}, type=str)  # type: ignore[misc]
 # The names of budgetlint.render.rows.SORT_KEYS.
 SortKey = Enum(  # type: ignore[misc]
@@ -65,8 +65,6 @@ def _parse_shape(text: str | None) -> tuple[int, ...] | None:
 def _write_step_summary(result: Result, layers: bool) -> None:
     """Under GitHub Actions, append the markdown summary to the job's step summary
     (a report's table folded to its stages unless --depth says otherwise)."""
-    from dataclasses import replace
-
     from budgetlint.render import markdown
 
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -74,8 +72,7 @@ def _write_step_summary(result: Result, layers: bool) -> None:
         return
     try:
         with open(summary, "a", encoding="utf-8") as handle:
-            folded = replace(result, depth=result.depth or 1) if layers else result
-            handle.write(markdown.render(folded, layers) + "\n")
+            handle.write(markdown.step_summary(result, layers) + "\n")
     except OSError as error:
         sys.stderr.write(f"budgetlint: warning: can't write the step summary: {error}\n")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from budgetlint.pipeline import Result
-from budgetlint.render import github, json_format, markdown, sarif, text
+from budgetlint.render import github, html, json_format, markdown, sarif, text
 
 Renderer = Callable[[Result, bool], str]
 
@@ -16,4 +16,5 @@ RENDERERS: dict[str, Renderer] = {
     "github": github.render,
     "sarif": sarif.render,
     "markdown": markdown.render,
+    "html": html.render,
 }

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from budgetlint.budgets import Verdict
 from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import one_line
 from budgetlint.render import deltas, rows, text
+from budgetlint.render.charts import step_summary_charts as charts_of
 from budgetlint.render.layers import figures, training_line
 from budgetlint.render.messages import sentence, signed_percent, used
 from budgetlint.units import format_bytes, format_count
@@ -205,3 +207,11 @@ def render(result: Result, layers: bool) -> str:
     if new:
         lines += [f"New at HEAD (no base): {', '.join(_cell(name) for name in new)}", ""]
     return "\n".join(lines)
+
+
+def step_summary(result: Result, layers: bool) -> str:
+    """For GitHub's step summary: a report's table folded to the spec's stages (unless
+    --depth says otherwise), then Mermaid charts of the budgets used and the MACs per stage."""
+    folded = replace(result, depth=result.depth or 1) if layers else result
+    charts = charts_of(result.models, result.verdicts)
+    return render(folded, layers) + ("\n" + "\n".join(charts) if charts else "")
