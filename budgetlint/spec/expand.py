@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections import ChainMap
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -567,20 +568,40 @@ class _Expander:
                 "layer.too_many",
                 f"repeat {times:,} times is more than {MAX_UNROLLED:,}: refused",
             )
+        start = self.value(context, (*path, "start"), spec.get("start", 0))
+        if isinstance(start, bool) or not isinstance(start, int) or start < 0:
+            raise fail(
+                context.document.position((*path, "start")),
+                "layer.start",
+                f"repeat start must be a non-negative integer, not {start!r}",
+            )
         single = len(spec["body"]) == 1
         nodes: list[Node] = []
-        for turn in range(times):
+        for turn in range(start, start + times):
             if not spec["body"]:  # a turn of anything else counts through its items
                 self.count(context.document.position((*path, "times")))
-            self.units.append(_child(name, str(turn)))
+            # the body's own names and arguments may say which turn this is: ${turn}
+            numbered = replace(context, scope=ChainMap({"turn": turn}, context.scope))
+            self.units.append(self.turn_name(numbered, path, spec["body"], name, turn))
             if single:
                 item = spec["body"][0]
-                nodes.extend(self.item(context, (*path, "body", 0), item, name, str(turn)))
+                nodes.extend(self.item(numbered, (*path, "body", 0), item, name, str(turn)))
             else:
                 turn_name = _child(name, str(turn))
                 with self.grouped(turn_name, "repeat", context.document.position(path)):
-                    nodes.extend(self.layers(context, (*path, "body"), turn_name, ""))
+                    nodes.extend(self.layers(numbered, (*path, "body"), turn_name, ""))
         return nodes
+
+    def turn_name(
+        self, context: _Context, path: JsonPath, body: list[Any], name: str, turn: int
+    ) -> str:
+        """What a turn's layers are named under: its number, or the name its one item
+        gives itself (`encoder_layer_${turn}`)."""
+        item = body[0] if len(body) == 1 else None
+        given = item.get("name") if isinstance(item, dict) else None
+        if given is None or given == "":
+            return _child(name, str(turn))
+        return _child(name, str(self.value(context, (*path, "body", 0, "name"), given)))
 
     def block(
         self, context: _Context, path: JsonPath, block: _Block, body: Any, name: str

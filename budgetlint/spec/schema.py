@@ -148,9 +148,14 @@ def _layer_properties() -> dict[str, Any]:
         },
         "repeat": {
             "type": "object",
-            "description": "the body, `times` times in a row",
+            "description": "the body, `times` times in a row; `${turn}` is the turn's number",
             "properties": {
                 "times": {"anyOf": [{"type": "integer", "minimum": 0}, _EXPRESSION, COUNT_SCHEMA]},
+                "start": {
+                    "anyOf": [{"type": "integer", "minimum": 0}, _EXPRESSION],
+                    "description": "the number of the first turn (default 0), as in "
+                    "a framework's Sequential whose first block is written apart",
+                },
                 "body": _ref("layers"),
             },
             "required": ["times", "body"],

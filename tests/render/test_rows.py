@@ -183,7 +183,9 @@ def test_resnet50_at_depth_1_is_its_stages(cli) -> None:  # type: ignore[no-unty
     rows = _json_rows(cli, path, "--depth", "1")
     assert len(rows) <= 15
     assert [row["name"] for row in rows] == [
-        "stem",
+        "conv1",
+        "bn1",
+        "relu",
         "maxpool",
         "layer1",
         "layer2",
@@ -210,7 +212,8 @@ def test_text_formats_show_the_folded_rows_and_their_sums(cli, monkeypatch, outp
     rows = [_cells(line) for line in lines[start + 1 : end]]
     total = _cells(lines[end])
     total = [cell for cell in total if cell]
-    assert [row[0] for row in rows][:3] == ["stem", "maxpool", "layer1"] and len(rows) <= 15
+    assert [row[0] for row in rows][:5] == ["conv1", "bn1", "relu", "maxpool", "layer1"]
+    assert len(rows) <= 15
     for column in (4, 5, 6):  # params, MACs, FLOPs
         assert sum(int(row[column].replace(",", "")) for row in rows) == int(
             total[column - 3].replace(",", "")
