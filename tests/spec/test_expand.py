@@ -511,3 +511,38 @@ def test_a_broken_library_is_a_positioned_problem(write, library: str, message: 
         write, "version: 1\ninput: [1, 4]\nuse: [lib/l.yaml]\nlayers: [relu]\n", "a.yaml"
     )
     assert len(problems) == 1 and message in problems[0], problems
+
+
+def test_repeat_numbers_turns_from_start_and_names_them_with_turn(write) -> None:  # type: ignore[no-untyped-def]
+    report = report_of(
+        write,
+        HEADER
+        + """
+layers:
+  - name: a
+    repeat: {times: 2, start: 1, body: [relu]}
+  - name: b
+    repeat: {times: 2, body: [{name: "block_${turn}", relu: }]}
+  - name: c
+    repeat: {times: 2, start: 3, body: [{name: x, relu: }, {name: "y${turn * 10}", relu: }]}
+""",
+    )
+    assert [layer.name for layer in report.layers] == [
+        "a.1",
+        "a.2",
+        "b.block_0",
+        "b.block_1",
+        "c.3.x",
+        "c.3.y30",
+        "c.4.x",
+        "c.4.y40",
+    ]
+
+
+@pytest.mark.parametrize("start", ["-1", "1.5", "'x'", "true", '"${1 - 2}"'])
+def test_a_bad_repeat_start_is_refused_at_its_line(write, start: str) -> None:  # type: ignore[no-untyped-def]
+    problems = problems_of(
+        write, HEADER + f"layers:\n  - repeat: {{times: 2, start: {start}, body: [relu]}}\n"
+    )
+    assert len(problems) == 1
+    assert ":4:31: " in problems[0] and "start" in problems[0], problems
