@@ -10,11 +10,11 @@ from __future__ import annotations
 import contextlib
 import os
 from collections import ChainMap
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 from budgetlint.budgets import Device
 from budgetlint.engine.cost import Shape
@@ -581,7 +581,9 @@ class _Expander:
             if not spec["body"]:  # a turn of anything else counts through its items
                 self.count(context.document.position((*path, "times")))
             # the body's own names and arguments may say which turn this is: ${turn}
-            numbered = replace(context, scope=ChainMap({"turn": turn}, context.scope))
+            # (a ChainMap, not a copy of the scope per turn: only its first map is ever written)
+            scope = ChainMap({"turn": turn}, cast("MutableMapping[str, Any]", context.scope))
+            numbered = replace(context, scope=scope)
             self.units.append(self.turn_name(numbered, path, spec["body"], name, turn))
             if single:
                 item = spec["body"][0]
