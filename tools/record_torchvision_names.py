@@ -18,7 +18,18 @@ import json
 import platform
 import sys
 
-MODELS = ("resnet18", "resnet50", "mobilenet_v2", "vit_b_16")
+MODELS = (
+    "resnet18",
+    "resnet50",
+    "mobilenet_v2",
+    "vit_b_16",
+    "vgg16",
+    "densenet121",
+    "shufflenet_v2_x1_0",
+    "efficientnet_b0",
+    "mobilenet_v3_large",
+    "convnext_tiny",
+)
 DATE = "2026-12-01"
 
 
