@@ -47,7 +47,7 @@ def spec_names(model: str) -> list[str]:
     return [layer.name for layer in report.layers if layer.learnable]
 
 
-@pytest.mark.parametrize("model", ["resnet18", "resnet50", "mobilenet_v2", "vit_b_16", "vgg16", "convnext_tiny", "efficientnet_b0", "mobilenet_v3_large", "shufflenet_v2_x1_0"])
+@pytest.mark.parametrize("model", ["resnet18", "resnet50", "mobilenet_v2", "vit_b_16", "vgg16", "convnext_tiny", "efficientnet_b0", "mobilenet_v3_large", "shufflenet_v2_x1_0", "densenet121"])
 def test_layers_with_parameters_carry_torchvision_module_names(model: str) -> None:
     names = spec_names(model)
     assert len(names) == len(set(names)), "a module's parameters in one layer"
