@@ -158,14 +158,28 @@ def _pairs(
     by_name: dict[str, int] = {}
     for index, row in enumerate(model):
         by_name.setdefault(row.name, index)
-    named: dict[int, int] = {}
+    spec_names = {row.name for row in spec}
+    named: dict[int, range] = {}  # spec layer → the run of model layers it pairs with
+    taken: set[int] = set()
     for index, row in enumerate(spec):
-        other = by_name.get(row.name)
-        if other is not None and other not in named.values():
-            named[index] = other
-    pairs = {i: (_Side.of([spec[i]]), _Side.of([model[j]])) for i, j in named.items()}
+        start = by_name.get(row.name)
+        if start is None or start in taken:
+            continue
+        stop = start + 1  # and the layers after it inside the same module, that the spec
+        while (  # has no layer of its own for: attention's projections and matmuls
+            stop < len(model)
+            and stop not in taken
+            and model[stop].name not in spec_names
+            and (model[stop].name == row.name or model[stop].name.startswith(f"{row.name}."))
+        ):
+            stop += 1
+        named[index] = range(start, stop)
+        taken.update(named[index])
+    pairs = {
+        i: (_Side.of([spec[i]]), _Side.of([model[j] for j in run])) for i, run in named.items()
+    }
     spec_rest = [spec[i] for i in range(len(spec)) if i not in named]
-    model_rest = [model[j] for j in range(len(model)) if j not in named.values()]
+    model_rest = [model[j] for j in range(len(model)) if j not in taken]
     order = {id(row): index for index, row in enumerate(spec)}
     i = j = 0
     while i < len(spec_rest) and j < len(model_rest):
