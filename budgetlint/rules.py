@@ -94,6 +94,7 @@ PROBLEM_CODES: dict[str, str] = {
     "layer.merge": "An unknown merge of parallel branches.",
     "layer.name": "An empty layer name.",
     "layer.times": "A repeat count that is not a non-negative whole number.",
+    "layer.start": "A repeat's first turn number that is not a non-negative whole number.",
     "layer.too_many": "More layers, once expanded, than budgetlint evaluates.",
     "layer.too_many_in_file": "More expansion work for all of a file's models than allowed.",
     "shape.rank": "A tensor of more dimensions than budgetlint evaluates (16).",
