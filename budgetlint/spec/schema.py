@@ -155,6 +155,7 @@ def _layer_properties() -> dict[str, Any]:
                     "anyOf": [{"type": "integer", "minimum": 0}, _EXPRESSION],
                     "description": "the number of the first turn (default 0), as in "
                     "a framework's Sequential whose first block is written apart",
+                    "examples": [1],
                 },
                 "body": _ref("layers"),
             },

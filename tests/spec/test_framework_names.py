@@ -47,11 +47,34 @@ def spec_names(model: str) -> list[str]:
     return [layer.name for layer in report.layers if layer.learnable]
 
 
-@pytest.mark.parametrize("model", ["resnet18", "resnet50", "mobilenet_v2", "vit_b_16", "vgg16", "convnext_tiny", "efficientnet_b0", "mobilenet_v3_large", "shufflenet_v2_x1_0", "densenet121"])
+TORCHVISION_ZOO = (
+    "vgg16",
+    "resnet18",
+    "resnet50",
+    "mobilenet_v2",
+    "mobilenet_v3_large",
+    "efficientnet_b0",
+    "shufflenet_v2_x1_0",
+    "densenet121",
+    "convnext_tiny",
+    "vit_b_16",
+)
+
+
+@pytest.mark.parametrize("model", TORCHVISION_ZOO)
 def test_layers_with_parameters_carry_torchvision_module_names(model: str) -> None:
     names = spec_names(model)
     assert len(names) == len(set(names)), "a module's parameters in one layer"
     assert set(names) == torchvision_names(model)
+
+
+def test_every_torchvision_model_of_the_zoo_is_checked() -> None:
+    sources = {
+        path.stem
+        for path in (ROOT / "specs" / "zoo").glob("*.yaml")
+        if "source: torchvision.models." in path.read_text()
+    }
+    assert sources == set(TORCHVISION_ZOO) == set(RECORDED["models"])
 
 
 def test_the_recording_says_how_it_was_made() -> None:
