@@ -174,14 +174,7 @@ class _Mapper:
     def merge(self, node: OnnxNode, how: str, sources: tuple[Act, ...], axis: int = 1) -> None:
         shapes = tuple(source.shape for source in sources)
         try:
-            if how == "add":
-                cost = merge.add(shapes)
-            elif how == "mul":
-                cost = merge.mul(shapes)
-            elif how == "matmul":
-                cost = merge.matmul(shapes)
-            else:
-                cost = merge.concat(shapes, axis)
+            cost = merge.MERGES[how](shapes, axis)
         except ShapeError as error:
             raise Unsupported(str(error)) from None
         rank = len(cost.output)

@@ -205,14 +205,7 @@ class _Builder:
     def merge(self, how: str, sources: tuple[Act, ...], name: str, axis: int = 1) -> Act:
         shapes = tuple(source.shape for source in sources)
         try:
-            if how == "add":
-                cost = merge.add(shapes)
-            elif how == "mul":
-                cost = merge.mul(shapes)
-            elif how == "matmul":
-                cost = merge.matmul(shapes)
-            else:
-                cost = merge.concat(shapes, axis)
+            cost = merge.MERGES[how](shapes, axis)
         except ShapeError as error:
             raise Unsupported(str(error)) from None
         rank = len(cost.output)

@@ -197,14 +197,7 @@ def _power(decade: int) -> str:
 
 def model_section(model: ModelResult, result: Result) -> list[str]:
     seen = figures(model.report, model.device)
-    shown = rows.table(
-        seen,
-        depth=result.depth or 1,
-        tree=result.tree,
-        show_all=result.show_all,
-        sort=result.sort,
-        top=result.top,
-    )
+    shown = rows.chosen(seen, result, default_depth=1)
     body = [shown.cells(row) for row in shown.rows] + [shown.total_cells()]
     numeric = {index for index, column in enumerate(shown.columns) if column.numeric}
     depth = result.depth or 1

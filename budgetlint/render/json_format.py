@@ -86,14 +86,7 @@ def _row(row: rows.Row, shown: rows.Table) -> dict[str, Any]:
 
 def _table(seen: ModelFigures, result: Result) -> dict[str, Any]:
     """The rows the text table shows (folded, hidden, sorted, cut), and how they were chosen."""
-    shown = rows.table(
-        seen,
-        depth=result.depth,
-        tree=result.tree,
-        show_all=result.show_all,
-        sort=result.sort,
-        top=result.top,
-    )
+    shown = rows.chosen(seen, result)
     return {
         "view": {
             "depth": result.depth,

@@ -63,14 +63,7 @@ def _heading(result: Result) -> str:
 def layer_table(model: ModelResult, result: Result) -> list[str]:
     """The per-layer (or folded) table of `report`, as a markdown table."""
     seen = figures(model.report, model.device)
-    shown = rows.table(
-        seen,
-        depth=result.depth,
-        tree=result.tree,
-        show_all=result.show_all,
-        sort=result.sort,
-        top=result.top,
-    )
+    shown = rows.chosen(seen, result)
     align = ["---:" if column.numeric else "---" for column in shown.columns]
     lines = [
         f"### {_cell(text.title(model, seen))}",

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import groupby
+from typing import Protocol
 
 from budgetlint.engine.cost import Shape
 from budgetlint.graph import Group
@@ -298,3 +299,30 @@ def table(
     headers = tuple(column.header.format(share=share.title) for column in columns)
     total = Row("total", "", seen.layers)
     return Table(columns, headers, tuple(rows), total, share, hidden, tree)
+
+
+class Choices(Protocol):
+    """What a run asked of its report tables (pipeline.Result has these)."""
+
+    @property
+    def depth(self) -> int | None: ...
+    @property
+    def tree(self) -> bool: ...
+    @property
+    def show_all(self) -> bool: ...
+    @property
+    def sort(self) -> str: ...
+    @property
+    def top(self) -> int | None: ...
+
+
+def chosen(seen: ModelFigures, choices: Choices, *, default_depth: int | None = None) -> Table:
+    """table() with the run's choices; `default_depth` where the format folds by default."""
+    return table(
+        seen,
+        depth=choices.depth or default_depth,
+        tree=choices.tree,
+        show_all=choices.show_all,
+        sort=choices.sort,
+        top=choices.top,
+    )

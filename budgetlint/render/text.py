@@ -166,14 +166,7 @@ def layer_table(model: ModelResult, result: Result) -> list[str]:
     """The torchinfo-style table: layers or folded groups, bytes moved and, on a device, time;
     fitted to result.width by the columns' own order of what to drop and shorten."""
     seen = figures(model.report, model.device)
-    shown = rows.table(
-        seen,
-        depth=result.depth,
-        tree=result.tree,
-        show_all=result.show_all,
-        sort=result.sort,
-        top=result.top,
-    )
+    shown = rows.chosen(seen, result)
     body = [shown.cells(row) for row in shown.rows] + [shown.total_cells()]
     keys = [column.key for column in shown.columns]
 
