@@ -232,6 +232,9 @@ def main() -> int:
                 f"`{kind}` {cost}" for kind, cost in convention.functional_work_flops.items()
             )
             lines += ["", f"Called as a function: {priced or 'nothing is counted'}."]
+        for kind, rule in convention.occurrence_flops.items():
+            why = " ".join((rule.__doc__ or "").split())
+            lines += ["", f"Each occurrence of `{kind}` is priced by `{rule.__name__}`: {why}"]
         if convention.buffers_are_params:
             lines += ["", "Params include BatchNorm's running mean and variance."]
         if convention.last_call_only:

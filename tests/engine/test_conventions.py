@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from budgetlint.engine.conventions import CONVENTIONS
+from budgetlint.engine.cost import OpCost
 from budgetlint.engine.evaluate import ModelReport, evaluate
 from budgetlint.engine.memory import Precision, size_bytes
 from budgetlint.graph import Architecture, Layer, Node, Parallel
@@ -364,7 +365,7 @@ def test_swin_t_equals_the_tool(convention: str) -> None:
     assert report.params == params
 
 
-@pytest.mark.parametrize("convention", ["thop", "ptflops", "torch"])
+@pytest.mark.parametrize("convention", ["thop", "fvcore", "ptflops", "torch"])
 def test_maxvit_t_equals_the_tool(convention: str) -> None:
     """torchvision's MaxViT-T: projections by nn.Linear modules (thop sees them, not the
     bias tables), QKᵀ and AV by torch.einsum (ptflops and thop don't count it)."""
@@ -388,8 +389,34 @@ def test_maxvit_t_fvcore_rounds_each_einsum_as_numpy_prints_it() -> None:
     ]
     assert len(einsums) == 22
     printed = sum(2 * math.floor(float(f"{2 * macs:.3e}") / 2) for macs in einsums)
-    rounded = report.flops - 2 * sum(einsums) + printed
-    assert rounded == measured(FIDELITY["models"]["maxvit_t"], "fvcore")
+    spec, problems = read_spec(ROOT / "specs" / "zoo" / "maxvit_t.yaml")
+    assert spec is not None and not problems
+    unrounded = replace(CONVENTIONS["fvcore"], occurrence_flops={})  # each einsum exact
+    exact = evaluate(spec.models[0].architecture, unrounded).flops
+    assert report.flops == exact - 2 * sum(einsums) + printed  # 1 per MAC, 2 per layer
+    assert report.flops == measured(FIDELITY["models"]["maxvit_t"], "fvcore")
+    assert report.flops - exact == 1_072  # the gap before the rounding was modelled
+
+
+@pytest.mark.parametrize(
+    ("macs", "fvcore"),
+    [
+        # 2·MACs printed %.3e by numpy, parsed, halved, floored
+        (128, 128),  # 2.560e+02: 4 digits or fewer are exact
+        (4_999, 4_999),  # 9.998e+03
+        (6_172_839, 6_175_000),  # 12,345,678 printed 1.235e+07 → 12,350,000 / 2
+        (5_000_025, 5_000_000),  # 10,000,050 printed 1.000e+07
+        (5_002_500, 5_000_000),  # 10,005,000 printed 1.000e+07: a tie rounds to even
+        (5_007_500, 5_010_000),  # 10,015,000 printed 1.002e+07: a tie rounds to even
+        (1_234_567, 1_234_500),  # 2,469,134 printed 2.469e+06 → 2,469,000 / 2
+        (5_555, 5_555),  # 11,110 printed 1.111e+04
+        (5_556, 5_555),  # 11,112 printed 1.111e+04 → 11,110 / 2
+        (56 * 56 * 49 * 64, 9_835_000),  # MaxViT-T's first QKᵀ: 19,668,992 printed 1.967e+07
+    ],
+)
+def test_fvcore_prices_each_einsum_as_numpy_prints_it(macs: int, fvcore: int) -> None:
+    cost = OpCost((1,), macs=macs, work=(("einsum_macs", macs),))
+    assert CONVENTIONS["fvcore"].flops(cost) == fvcore
 
 
 def test_swin_t_index_buffers_are_stored_as_int64() -> None:

@@ -82,11 +82,15 @@ def window_attention(inputs: tuple[Shape, ...], attrs: Attrs) -> OpCost:
         tensors.append(Tensor("relative_position_bias_table", "learned", (table // heads, heads)))
         tensors.append(Tensor("relative_position_index", "index", (per_window * per_window,)))
         score_adds += scores
+    # QKᵀ and AV: two torch.einsum calls, each its own occurrence (fvcore rounds each)
+    products_work = (
+        (("einsum_macs", products // 2),) * 2 if attrs["einsum"] else (("matmul_macs", products),)
+    )
     work: tuple[tuple[str, int], ...] = (
         ("linear_macs", projections),
         ("linear_output", tokens * 4 * channels),
         ("linear_bias", bias_adds),
-        ("einsum_macs" if attrs["einsum"] else "matmul_macs", products),
+        *products_work,
         ("mul", tokens * channels),  # q · 1/√hd
         ("add", score_adds),
         ("attention_softmax", scores),  # F.softmax: module-hooking counters don't see it
