@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from budgetlint.engine.cost import Shape
+from budgetlint.engine.cost import OpCost, Shape, ShapeError
+from budgetlint.engine.ops import OPS
+from budgetlint.engine.ops.attrs import AttrError, coerce
+from budgetlint.engine.ops.merge import MERGES
 
-MERGES = ("add", "mul", "concat", "matmul")  # the parallel combinator's merges
 INPUT = 0  # the key of the model's input in Step.inputs
 
 
@@ -40,3 +42,36 @@ class ImportedGraph:
     classes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     notices: tuple[str, ...] = ()  # said to the user: a symbolic batch taken as 1, ...
     input_name: str = "input"
+
+
+class Unsupported(Exception):
+    """A node or call that our ops can't express; the message says why."""
+
+
+def apply_op(op: str, attrs: Mapping[str, Any], shape: Shape) -> tuple[OpCost, dict[str, Any]]:
+    """Run `op` on one input: its cost, and the attributes worth writing (not defaults)."""
+    definition = OPS[op]
+    full: dict[str, Any] = {}
+    for attr in definition.attrs:
+        try:
+            full[attr.name] = coerce(attr, attrs[attr.name]) if attr.name in attrs else attr.default
+        except AttrError as error:
+            raise Unsupported(f"{op}.{attr.name}: {error}") from None
+    try:
+        cost = definition.fn((shape,), MappingProxyType(full))
+    except (ShapeError, AttrError) as error:
+        raise Unsupported(f"as {op} on {list(shape)}: {error}") from None
+    kept = {}
+    for key, value in attrs.items():
+        known = definition.attr(key)
+        if known is not None and (known.required or full[key] != known.default):
+            kept[key] = value
+    return cost, kept
+
+
+def merge_cost(how: str, shapes: tuple[Shape, ...], axis: int) -> OpCost:
+    """The cost of one of MERGES on these inputs."""
+    try:
+        return MERGES[how](shapes, axis)
+    except ShapeError as error:
+        raise Unsupported(str(error)) from None

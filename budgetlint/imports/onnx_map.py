@@ -20,18 +20,20 @@ from types import MappingProxyType
 from typing import Any
 
 from budgetlint.engine.cost import Shape, ShapeError
-from budgetlint.engine.ops import OPS, merge
-from budgetlint.engine.ops.attrs import AttrError, coerce
-from budgetlint.imports.graph import INPUT, ImportedGraph, Step
+from budgetlint.engine.ops import merge
+from budgetlint.imports.graph import (
+    INPUT,
+    ImportedGraph,
+    Step,
+    Unsupported,
+    apply_op,
+    merge_cost,
+)
 from budgetlint.imports.onnx_read import OnnxGraph, OnnxNode, StaticValue
 from budgetlint.imports.onnx_static import STATIC_OPS, shape_of
 from budgetlint.problems import Position, Problem, SpecError, fail
 
 INT64_MAX = 2**63 - 1
-
-
-class Unsupported(Exception):
-    """This node can't be expressed with our ops; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -139,25 +141,7 @@ class _Mapper:
         weight: str = "",
         output: int = 0,
     ) -> Step:
-        definition = OPS[op]
-        full: dict[str, Any] = {}
-        for attr in definition.attrs:
-            try:
-                full[attr.name] = (
-                    coerce(attr, attrs[attr.name]) if attr.name in attrs else attr.default
-                )
-            except AttrError as error:
-                raise Unsupported(f"{op}.{attr.name}: {error}") from None
-        try:
-            cost = definition.fn((source.shape,), MappingProxyType(full))
-        except (ShapeError, AttrError) as error:
-            raise Unsupported(f"as {op} on {list(source.shape)}: {error}") from None
-        kept = {
-            key: value
-            for key, value in attrs.items()
-            if definition.attr(key) is not None
-            and (definition.attr(key).required or value != definition.attr(key).default)  # type: ignore[union-attr]
-        }
+        cost, kept = apply_op(op, attrs, source.shape)
         step = Step(
             key=len(self.steps) + 1,
             op=op,
@@ -173,10 +157,7 @@ class _Mapper:
 
     def merge(self, node: OnnxNode, how: str, sources: tuple[Act, ...], axis: int = 1) -> None:
         shapes = tuple(source.shape for source in sources)
-        try:
-            cost = merge.MERGES[how](shapes, axis)
-        except ShapeError as error:
-            raise Unsupported(str(error)) from None
+        cost = merge_cost(how, shapes, axis)
         rank = len(cost.output)
         step = Step(
             key=len(self.steps) + 1,

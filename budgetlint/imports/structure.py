@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from budgetlint.imports.graph import INPUT, MERGES, ImportedGraph, Step
+from budgetlint.engine.ops.merge import MERGES
+from budgetlint.imports.graph import INPUT, ImportedGraph, Step
 from budgetlint.problems import Position, fail
 
 MAX_NESTING = 64

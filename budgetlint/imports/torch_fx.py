@@ -16,17 +16,18 @@ from collections.abc import Callable
 from types import MappingProxyType
 from typing import Any
 
-from budgetlint.engine.cost import Shape, ShapeError
-from budgetlint.engine.ops import OPS, merge
-from budgetlint.engine.ops.attrs import AttrError, coerce
-from budgetlint.imports.graph import INPUT, ImportedGraph, Step
+from budgetlint.engine.cost import Shape
+from budgetlint.imports.graph import (
+    INPUT,
+    ImportedGraph,
+    Step,
+    Unsupported,
+    apply_op,
+    merge_cost,
+)
 from budgetlint.problems import Position, Problem, SpecError, fail
 
 TARGET = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*\Z")
-
-
-class Unsupported(Exception):
-    pass
 
 
 class Act:
@@ -159,24 +160,7 @@ class _Builder:
     def layer(
         self, op: str, attrs: dict[str, Any], source: Act, name: str, functional: bool = False
     ) -> Act:
-        definition = OPS[op]
-        full: dict[str, Any] = {}
-        for attr in definition.attrs:
-            try:
-                full[attr.name] = (
-                    coerce(attr, attrs[attr.name]) if attr.name in attrs else attr.default
-                )
-            except AttrError as error:
-                raise Unsupported(f"{op}.{attr.name}: {error}") from None
-        try:
-            cost = definition.fn((source.shape,), MappingProxyType(full))
-        except (ShapeError, AttrError) as error:
-            raise Unsupported(f"as {op} on {list(source.shape)}: {error}") from None
-        kept = {}
-        for key, value in attrs.items():
-            known = definition.attr(key)
-            if known is not None and (known.required or full[key] != known.default):
-                kept[key] = value
+        cost, kept = apply_op(op, attrs, source.shape)
         step = Step(
             key=len(self.steps) + 1,
             op=op,
@@ -204,10 +188,7 @@ class _Builder:
 
     def merge(self, how: str, sources: tuple[Act, ...], name: str, axis: int = 1) -> Act:
         shapes = tuple(source.shape for source in sources)
-        try:
-            cost = merge.MERGES[how](shapes, axis)
-        except ShapeError as error:
-            raise Unsupported(str(error)) from None
+        cost = merge_cost(how, shapes, axis)
         rank = len(cost.output)
         step = Step(
             key=len(self.steps) + 1,
