@@ -29,6 +29,7 @@ MODELS = (
     "efficientnet_b0",
     "mobilenet_v3_large",
     "convnext_tiny",
+    "swin_t",
     "maxvit_t",
 )
 DATE = "2026-12-01"

@@ -66,11 +66,8 @@ TORCHVISION_ZOO = (
     "convnext_tiny",
     "vit_b_16",
     "maxvit_t",
+    "swin_t",
 )
-
-
-# added to the zoo after the renaming; its names are still the spec's own paths
-NOT_YET_NAMED = ("swin_t",)
 
 
 @pytest.mark.parametrize("model", TORCHVISION_ZOO)
@@ -86,7 +83,7 @@ def test_every_torchvision_model_of_the_zoo_is_checked() -> None:
         for path in (ROOT / "specs" / "zoo").glob("*.yaml")
         if "source: torchvision.models." in path.read_text()
     }
-    assert sources == {*TORCHVISION_ZOO, *NOT_YET_NAMED}
+    assert sources == set(TORCHVISION_ZOO)
     assert set(TORCHVISION_ZOO) == set(RECORDED["models"])
 
 
