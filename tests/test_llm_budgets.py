@@ -255,8 +255,9 @@ def test_phone_figures_against_hand_arithmetic(name: str, model: Lm) -> None:
     scores = layers * heads * 4096 * 4097 // 2
     macs = 4096 * matrices(model) + d * vocab + 2 * scores * 64
     assert found[f"{name}-prefill"]["model"].report.macs == macs
-    compute_seconds = (2 * macs + 5 * scores) / EFFECTIVE_COMPUTE
-    assert compute_seconds < prefill.latency < compute_seconds * 1.025  # + memory-bound norms
+    compute_bound_latency = (2 * macs + 5 * scores) / EFFECTIVE_COMPUTE
+    # the roofline's figure, not a clock: above it only by the memory-bound norms
+    assert compute_bound_latency < prefill.latency < compute_bound_latency * 1.025
 
 
 def test_the_readme_shows_the_hand_figures() -> None:

@@ -69,9 +69,27 @@ def apply_op(op: str, attrs: Mapping[str, Any], shape: Shape) -> tuple[OpCost, d
     return cost, kept
 
 
-def merge_cost(how: str, shapes: tuple[Shape, ...], axis: int) -> OpCost:
-    """The cost of one of MERGES on these inputs."""
+def merge_step(
+    key: int,
+    how: str,
+    sources: tuple[tuple[int, Shape], ...],
+    name: str,
+    source: str,
+    axis: int = 1,
+) -> Step:
+    """Step `key`: one of MERGES over the (step, shape) of its inputs."""
     try:
-        return MERGES[how](shapes, axis)
+        cost = MERGES[how](tuple(shape for _, shape in sources), axis)
     except ShapeError as error:
         raise Unsupported(str(error)) from None
+    rank = len(cost.output)
+    return Step(
+        key=key,
+        op=how,
+        attrs=MappingProxyType({}),
+        inputs=tuple(step for step, _ in sources),
+        output=cost.output,
+        name=name,
+        axis=axis % rank if rank else axis,
+        source=source,
+    )

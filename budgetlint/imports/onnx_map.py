@@ -27,7 +27,7 @@ from budgetlint.imports.graph import (
     Step,
     Unsupported,
     apply_op,
-    merge_cost,
+    merge_step,
 )
 from budgetlint.imports.onnx_read import OnnxGraph, OnnxNode, StaticValue
 from budgetlint.imports.onnx_static import STATIC_OPS, shape_of
@@ -156,21 +156,11 @@ class _Mapper:
         return step
 
     def merge(self, node: OnnxNode, how: str, sources: tuple[Act, ...], axis: int = 1) -> None:
-        shapes = tuple(source.shape for source in sources)
-        cost = merge_cost(how, shapes, axis)
-        rank = len(cost.output)
-        step = Step(
-            key=len(self.steps) + 1,
-            op=how,
-            attrs=MappingProxyType({}),
-            inputs=tuple(source.step for source in sources),
-            output=cost.output,
-            name=self.name_of(node),
-            axis=axis % rank if rank else axis,
-            source=node.name,
-        )
+        inputs = tuple((source.step, source.shape) for source in sources)
+        key = len(self.steps) + 1
+        step = merge_step(key, how, inputs, self.name_of(node), node.name, axis)
         self.steps.append(step)
-        self.acts[node.outputs[0]] = Act(step.key, cost.output)
+        self.acts[node.outputs[0]] = Act(step.key, step.output)
 
     def alias(self, node: OnnxNode, source: Act) -> None:
         self.acts[node.outputs[0]] = source

@@ -23,7 +23,7 @@ from budgetlint.imports.graph import (
     Step,
     Unsupported,
     apply_op,
-    merge_cost,
+    merge_step,
 )
 from budgetlint.problems import Position, Problem, SpecError, fail
 
@@ -187,21 +187,10 @@ class _Builder:
                     return
 
     def merge(self, how: str, sources: tuple[Act, ...], name: str, axis: int = 1) -> Act:
-        shapes = tuple(source.shape for source in sources)
-        cost = merge_cost(how, shapes, axis)
-        rank = len(cost.output)
-        step = Step(
-            key=len(self.steps) + 1,
-            op=how,
-            attrs=MappingProxyType({}),
-            inputs=tuple(source.step for source in sources),
-            output=cost.output,
-            name=name,
-            axis=axis % rank if rank else axis,
-            source=name,
-        )
+        inputs = tuple((source.step, source.shape) for source in sources)
+        step = merge_step(len(self.steps) + 1, how, inputs, name, name, axis)
         self.steps.append(step)
-        return Act(step.key, cost.output)
+        return Act(step.key, step.output)
 
 
 def _scope(node: Any) -> str:
