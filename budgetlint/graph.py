@@ -54,11 +54,12 @@ class Residual:
 
 @dataclass(frozen=True)
 class Parallel:
-    """Each branch sees the same input; an empty branch is the identity."""
+    """Each branch sees the same input; an empty branch is the identity. The outputs are
+    joined by `merge` (concat along `axis`, add, mul, matmul, einsum: see MERGES)."""
 
     name: str
     branches: tuple[tuple[Node, ...], ...]
-    merge: str  # a key of engine.ops.merge.MERGES
+    merge: str  # a key of engine.ops.merge.MERGES, which the expander checked
     axis: int
     position: Position
     groups: tuple[Group, ...] = ()  # outermost first, ending with its own

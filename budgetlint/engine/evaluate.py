@@ -301,11 +301,11 @@ class _Walker:
             body = self.run(node.body, tensor)
             shortcut = self.run(node.shortcut, tensor)
             try:
-                merge.add((body[1], shortcut[1]))
+                merge.MERGES[merge.RESIDUAL_MERGE]((body[1], shortcut[1]), 1)
             except ShapeError as error:
                 message = residual_mismatch(node, tensor[1], body[1], shortcut[1], error)
                 raise fail(node.position, "shape", message) from None
-            return self.merge(node, "add", (body, shortcut), 1)
+            return self.merge(node, merge.RESIDUAL_MERGE, (body, shortcut), 1)
         self.retain(tensor, len(node.branches) - 1)
         outputs = tuple(self.run(branch, tensor) for branch in node.branches)
         return self.merge(node, node.merge, outputs, node.axis)

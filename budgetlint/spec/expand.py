@@ -21,7 +21,7 @@ from budgetlint.engine.cost import Shape
 from budgetlint.engine.lora import Lora
 from budgetlint.engine.ops import COMBINATORS, OPS, OpDef
 from budgetlint.engine.ops.attrs import AttrError, coerce
-from budgetlint.engine.ops.merge import MERGES
+from budgetlint.engine.ops.merge import DEFAULT_MERGE, MERGES
 from budgetlint.graph import Architecture, Group, Layer, Node, Parallel, Residual
 from budgetlint.imports.kinds import TORCH_PREFIX, is_model
 from budgetlint.problems import Position, Problem, SpecError, fail, short_repr
@@ -532,7 +532,7 @@ class _Expander:
             self.count(context.document.position((*path, "branches", index)))
             label = _label(name, scope, f"branches.{index}")
             branches.append(self.layers(context, (*path, "branches", index), scope, label))
-        merge = self.value(context, (*path, "merge"), spec.get("merge", "concat"))
+        merge = self.value(context, (*path, "merge"), spec.get("merge", DEFAULT_MERGE))
         axis = self.value(context, (*path, "axis"), spec.get("axis", 1))
         if merge not in MERGES:
             raise fail(

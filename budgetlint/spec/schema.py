@@ -17,7 +17,7 @@ from budgetlint.engine.cost import TENSOR_ROLES
 from budgetlint.engine.ops import OPS, OpDef
 from budgetlint.engine.ops.attrs import COUNT_SCHEMA, MAX_INT, Attr, schema_of
 from budgetlint.engine.ops.attrs import EXPRESSION_SCHEMA as _EXPRESSION
-from budgetlint.engine.ops.merge import MERGES
+from budgetlint.engine.ops.merge import DEFAULT_MERGE, MERGES
 from budgetlint.engine.training import CHECKPOINTING, OPTIMIZERS
 from budgetlint.units import (
     MAX_QUANTITY_LENGTH,
@@ -139,7 +139,7 @@ def _layer_properties() -> dict[str, Any]:
                 "branches": {"type": "array", "minItems": 1, "items": _ref("layers")},
                 "merge": {
                     "anyOf": [{"enum": list(MERGES)}, _EXPRESSION],
-                    "default": "concat",
+                    "default": DEFAULT_MERGE,
                 },
                 "axis": {"anyOf": [{"type": "integer"}, _EXPRESSION], "default": 1},
             },
@@ -562,7 +562,8 @@ PROPERTY_DOCS: dict[str, str] = {
     "body": "the layers of the body",
     "shortcut": "the layers of the shortcut (default: the identity)",
     "branches": "the branches, each a list of layers ([] is the identity)",
-    "merge": "how the branches merge: concat, add, mul or matmul",
+    "merge": f"how the branches merge (default {DEFAULT_MERGE}): "
+    + "; ".join(f"{name}: {merge.shape}" for name, merge in MERGES.items()),
     "axis": "the concat axis (default 1, the channels)",
     "times": "how many times the body repeats",
     "stride": "the step of the window, one for every dimension or one per dimension",

@@ -10,6 +10,7 @@ the same product written with `torch.einsum` (ptflops doesn't see it). Work:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from budgetlint.engine.cost import OpCost, Shape, ShapeError, numel
 
@@ -73,13 +74,53 @@ def einsum(inputs: tuple[Shape, ...]) -> OpCost:
     return matmul(inputs, "einsum_macs")
 
 
-Merge = Callable[[tuple[Shape, ...], int], OpCost]
+MergeFn = Callable[[tuple[Shape, ...], int], OpCost]
 
-# Every merge a parallel may name (a residual adds); the spec schema lists these keys.
-MERGES: dict[str, Merge] = {
-    "concat": concat,
-    "add": lambda inputs, axis: add(inputs),
-    "mul": lambda inputs, axis: mul(inputs),
-    "matmul": lambda inputs, axis: matmul(inputs),
-    "einsum": lambda inputs, axis: einsum(inputs),
+
+@dataclass(frozen=True)
+class MergeDef:
+    """One way of joining branches: calling the row costs the merge (shapes, axis)."""
+
+    fn: MergeFn
+    arity: int | None  # the inputs it takes (its function refuses others); None: any number
+    shape: str  # the output shape's rule, one line
+    cost: str  # its work, one line
+
+    def __call__(self, inputs: tuple[Shape, ...], axis: int) -> OpCost:
+        return self.fn(inputs, axis)
+
+
+def _add(inputs: tuple[Shape, ...], axis: int) -> OpCost:
+    return add(inputs)
+
+
+def _mul(inputs: tuple[Shape, ...], axis: int) -> OpCost:
+    return mul(inputs)
+
+
+def _matmul(inputs: tuple[Shape, ...], axis: int) -> OpCost:
+    return matmul(inputs)
+
+
+def _einsum(inputs: tuple[Shape, ...], axis: int) -> OpCost:
+    return einsum(inputs)
+
+
+# Every merge a parallel may name (a residual adds), one row each: the spec schema's enum,
+# the expander's check and the evaluator all read this table, so a name outside it can't
+# reach the evaluator. A new merge is a row here and one in engine/saved.py's MERGE_SAVES.
+MERGES: dict[str, MergeDef] = {
+    "concat": MergeDef(
+        concat, None, "equal shapes but along `axis`, where the sizes add up", "none: moves data"
+    ),
+    "add": MergeDef(_add, None, "broadcast (PyTorch's rule)", "`add`: (inputs − 1) per output"),
+    "mul": MergeDef(_mul, None, "broadcast (PyTorch's rule)", "`mul`: (inputs − 1) per output"),
+    "matmul": MergeDef(
+        _matmul, 2, "[..., M, K] @ [..., K, N] → [..., M, N], batch dims broadcast", "`matmul_macs`"
+    ),
+    "einsum": MergeDef(
+        _einsum, 2, "as matmul, written with torch.einsum ('bik,bkj->bij')", "`einsum_macs`"
+    ),
 }
+RESIDUAL_MERGE = "add"  # body(x) + shortcut(x)
+DEFAULT_MERGE = "concat"  # a parallel without `merge:`
