@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from budgetlint.cli import main
+from budgetlint.entry import main
 
 raise SystemExit(main())

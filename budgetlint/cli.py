@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from budgetlint import commands
+from budgetlint.commands import FORMAT_NAMES
 from budgetlint.engine.conventions import CONVENTIONS
 
 if TYPE_CHECKING:
-    from budgetlint.pipeline import Result
+    pass
 
 app = typer.Typer(
     name="budgetlint",
@@ -28,8 +27,6 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-# The names of budgetlint.render.RENDERERS, here so that --help needs no renderer imported.
-FORMAT_NAMES = ("text", "json", "github", "sarif", "markdown", "html")
 Format = Enum("Format", {name: name for name in FORMAT_NAMES}, type=str)  # type: ignore[misc]
 # The names of budgetlint.render.rows.SORT_KEYS.
 SortKey = Enum(  # type: ignore[misc]
@@ -41,10 +38,6 @@ VerifyFormat = Enum("VerifyFormat", {"text": "text", "json": "json"}, type=str)
 ConventionName = Enum(  # type: ignore[misc]
     "ConventionName", {name: name for name in CONVENTIONS}, type=str
 )
-
-
-def _on_github_actions() -> bool:
-    return os.environ.get("GITHUB_ACTIONS") == "true"
 
 
 _SIZE = re.compile(r"[0-9]{1,10}")  # ASCII digits only: '²'.isdigit() is true, int('²') fails
@@ -62,101 +55,8 @@ def _parse_shape(text: str | None) -> tuple[int, ...] | None:
     return tuple(int(part) for part in parts)
 
 
-def _write_step_summary(result: Result, layers: bool) -> None:
-    """Under GitHub Actions, append the markdown summary to the job's step summary
-    (a report's table folded to its stages unless --depth says otherwise)."""
-    from budgetlint.render import markdown
-
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if not summary:
-        return
-    try:
-        with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(markdown.step_summary(result, layers) + "\n")
-    except OSError as error:
-        sys.stderr.write(f"budgetlint: warning: can't write the step summary: {error}\n")
-
-
-# Formats whose tables are for a terminal, fitted to its width.
-_FITTED = ("text", "github")
-DEFAULT_COLUMNS = 100
-
-
-def _terminal_columns() -> int:
-    """COLUMNS, else the terminal's width, else 100 (output piped or captured)."""
-    return shutil.get_terminal_size((DEFAULT_COLUMNS, 24)).columns
-
-
-def _write_output(path: Path, text: str) -> int:
-    from budgetlint.atomic import write_atomically
-
-    try:
-        write_atomically(path, text)
-    except OSError as error:
-        sys.stderr.write(f"{path}: can't write: {error.strerror or error}\n")
-        return 2
-    return 0
-
-
-def _emit(
-    paths: Sequence[Path],
-    output: Enum | None,
-    *,
-    layers: bool,
-    output_file: Path | None = None,
-    quiet: bool = False,
-    convention: Enum | None = None,
-    input_text: str | None = None,
-    model: str | None = None,
-    base: str | None = None,
-    strict: bool = False,
-    device: str | None = None,
-    sort: Enum | None = None,
-    top: int | None = None,
-    architectures: bool = True,
-    compact: bool = False,
-    depth: int | None = None,
-    tree: bool = False,
-    show_all: bool = False,
-) -> int:
-    from budgetlint.pipeline import run
-    from budgetlint.problems import one_line
-    from budgetlint.render import RENDERERS
-
-    chosen = output.value if output else "github" if _on_github_actions() else "text"
-    result = run(
-        paths,
-        convention=convention.value if convention else None,
-        input_shape=_parse_shape(input_text),
-        model=model,
-        base=base,
-        strict=strict,
-        device=device,
-        sort=sort.value if sort else "order",
-        top=top,
-        architectures=architectures,
-        depth=depth,
-        tree=tree,
-        show_all=show_all,
-    )
-    width = _terminal_columns() if chosen in _FITTED and output_file is None else None
-    result = replace(result, quiet=quiet, width=width)
-    render = RENDERERS[chosen]
-    if compact and chosen == "text":  # the hook: findings and the summary, no tables
-        from budgetlint.render.text import compact as render
-    rendered = render(result, layers)
-    if output_file is None:
-        sys.stdout.write(rendered)
-    elif _write_output(output_file, rendered):
-        return 2
-    for problem in result.problems:
-        sys.stderr.write(f"{problem}\n")
-    if chosen in ("json", "sarif"):  # the other formats show warnings on stdout
-        for warning in result.warnings:
-            sys.stderr.write(f"{warning.position}: warning: {one_line(warning.message)}\n")
-    if _on_github_actions() and chosen in ("github", "markdown"):
-        _write_step_summary(result, layers)
-    return result.exit_code
+def _value(choice: Enum | None) -> str | None:
+    return None if choice is None else str(choice.value)
 
 
 FormatOption = Annotated[
@@ -195,28 +95,8 @@ QuietOption = Annotated[
 
 def _configured_specs() -> list[Path]:
     """The specs [tool.budgetlint] (or .budgetlint.yaml) names, for commands given no files."""
-    from budgetlint.config import load_config, project_root
-    from budgetlint.problems import SpecError
-
-    root = project_root(Path.cwd())
-    try:
-        config = load_config(root)
-    except SpecError as error:
-        sys.stderr.writelines(f"{problem}\n" for problem in error.problems)
-        raise typer.Exit(2) from None
-    specs = config.spec_files(root)
-    if not specs:
-        from budgetlint.problems import Position, Problem
-        from budgetlint.spec.expand import display_path
-
-        where = config.source if config.source != "defaults" else str(root / "pyproject.toml")
-        patterns = ", ".join(config.specs)
-        found = Problem(
-            Position(display_path(Path(where))),
-            "config.no_specs",
-            f"no spec matches {patterns} (from {config.source})",
-        )
-        sys.stderr.write(f"{found}\n")
+    specs = commands.configured_specs()
+    if specs is None:
         raise typer.Exit(2)
     return specs
 
@@ -238,18 +118,15 @@ def check(
     quiet: QuietOption = False,
 ) -> None:
     """Check every model against the budgets of its devices (exit 0 ok, 1 broken, 2 bad input)."""
-    paths = files or _configured_specs()
     raise typer.Exit(
-        _emit(
-            paths,
-            output,
-            layers=False,
-            convention=convention,
-            base=base,
-            strict=strict,
-            architectures=bool(files),
-            output_file=output_file,
-            quiet=quiet,
+        commands.check(
+            files or [],
+            _value(output),
+            _value(convention),
+            base,
+            strict,
+            output_file,
+            quiet,
         )
     )
 
@@ -265,18 +142,15 @@ def diff(
     quiet: QuietOption = False,
 ) -> None:
     """Changes of every model against REF, and its budgets (`check --base REF`)."""
-    paths = files or _configured_specs()
     raise typer.Exit(
-        _emit(
-            paths,
-            output,
-            layers=False,
-            convention=convention,
-            base=ref,
-            strict=strict,
-            architectures=bool(files),
-            output_file=output_file,
-            quiet=quiet,
+        commands.check(
+            files or [],
+            _value(output),
+            _value(convention),
+            ref,
+            strict,
+            output_file,
+            quiet,
         )
     )
 
@@ -307,9 +181,9 @@ def hook(
     if not chosen.specs:
         raise typer.Exit(0)
     raise typer.Exit(
-        _emit(
+        commands.emit(
             list(chosen.specs),
-            output,
+            _value(output),
             layers=False,
             strict=strict,
             architectures=False,
@@ -362,16 +236,17 @@ def report(
             "--tree keeps the model's order; sort a flat table (--depth N without --tree)",
             param_hint="--sort",
         )
+    shape = _parse_shape(input_shape)
     raise typer.Exit(
-        _emit(
+        commands.emit(
             [file],
-            output,
+            _value(output),
             layers=True,
-            convention=convention,
-            input_text=input_shape,
+            convention=_value(convention),
+            input_shape=shape,
             model=model,
             device=device,
-            sort=sort,
+            sort=_value(sort),
             top=top,
             output_file=output_file,
             depth=depth,
@@ -460,7 +335,7 @@ def schema(output_file: OutputFileOption = None) -> None:
     if output_file is None:
         sys.stdout.write(schema_text())
     else:
-        raise typer.Exit(_write_output(output_file, schema_text()))
+        raise typer.Exit(commands.write_output(output_file, schema_text()))
 
 
 def _print_version(wanted: bool) -> None:
@@ -487,7 +362,8 @@ def _options(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from budgetlint.problems import one_line
+    """Every invocation through Typer (budgetlint.entry.main takes the fast paths first)."""
+    from budgetlint.entry import internal_error
 
     args = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -495,12 +371,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:
         code = exit_.code
         return code if isinstance(code, int) else (0 if code is None else 2)
-    except Exception as error:  # a bug of ours: one line and exit 2, the traceback on request
-        if os.environ.get("BUDGETLINT_DEBUG"):
-            raise
-        sys.stderr.write(
-            f"budgetlint: internal error: {type(error).__name__}: {one_line(str(error))} "
-            "(please report it; BUDGETLINT_DEBUG=1 shows the traceback)\n"
-        )
-        return 2
+    except Exception as error:  # a bug of ours: one line and exit 2
+        return internal_error(error)
     return 0

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from budgetlint.cli import main
+from budgetlint.entry import main
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,0 +1,177 @@
+"""What the commands do once their arguments are read, with no CLI framework imported:
+budgetlint.cli's Typer commands and budgetlint.entry's fast path both call these, so
+the two give the same bytes and exit codes by construction."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from budgetlint.engine.cost import Shape
+    from budgetlint.pipeline import Result
+
+# The names of budgetlint.render.RENDERERS, here so that --help needs no renderer imported.
+FORMAT_NAMES = ("text", "json", "github", "sarif", "markdown", "html")
+
+# Formats whose tables are for a terminal, fitted to its width.
+_FITTED = ("text", "github")
+DEFAULT_COLUMNS = 100
+
+
+def on_github_actions() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def _write_step_summary(result: Result, layers: bool) -> None:
+    """Under GitHub Actions, append the markdown summary to the job's step summary
+    (a report's table folded to its stages unless --depth says otherwise)."""
+    from budgetlint.render import markdown
+
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary:
+        return
+    try:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(markdown.step_summary(result, layers) + "\n")
+    except OSError as error:
+        sys.stderr.write(f"budgetlint: warning: can't write the step summary: {error}\n")
+
+
+def _terminal_columns() -> int:
+    """COLUMNS, else the terminal's width, else 100 (output piped or captured)."""
+    return shutil.get_terminal_size((DEFAULT_COLUMNS, 24)).columns
+
+
+def write_output(path: Path, text: str) -> int:
+    from budgetlint.atomic import write_atomically
+
+    try:
+        write_atomically(path, text)
+    except OSError as error:
+        sys.stderr.write(f"{path}: can't write: {error.strerror or error}\n")
+        return 2
+    return 0
+
+
+def emit(
+    paths: Sequence[Path],
+    output: str | None,
+    *,
+    layers: bool,
+    output_file: Path | None = None,
+    quiet: bool = False,
+    convention: str | None = None,
+    input_shape: Shape | None = None,
+    model: str | None = None,
+    base: str | None = None,
+    strict: bool = False,
+    device: str | None = None,
+    sort: str | None = None,
+    top: int | None = None,
+    architectures: bool = True,
+    compact: bool = False,
+    depth: int | None = None,
+    tree: bool = False,
+    show_all: bool = False,
+) -> int:
+    """Run the pipeline on the files, write the chosen format and the problems; the exit code."""
+    from budgetlint.pipeline import run
+    from budgetlint.problems import one_line
+    from budgetlint.render import RENDERERS
+
+    chosen = output or ("github" if on_github_actions() else "text")
+    result = run(
+        paths,
+        convention=convention,
+        input_shape=input_shape,
+        model=model,
+        base=base,
+        strict=strict,
+        device=device,
+        sort=sort or "order",
+        top=top,
+        architectures=architectures,
+        depth=depth,
+        tree=tree,
+        show_all=show_all,
+    )
+    width = _terminal_columns() if chosen in _FITTED and output_file is None else None
+    result = replace(result, quiet=quiet, width=width)
+    render = RENDERERS[chosen]
+    if compact and chosen == "text":  # the hook: findings and the summary, no tables
+        from budgetlint.render.text import compact as render
+    rendered = render(result, layers)
+    if output_file is None:
+        sys.stdout.write(rendered)
+    elif write_output(output_file, rendered):
+        return 2
+    for problem in result.problems:
+        sys.stderr.write(f"{problem}\n")
+    if chosen in ("json", "sarif"):  # the other formats show warnings on stdout
+        for warning in result.warnings:
+            sys.stderr.write(f"{warning.position}: warning: {one_line(warning.message)}\n")
+    if on_github_actions() and chosen in ("github", "markdown"):
+        _write_step_summary(result, layers)
+    return result.exit_code
+
+
+def configured_specs() -> list[Path] | None:
+    """The specs [tool.budgetlint] (or .budgetlint.yaml) names, for commands given no
+    files; None (the problem written to stderr: exit 2) when there are none or the
+    configuration is wrong."""
+    from budgetlint.config import load_config, project_root
+    from budgetlint.problems import SpecError
+
+    root = project_root(Path.cwd())
+    try:
+        config = load_config(root)
+    except SpecError as error:
+        sys.stderr.writelines(f"{problem}\n" for problem in error.problems)
+        return None
+    specs = config.spec_files(root)
+    if not specs:
+        from budgetlint.problems import Position, Problem
+        from budgetlint.spec.expand import display_path
+
+        where = config.source if config.source != "defaults" else str(root / "pyproject.toml")
+        patterns = ", ".join(config.specs)
+        found = Problem(
+            Position(display_path(Path(where))),
+            "config.no_specs",
+            f"no spec matches {patterns} (from {config.source})",
+        )
+        sys.stderr.write(f"{found}\n")
+        return None
+    return specs
+
+
+def check(
+    files: Sequence[Path],
+    output: str | None = None,
+    convention: str | None = None,
+    base: str | None = None,
+    strict: bool = False,
+    output_file: Path | None = None,
+    quiet: bool = False,
+) -> int:
+    """`check` and `diff`: the given files, else the configured specs."""
+    paths = list(files) or configured_specs()
+    if paths is None:
+        return 2
+    return emit(
+        paths,
+        output,
+        layers=False,
+        convention=convention,
+        base=base,
+        strict=strict,
+        architectures=bool(files),
+        output_file=output_file,
+        quiet=quiet,
+    )

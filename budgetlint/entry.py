@@ -1,0 +1,177 @@
+"""The console script and `python -m budgetlint`: the common invocations skip Typer.
+
+Building the Typer app and dispatching through it costs more than checking a spec
+(typer builds a pydantic TypeAdapter per parameter), and a pre-commit hook pays it on
+every commit. So the commands of FAST_PATHS read their usual arguments here, with a
+parser that accepts only what it is sure of: anything else (--help, completion, an
+unknown option, a bad value, `--`) declines, and budgetlint.cli's Typer app handles the
+invocation exactly as before. Both paths call the same command bodies
+(budgetlint.commands), so they give the same bytes and exit codes (tests/test_entry.py).
+This module imports nothing but the standard library: each row's module is imported
+only when its command runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Sequence
+from importlib import import_module
+from pathlib import Path
+
+# A fast path reads the arguments after the command's name; it returns the exit code,
+# or None to decline (budgetlint.cli then runs the invocation through Typer).
+FastPath = Callable[[list[str]], int | None]
+
+# command -> "module:function" of its fast path.
+FAST_PATHS: dict[str, str] = {
+    "check": "budgetlint.entry:check",
+    # "hook": "budgetlint.hook:main",  # helper E (issue 11): hook without typer or jsonschema
+}
+
+# An option as the command line spells it -> (its parameter, whether it takes a value).
+Spellings = dict[str, tuple[str, bool]]
+
+# Where shell completion asks Typer for candidates (prog_name "budgetlint").
+_COMPLETION_VARIABLE = "_BUDGETLINT_COMPLETE"
+
+
+def parse(args: Sequence[str], spellings: Spellings) -> tuple[list[str], dict[str, str]] | None:
+    """The positional arguments and the options given (a flag's value is ""), or None
+    when anything is not plainly one of `spellings` or a file name. As click does, a
+    repeated option keeps its last value and options may come between files."""
+    positional: list[str] = []
+    options: dict[str, str] = {}
+    index = 0
+    while index < len(args):
+        token = args[index]
+        index += 1
+        if not token.startswith("-"):
+            positional.append(token)
+            continue
+        name, equals, attached = token.partition("=")
+        if name not in spellings or (not name.startswith("--") and equals):
+            return None
+        parameter, takes_value = spellings[name]
+        if not takes_value:
+            if equals:
+                return None
+            options[parameter] = ""
+            continue
+        if equals:
+            value = attached
+        elif index < len(args):
+            value = args[index]
+            index += 1
+        else:
+            return None
+        if not value or value.startswith("-"):
+            return None
+        options[parameter] = value
+    if any(not name for name in positional):
+        return None
+    return positional, options
+
+
+_OUTPUT_SPELLINGS: Spellings = {
+    "--format": ("output", True),
+    "-f": ("output", True),
+    "--strict": ("strict", False),
+    "--quiet": ("quiet", False),
+    "-q": ("quiet", False),
+}
+CHECK_SPELLINGS: Spellings = {
+    **_OUTPUT_SPELLINGS,
+    "--convention": ("convention", True),
+    "--base": ("base", True),
+    "--output": ("output_file", True),
+    "-o": ("output_file", True),
+}
+
+
+def check(args: list[str]) -> int | None:
+    """`budgetlint check [FILE...] [-f FORMAT] [--convention NAME] [--base REV] [--strict]
+    [-o FILE] [-q]`, as budgetlint.cli.check reads it."""
+    from budgetlint import commands
+
+    parsed = parse(args, CHECK_SPELLINGS)
+    if parsed is None:
+        return None
+    files, options = parsed
+    output = options.get("output")
+    if output is not None and output not in commands.FORMAT_NAMES:
+        return None
+    convention = options.get("convention")
+    if convention is not None:
+        from budgetlint.engine.conventions import CONVENTIONS
+
+        if convention not in CONVENTIONS:
+            return None
+    output_file = options.get("output_file")
+    return commands.check(
+        [Path(name) for name in files],
+        output=output,
+        convention=convention,
+        base=options.get("base"),
+        strict="strict" in options,
+        output_file=Path(output_file) if output_file is not None else None,
+        quiet="quiet" in options,
+    )
+
+
+def fast_path(args: Sequence[str]) -> FastPath | None:
+    """The fast path for this invocation, if its command has one and no completion is asked."""
+    if not args or os.environ.get(_COMPLETION_VARIABLE):
+        return None
+    target = FAST_PATHS.get(args[0])
+    if target is None:
+        return None
+    module, _, function = target.partition(":")
+    found: FastPath = getattr(import_module(module), function)
+    return found
+
+
+def internal_error(error: Exception) -> int:
+    """A bug of ours: one line and exit 2, the traceback on request (BUDGETLINT_DEBUG)."""
+    from budgetlint.problems import one_line
+
+    if os.environ.get("BUDGETLINT_DEBUG"):
+        raise error
+    sys.stderr.write(
+        f"budgetlint: internal error: {type(error).__name__}: {one_line(str(error))} "
+        "(please report it; BUDGETLINT_DEBUG=1 shows the traceback)\n"
+    )
+    return 2
+
+
+def _silence_stdout() -> None:
+    """The reader is gone: what is still buffered goes nowhere, not into a second error
+    when Python flushes stdout at exit."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # captured in tests
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _run_fast(run: FastPath, args: list[str]) -> int | None:
+    """As Typer's standalone mode would end the command: ^C is 130, a closed pipe 1."""
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return 1
+    except Exception as error:
+        return internal_error(error)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    run = fast_path(args)
+    if run is not None:
+        code = _run_fast(run, args[1:])
+        if code is not None:
+            return code
+    from budgetlint.cli import main as typer_main
+
+    return typer_main(args)

@@ -1,0 +1,224 @@
+"""The console script's fast path: the same bytes and exit codes as Typer, without it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from budgetlint import cli, entry
+from tests.conftest import ROOT
+
+MOBILE = str(ROOT / "specs" / "mobile.yaml")
+EDGE = str(ROOT / "specs" / "edge.yaml")
+
+
+def _outcome(main, args: list[str], capsys) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+# Invocations the fast path takes: it must answer exactly as the Typer app does.
+TAKEN = [
+    ["check", MOBILE],
+    ["check", MOBILE, EDGE],
+    ["check", MOBILE, "--format", "json"],
+    ["check", MOBILE, "--format=sarif"],
+    ["check", "-f", "markdown", MOBILE],
+    ["check", MOBILE, "-f", "github", "--strict"],
+    ["check", MOBILE, "--quiet"],
+    ["check", "-q", MOBILE, "--strict", "-q"],
+    ["check", MOBILE, "--convention", "fvcore", "-f", "json"],
+    ["check", MOBILE, "--convention=thop"],
+    ["check", MOBILE, "-f", "text", "-f", "json"],  # click: the last value wins
+    ["check", "missing.yaml"],
+    ["check", MOBILE, "missing.yaml", "-f", "json"],
+    ["check", str(ROOT / "README.md")],
+    ["check", "report"],  # a file named like a command
+]
+
+
+@pytest.mark.parametrize("args", TAKEN, ids=" ".join)
+def test_the_fast_path_answers_as_typer_does(args: list[str], capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    run = entry.fast_path(args)
+    assert run is not None
+    fast = _run_taken(run, args[1:], capsys)
+    assert fast == _outcome(cli.main, args, capsys)
+
+
+def _run_taken(run, args: list[str], capsys) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    code = run(args)
+    assert code is not None, "the fast path declined"
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_check_without_files_reads_the_configuration_as_typer_does(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.budgetlint]\nspecs = ['nothing/*.yaml']\n")
+    fast = _run_taken(entry.check, [], capsys)
+    assert fast[0] == 2 and "no spec matches nothing/*.yaml" in fast[2]
+    assert fast == _outcome(cli.main, ["check"], capsys)
+    spec = tmp_path / "nothing" / "m.yaml"
+    spec.parent.mkdir()
+    spec.write_text(
+        "version: 1\ndevices: {d: {budgets: {params: 1M}}}\n"
+        "models: {m: {devices: [d], input: [1, 4], layers: [relu]}}\n"
+    )
+    fast = _run_taken(entry.check, ["-f", "json"], capsys)
+    assert fast[0] == 0 and json.loads(fast[1])["exit_code"] == 0
+    assert fast == _outcome(cli.main, ["check", "-f", "json"], capsys)
+
+
+def test_output_file_through_the_fast_path(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    fast, slow = tmp_path / "fast.json", tmp_path / "slow.json"
+    assert _run_taken(entry.check, [MOBILE, "-f", "json", "-o", str(fast)], capsys) == (0, "", "")
+    assert (
+        _outcome(cli.main, ["check", MOBILE, "-f", "json", "--output", str(slow)], capsys)[0] == 0
+    )
+    assert fast.read_bytes() == slow.read_bytes()
+
+
+# Invocations the fast path declines: Typer reads them, as before.
+DECLINED = [
+    [],
+    ["--help"],
+    ["--version"],
+    ["report", MOBILE],
+    ["check", "--help"],
+    ["check", MOBILE, "-h"],
+    ["check", "--", MOBILE],
+    ["check", "-"],
+    ["check", ""],
+    ["check", MOBILE, "--format", "xml"],
+    ["check", MOBILE, "--format"],
+    ["check", MOBILE, "--format", "--strict"],
+    ["check", MOBILE, "-fjson"],
+    ["check", MOBILE, "-f=json"],
+    ["check", MOBILE, "-qf", "json"],
+    ["check", MOBILE, "--strict=yes"],
+    ["check", MOBILE, "--convention", "nope"],
+    ["check", MOBILE, "--form", "json"],  # click would not take an abbreviation either
+    ["check", MOBILE, "--output", ""],
+    ["check", MOBILE, "--device", "phone"],  # report's option
+]
+
+
+@pytest.mark.parametrize("args", DECLINED, ids=lambda args: " ".join(args) or "(none)")
+def test_anything_else_goes_to_typer(args: list[str]) -> None:
+    run = entry.fast_path(args)
+    assert run is None or run(args[1:]) is None
+
+
+def test_declined_invocations_answer_as_typer_does(capsys) -> None:  # type: ignore[no-untyped-def]
+    for args in (["check", MOBILE, "--format", "xml"], ["check", "--help"], ["--version"]):
+        assert _outcome(entry.main, args, capsys) == _outcome(cli.main, args, capsys)
+
+
+def test_completion_goes_to_typer(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("_BUDGETLINT_COMPLETE", "complete_bash")
+    assert entry.fast_path(["check", MOBILE]) is None
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["a", "b"], (["a", "b"], {})),
+        (["--format", "json", "a"], (["a"], {"output": "json"})),
+        (["a", "--format=json", "b"], (["a", "b"], {"output": "json"})),
+        (["-f", "text", "-f", "json"], ([], {"output": "json"})),
+        (["-q", "--strict"], ([], {"quiet": "", "strict": ""})),
+        (["--base", "HEAD~1"], ([], {"base": "HEAD~1"})),
+        (["--base=origin/main", "x"], (["x"], {"base": "origin/main"})),
+        (["--base"], None),
+        (["--base", "-q"], None),
+        (["--quiet=1"], None),
+        (["-o=out"], None),
+        (["--nope"], None),
+        (["a", ""], None),
+    ],
+)
+def test_parse(args: list[str], expected) -> None:  # type: ignore[no-untyped-def]
+    assert entry.parse(args, entry.CHECK_SPELLINGS) == expected
+
+
+def test_an_internal_error_is_one_line_and_exit_2(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from budgetlint import commands
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(commands, "emit", broken)
+    monkeypatch.delenv("BUDGETLINT_DEBUG", raising=False)
+    code, out, err = _outcome(entry.main, ["check", MOBILE], capsys)
+    assert (code, out) == (2, "")
+    assert err.startswith("budgetlint: internal error: RuntimeError: boom")
+    assert err.count("\n") == 1
+
+
+# Modules `check` must not import: the CLI framework's and the frameworks'.
+NOT_IMPORTED = ("typer", "click", "pydantic", "rich", "budgetlint.cli", "torch", "onnx")
+
+_IMPORTED = textwrap.dedent(
+    """
+    import json, sys
+    sys.argv = ["budgetlint", *sys.argv[1:]]
+    try:
+        import runpy
+        runpy.run_module("budgetlint", run_name="__main__")
+    except SystemExit as done:
+        code = done.code
+    names = sorted({name.split(".")[0] for name in sys.modules} | set(sys.modules))
+    sys.stderr.write(json.dumps({"code": code, "modules": names}))
+    """
+)
+
+
+def _imported(*args: str) -> tuple[int, set[str]]:
+    """What `python -m budgetlint ARGS` imported, and its exit code."""
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORTED, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    found = json.loads(done.stderr.splitlines()[-1])
+    return found["code"], set(found["modules"])
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "specs/mobile.yaml"],
+        ["check", "specs/mobile.yaml", "-f", "json"],
+        ["check", "specs/llm.yaml", "--strict", "-q"],
+    ],
+    ids=" ".join,
+)
+def test_check_imports_no_cli_framework(args: list[str]) -> None:
+    code, modules = _imported(*args)
+    assert code in (0, 1)
+    assert not modules & set(NOT_IMPORTED)
+
+
+def test_typer_still_answers_what_the_fast_path_declines() -> None:
+    code, modules = _imported("check", "specs/mobile.yaml", "--format", "xml")
+    assert code == 2
+    assert {"typer", "budgetlint.cli"} <= modules
+
+
+def test_the_console_script_is_the_entry_module() -> None:
+    from importlib.metadata import entry_points
+
+    (script,) = entry_points(group="console_scripts", name="budgetlint")
+    assert script.value == "budgetlint.entry:main"
