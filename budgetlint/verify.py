@@ -3,10 +3,13 @@
 Both are evaluated by the same engine (the model through its importer) and compared
 layer by layer on the layers that hold weights or do multiply-accumulates: output
 shape, params and MACs. Layers are paired by name where the names agree, and the
-rest by their order. When the model has no BatchNorm but the spec has some, the
-model was exported with BatchNorm folded into the convolutions (torch.onnx.export's
-default): the spec's BatchNorm layers are left out and biases are not compared,
-since folding turns BatchNorm's shift into a conv bias (and drops one of zeros).
+rest by their order. When the model has fewer BatchNorm layers than the spec, it
+was exported with BatchNorm folded into the layer before it (torch.onnx.export's
+default): the spec's BatchNorm layers that directly follow a convolution or a
+linear, and that the model has none of the same name of, are left out, and biases
+are not compared, since folding turns BatchNorm's shift into a bias (and drops one
+of zeros). A BatchNorm after anything else (DenseNet's, after a concatenation)
+stays in the export, and is compared.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from budgetlint.spec.expand import ModelSpec, display_path, read_spec
 from budgetlint.spec.sources import git_root
 
 BATCHNORMS = frozenset({"batchnorm1d", "batchnorm2d"})
+FOLDS_INTO = frozenset({"conv1d", "conv2d", "conv3d", "conv_transpose2d", "linear"})
 
 
 @dataclass(frozen=True)
@@ -199,10 +203,27 @@ def _number(value: int) -> str:
     return f"{value:,}"
 
 
+def _folded(spec: tuple[LayerReport, ...], model: tuple[LayerReport, ...]) -> set[int]:
+    """The spec's BatchNorm layers (by index) that the model's exporter folded away."""
+    kept = [row.name for row in model if row.op in BATCHNORMS]
+    if len(kept) >= sum(row.op in BATCHNORMS for row in spec):
+        return set()
+    return {
+        index
+        for index, row in enumerate(spec)
+        if row.op in BATCHNORMS
+        and index
+        and spec[index - 1].op in FOLDS_INTO
+        and row.name not in kept
+    }
+
+
 def compare(spec: ModelReport, model: ModelReport, against: str, where: Position) -> Verification:
-    has_bn = any(row.op in BATCHNORMS for row in spec.layers)
-    folded = has_bn and not any(row.op in BATCHNORMS for row in model.layers)
-    spec_rows = [row for row in _weighted(spec.layers) if not (folded and row.op in BATCHNORMS)]
+    left_out = _folded(spec.layers, model.layers)
+    folded = bool(left_out)
+    spec_rows = _weighted(
+        tuple(row for index, row in enumerate(spec.layers) if index not in left_out)
+    )
     model_rows = _weighted(model.layers)
     pairs, missing, extra = _pairs(spec_rows, model_rows, folded)
     divergences: list[Divergence] = []

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -151,3 +153,137 @@ def test_nothing_to_verify_is_said(project: Path, capsys: pytest.CaptureFixture[
     (project / "spec.yaml").write_text(CNN)
     assert main(["verify", "spec.yaml"]) == 2
     assert "verify:" in capsys.readouterr().err
+
+
+# -- the zoo against its own models ---------------------------------------------------
+
+ZOO = ROOT / "specs" / "zoo"
+DATA = ROOT / "tests" / "data"
+
+# Each zoo spec's own model, read without torch: the torchvision model exported by
+# torch.onnx.export with its defaults (BatchNorm folded; tests/data/onnx, written by
+# tools/export_torchvision_onnx.py), or a config.json written from the model's public
+# one (tests/data/hf_configs, tools/measure_hf_configs.py). lenet's is the graph that
+# tests/imports/onnx_graphs.py builds (test_zoo_lenet_agrees_with_its_model).
+OWN_MODELS: dict[str, str] = {
+    "resnet18": "onnx/resnet18.onnx",
+    "resnet50": "onnx/resnet50.onnx",
+    "vgg16": "onnx/vgg16.onnx",
+    "mobilenet_v2": "onnx/mobilenet_v2.onnx",
+    "mobilenet_v3_large": "onnx/mobilenet_v3_large.onnx",
+    "efficientnet_b0": "onnx/efficientnet_b0.onnx",
+    "shufflenet_v2_x1_0": "onnx/shufflenet_v2_x1_0.onnx",
+    "convnext_tiny": "onnx/convnext_tiny.onnx",
+    "densenet121": "onnx/densenet121.onnx",
+    "vit_b_16": "onnx/vit_b_16.onnx",
+    "bert-base-uncased": "hf_configs/bert-base-uncased/config.json",
+    "gpt2": "hf_configs/gpt2/config.json",
+    "llama-2-7b": "hf_configs/llama-2-7b/config.json",
+    "llama-3.2-1b": "hf_configs/llama-3.2-1b/config.json",
+    "mistral-7b-v0.1": "hf_configs/mistral-7b-v0.1/config.json",
+    "qwen2.5-0.5b": "hf_configs/qwen2.5-0.5b/config.json",
+}
+BUILT_HERE = {"lenet"}
+# Not yet verified against their own model, and why.
+NOT_YET = {
+    "swin_t": "the importers don't yet read Swin's shifted-window attention",
+    "maxvit_t": "the importers don't yet read MaxViT's partition attention",
+    "lstm_lm": "the importers don't yet read nn.LSTM / ONNX LSTM",
+}
+
+
+def test_every_zoo_spec_has_its_own_model() -> None:
+    zoo = {path.stem for path in ZOO.glob("*.yaml")}
+    assert zoo == set(OWN_MODELS) | BUILT_HERE | set(NOT_YET)
+    for path in OWN_MODELS.values():
+        assert (DATA / path).is_file(), path
+
+
+@pytest.mark.parametrize("name", sorted(OWN_MODELS))
+def test_zoo_spec_agrees_with_its_own_model(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    model = DATA / OWN_MODELS[name]
+    assert main(["verify", str(ZOO / f"{name}.yaml"), "--against", str(model)]) == 0
+    assert f"{name}: agrees with" in capsys.readouterr().out
+
+
+def test_zoo_resnet18_agrees_with_its_unfolded_export() -> None:
+    model = DATA / "onnx" / "resnet18_unfolded.onnx"
+    assert main(["verify", str(ZOO / "resnet18.yaml"), "--against", str(model)]) == 0
+
+
+# One layer of a zoo spec changed: its classifier (or LM head) one class wider, or for
+# the heads tied to the embedding, the embedding one token longer.
+ONE_LAYER = [
+    ("resnet18", "fc", "linear: {out: 1000}", "output"),
+    ("resnet50", "fc", "linear: {out: 1000}", "output"),
+    ("vgg16", "classifier.6", "linear: {out: 1000}", "output"),
+    ("mobilenet_v2", "classifier.1", "linear: {out: 1000}", "output"),
+    ("mobilenet_v3_large", "classifier.3", "linear: {out: 1000}", "output"),
+    ("efficientnet_b0", "classifier.1", "linear: {out: 1000}", "output"),
+    ("shufflenet_v2_x1_0", "fc", "linear: {out: 1000}", "output"),
+    ("convnext_tiny", "classifier.2", "linear: {out: 1000}", "output"),
+    ("densenet121", "classifier", "linear: {out: 1000}", "output"),
+    ("vit_b_16", "heads.head", "linear: {out: 1000}", "output"),
+    ("bert-base-uncased", "pooler.dense", "linear: {out: 768}", "output"),
+    ("llama-2-7b", "lm_head", "linear: {out: 32000, bias: false}", "output"),
+    ("mistral-7b-v0.1", "lm_head", "linear: {out: 32000, bias: false}", "output"),
+    ("gpt2", "wte", "embedding: {vocab: 50257, dim: 768}", "params"),
+    ("llama-3.2-1b", "model.embed_tokens", "embedding: {vocab: 128256, dim: 2048}", "params"),
+    ("qwen2.5-0.5b", "model.embed_tokens", "embedding: {vocab: 151936, dim: 896}", "params"),
+]
+
+
+def _one_more(text: str) -> str:
+    """`linear: {out: 1000}` → `linear: {out: 1001}`: its first number, plus one."""
+    return re.sub(r"\d+", lambda found: str(int(found.group()) + 1), text, count=1)
+
+
+@pytest.mark.parametrize(
+    ("name", "layer", "old", "quantity"), ONE_LAYER, ids=[c[0] for c in ONE_LAYER]
+)
+def test_zoo_spec_one_layer_off_exits_1_naming_it(
+    project: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    layer: str,
+    old: str,
+    quantity: str,
+) -> None:
+    shutil.copytree(ZOO / "blocks", project / "blocks")
+    lines = (ZOO / f"{name}.yaml").read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip() == f"- name: {layer}")
+    assert lines[at + 1].strip() == old  # the layer's op, on the line after its name
+    lines[at + 1] = lines[at + 1].replace(old, _one_more(old))
+    (project / f"{name}.yaml").write_text("\n".join(lines) + "\n")
+    model = str(DATA / OWN_MODELS[name])
+    assert main(["verify", f"{name}.yaml", "--against", model]) == 1
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith(f"{name}.yaml:{at + 1}:")  # the layer item, where its name is
+    assert f"layer '{layer}'" in first and quantity in first
+    assert main(["verify", f"{name}.yaml", "--against", model, "-f", "json"]) == 1
+    divergences = json.loads(capsys.readouterr().out)["verifications"][0]["divergences"]
+    assert [(d["spec_layer"], d["quantity"], d["line"]) for d in divergences] == [
+        (layer, quantity, at + 1)
+    ]
+
+
+def test_zoo_block_off_lists_every_layer_made_from_it(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """resnet18's `basic` block (used by layer1.0, layer1.1, layer2.1, layer3.1 and
+    layer4.1) with a 5x5 conv1: each of its five uses diverges, and all are listed."""
+    old = '{name: conv1, conv2d: {out: "${out}", kernel: 3, padding: 1, bias: false}}'
+    text = (ZOO / "resnet18.yaml").read_text()
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if old in t)
+    (project / "resnet18.yaml").write_text(
+        text.replace(old, old.replace("kernel: 3, padding: 1", "kernel: 5, padding: 2"), 1)
+    )
+    model = str(DATA / "onnx" / "resnet18.onnx")
+    assert main(["verify", "resnet18.yaml", "--against", model, "-f", "json"]) == 1
+    divergences = json.loads(capsys.readouterr().out)["verifications"][0]["divergences"]
+    uses = ("layer1.0", "layer1.1", "layer2.1", "layer3.1", "layer4.1")
+    weights = (64 * 64 * 5 * 5, 64 * 64 * 3 * 3)  # the spec's conv1, torchvision's (layer1)
+    assert [(d["spec_layer"], d["quantity"], d["line"]) for d in divergences] == [
+        (f"{use}.conv1", "params", line) for use in uses
+    ]
+    assert (divergences[0]["spec"], divergences[0]["model"]) == tuple(f"{w:,}" for w in weights)

@@ -13,6 +13,8 @@ resnet18 is also exported unfolded (`optimize=False`), which keeps its BatchNorm
 Writes tests/data/onnx/<name>.onnx and tests/data/measured_onnx_exports.json with
 torchvision's parameter and buffer counts and torch.utils.flop_counter's MACs
 (its FLOPs / 2: convolutions, linears and matmuls), the call and the versions.
+Naming models re-measures only those (`... export_torchvision_onnx.py densenet121`);
+each model's record carries the date it was measured.
 """
 
 from __future__ import annotations
@@ -40,6 +42,13 @@ MODELS = (
     "efficientnet_b0",
     "shufflenet_v2_x1_0",
     "vit_b_16",
+    # the rest of the zoo's torchvision models (specs/zoo), for `budgetlint verify`
+    "resnet50",
+    "vgg16",
+    "mobilenet_v2",
+    "mobilenet_v3_large",
+    "convnext_tiny",
+    "densenet121",
 )
 KEPT_METADATA = ("pkg.torch.onnx.name_scopes", "pkg.torch.onnx.class_hierarchy")
 
@@ -106,14 +115,15 @@ def measure(name: str) -> dict[str, object]:
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     names = sys.argv[1:] or list(MODELS)
-    results = {name: measure(name) for name in names}
+    today = os.environ.get("MEASURED_ON", datetime.date.today().isoformat())
+    results = {name: {**measure(name), "date": today} for name in names}
     document = {
         "source": "tools/export_torchvision_onnx.py",
         "call": "torch.onnx.export(model.eval(), (torch.randn(1, 3, 224, 224),), path); "
         "FlopCounterMode around model(x) (gradients enabled): MACs = total FLOPs // 2; "
         "params = sum(p.numel() for p in model.parameters()) (googlenet: with its aux "
         "classifiers, which eval mode skips); buffers without num_batches_tracked",
-        "date": os.environ.get("MEASURED_ON", datetime.date.today().isoformat()),
+        "date": today,
         "versions": {
             "python": platform.python_version(),
             "torch": torch.__version__,
@@ -124,7 +134,12 @@ def main() -> None:
     }
     target = ROOT / "tests" / "data" / "measured_onnx_exports.json"
     if target.exists() and sys.argv[1:]:  # re-measuring some models keeps the others
-        results = {**json.loads(target.read_text())["models"], **results}
+        earlier = json.loads(target.read_text())
+        kept = {
+            name: {**record, "date": record.get("date", earlier["date"])}
+            for name, record in earlier["models"].items()
+        }
+        results = {**kept, **results}
         document["models"] = results
     target.write_text(json.dumps(document, indent=1) + "\n")
     print(json.dumps(results, indent=1))

@@ -12,6 +12,8 @@ tools/measure_llm_configs.py). The model is built with
 ``sum(p.numel() for p in model.parameters())`` (a tied head counted once).
 Writes tests/data/hf_configs/<name>/config.json (what the tests import) and
 tests/data/measured_hf_configs.json (the counts, the call, the versions, the date).
+Naming configs (`... measure_hf_configs.py llama-2-7b`) measures only those and keeps
+the others' records; each record carries the date it was measured.
 """
 
 from __future__ import annotations
@@ -97,6 +99,24 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "hidden_act": "gelu",
         "attention_bias": False,
     },
+    "llama-2-7b": {  # meta-llama/Llama-2-7b-hf config.json (specs/zoo/llama-2-7b.yaml)
+        "model_type": "llama",
+        "architectures": ["LlamaForCausalLM"],
+        "hidden_size": 4096,
+        "intermediate_size": 11008,
+        "num_hidden_layers": 32,
+        "num_attention_heads": 32,
+        "num_key_value_heads": 32,
+        "vocab_size": 32000,
+        "max_position_embeddings": 4096,
+        "rms_norm_eps": 1e-05,
+        "rope_scaling": None,
+        "tie_word_embeddings": False,
+        "hidden_act": "silu",
+        "pretraining_tp": 1,
+        "bos_token_id": 1,
+        "eos_token_id": 2,
+    },
     "bert-base-uncased": {  # google-bert/bert-base-uncased config.json
         "model_type": "bert",
         "architectures": ["BertForMaskedLM"],
@@ -130,16 +150,24 @@ def main() -> None:
     import transformers
 
     folder = ROOT / "tests" / "data" / "hf_configs"
-    models = {}
-    for name, config in CONFIGS.items():
+    out = ROOT / "tests" / "data" / "measured_hf_configs.json"
+    today = os.environ.get("MEASURED_ON", datetime.date.today().isoformat())
+    models: dict[str, Any] = {}
+    if sys.argv[1:] and out.exists():  # measuring some configs keeps the others' records
+        earlier = json.loads(out.read_text())
+        for name, record in earlier["models"].items():
+            date = record.get("measured_on", earlier["measured_on"])
+            models[name] = {**record, "measured_on": date}
+    for name in sys.argv[1:] or list(CONFIGS):
+        config = CONFIGS[name]
         target = folder / name / "config.json"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(config, indent=2) + "\n")
         cls, params = count(config)
-        models[name] = {"class": cls, "params": params}
+        models[name] = {"class": cls, "params": params, "measured_on": today}
         print(name, cls, params, file=sys.stderr)
     document = {
-        "measured_on": os.environ.get("MEASURED_ON", datetime.date.today().isoformat()),
+        "measured_on": today,
         "generated_by": "tools/measure_hf_configs.py",
         "call": "AutoModelForCausalLM.from_config(AutoConfig.for_model(model_type, **config)) "
         "(AutoModel for bert) under torch.device('meta'); "
@@ -151,7 +179,6 @@ def main() -> None:
         },
         "models": models,
     }
-    out = ROOT / "tests" / "data" / "measured_hf_configs.json"
     out.write_text(json.dumps(document, indent=1) + "\n")
 
 

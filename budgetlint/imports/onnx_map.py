@@ -9,6 +9,8 @@ Exporter quirks handled here rather than reported as drift:
 - A linear on 3-D input exported as MatMul + Add: one linear with a bias.
 - Channel splits computed with Shape/Gather/Slice: folded to constants here, so
   they need no ONNX shape inference.
+- A view (`as_strided`) exported as a Gather of every element of the flattened
+  tensor, with its indices stored (and left unread) like a weight: a reshape.
 """
 
 from __future__ import annotations
@@ -685,6 +687,15 @@ def gather(m: _Mapper, node: OnnxNode) -> None:
         )
         return
     x = m.act(data)
+    table = m.const(indices)
+    if len(x.shape) == 1 and math.prod(table.shape) == x.shape[0] and table.shape != ():
+        # as_strided exported as a Gather over the flattened tensor (ConvNeXt's pooled
+        # features): every element once, reshaped; its indices are often stored like
+        # weights, and then unread
+        every = tuple(range(x.shape[0]))
+        if table.value is None or tuple(sorted(int(v) for v in table.value.values)) == every:
+            _reshape_to(m, node, x, table.shape)
+            return
     index = m.ints(indices, "index")
     if len(index) != 1 or m.const(indices).shape != ():
         raise Unsupported("a gather of several indices")

@@ -5,19 +5,24 @@ dominator: the nearest step that every path from the input to the merge goes
 through. Walking back from the output, a single-input step extends the series;
 a merge becomes a combinator whose branches are the series from that dominator to
 each of its inputs. A graph in which some step would be needed by two branches
-(a DenseNet's concatenations of all earlier features) can't be written as a spec
-without computing it twice, and is refused by name.
+can't be written as a spec without computing it twice, and is refused by name.
+
+A DenseNet's layers each concatenate all earlier features, `cat(x0, n1, ..., nk)`:
+the same tensor as `cat(cat(x0, ..., nk-1), nk)`, the running feature map that the
+layer before concatenated. Rewritten so, before anything else, every dense layer is
+one parallel of the running map and the layer's new features.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from budgetlint.engine.ops.merge import MERGES
 from budgetlint.imports.graph import INPUT, ImportedGraph, Step
 from budgetlint.problems import Position, fail
 
 MAX_NESTING = 64
+CONCAT = "concat"  # the merge whose inputs can be regrouped
 
 
 @dataclass(frozen=True)
@@ -67,8 +72,34 @@ def _live(graph: ImportedGraph) -> list[int]:
     return sorted(seen)
 
 
+def running_concats(graph: ImportedGraph) -> ImportedGraph:
+    """Each concat whose inputs begin with all the inputs of an earlier concat (along the
+    same axis) reads that concat instead; a concat of one tensor is that tensor."""
+    alias: dict[int, int] = {}
+    seen: dict[tuple[int, tuple[int, ...]], int] = {}  # (axis, inputs) → the concat's key
+    steps: list[Step] = []
+    for step in graph.steps:
+        inputs = tuple(alias.get(source, source) for source in step.inputs)
+        if step.op == CONCAT and len(inputs) == 1:
+            alias[step.key] = inputs[0]
+            continue
+        if step.op == CONCAT:
+            seen.setdefault((step.axis, inputs), step.key)
+            for cut in range(len(inputs) - 1, 1, -1):
+                earlier = seen.get((step.axis, inputs[:cut]))
+                if earlier is not None:
+                    inputs = (earlier, *inputs[cut:])
+                    break
+        steps.append(replace(step, inputs=inputs) if inputs != step.inputs else step)
+    if not alias and all(a is b for a, b in zip(steps, graph.steps, strict=False)):
+        return graph
+    output = alias.get(graph.output, graph.output)
+    return replace(graph, steps=tuple(steps), output=output)
+
+
 def build_tree(graph: ImportedGraph, where: Position) -> tuple[Item, ...]:
     """The model as a series of items; SpecError when it isn't series-parallel."""
+    graph = running_concats(graph)
     steps = {step.key: step for step in graph.steps}
     order = _live(graph)
     idom = _dominators(steps, order)

@@ -328,3 +328,59 @@ layers:
           - relu
   - channel_shuffle: {groups: 2}
 """
+
+
+def dense_block() -> bytes:
+    """DenseNet as exported: each layer reads the concat of all earlier features,
+    cat(x), cat(x, n1), cat(x, n1, n2); the block's output is the last."""
+    nodes = [node("Concat", ["x"], ["c0"], "denselayer1.cat", axis=1)]
+    layer1, inits = conv("c0", "n1", "denselayer1.conv", 8, 4, 3, bias=False, pads=[1, 1, 1, 1])
+    nodes += layer1
+    nodes.append(node("Concat", ["x", "n1"], ["c1"], "denselayer2.cat", axis=1))
+    layer2, weights = conv("c1", "n2", "denselayer2.conv", 12, 4, 3, bias=False, pads=[1, 1, 1, 1])
+    nodes += layer2
+    inits += weights
+    nodes.append(node("Concat", ["x", "n1", "n2"], ["y"], "block.cat", axis=1))
+    return model(nodes, inits, [1, 8, 6, 6])
+
+
+DENSE_SPEC = """
+input: [1, 8, 6, 6]
+layers:
+  - parallel:
+      branches:
+        - []
+        - [conv2d: {out: 4, kernel: 3, padding: 1, bias: false}]
+  - parallel:
+      branches:
+        - []
+        - [conv2d: {out: 4, kernel: 3, padding: 1, bias: false}]
+"""
+
+
+def strided_view(external: bool) -> bytes:
+    """ConvNeXt's pooled features as exported: mean, flattened, then `as_strided` as a
+    Gather of every element, its indices inline or stored (unread) like a weight."""
+    index = numpy_helper.from_array(np.arange(8, dtype=np.int64).reshape(1, 8, 1, 1), "index")
+    if external:
+        index.ClearField("raw_data")
+        index.data_location = TensorProto.EXTERNAL
+        index.external_data.add(key="location", value="absent.bin")
+    nodes = [
+        node("ReduceMean", ["x", "axes"], ["m"], "avgpool", keepdims=1),
+        node("Reshape", ["m", "flat"], ["f"], "flatten"),
+        node("Gather", ["f", "index"], ["g"], "as_strided", axis=0),
+        node("Transpose", ["g"], ["t"], "permute", perm=[0, 2, 3, 1]),
+        node("MatMul", ["t", "fc.weight"], ["y"], "fc"),
+    ]
+    inits = [ints("axes", 2, 3), ints("flat", 8), index, weight("fc.weight", 8, 4)]
+    return model(nodes, inits, [1, 8, 5, 5])
+
+
+STRIDED_SPEC = """
+input: [1, 8, 5, 5]
+layers:
+  - mean: {dims: [2, 3], keepdim: true}
+  - permute: {dims: [0, 2, 3, 1]}
+  - linear: {out: 4, bias: false}
+"""

@@ -59,6 +59,9 @@ CASES: list[tuple[str, Callable[[], bytes], str]] = [
     ("tied_embedding", g.tied_embedding, g.TIED_SPEC),
     ("tied_linears", g.tied_linears, g.TIED_LINEARS_SPEC),
     ("channel_split", g.channel_split, g.SPLIT_SPEC),
+    ("dense_block", g.dense_block, g.DENSE_SPEC),
+    ("strided_view", lambda: g.strided_view(external=False), g.STRIDED_SPEC),
+    ("strided_view_external", lambda: g.strided_view(external=True), g.STRIDED_SPEC),
 ]
 
 
@@ -224,14 +227,22 @@ def test_bad_onnx_arch_is_positioned(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "bad.onnx" in capsys.readouterr().err
 
 
+def test_dense_concatenations_read_the_running_feature_map(tmp_path: Path) -> None:
+    """cat(x, n1, n2) is cat(cat(x, n1), n2): each dense layer is one parallel."""
+    imported, text = _imported(tmp_path, g.dense_block())
+    assert text.count("parallel:") == 2
+    assert imported.output == (1, 8 + 4 + 4, 6, 6)
+    assert imported.macs == 4 * 6 * 6 * 8 * 3 * 3 + 4 * 6 * 6 * (8 + 4) * 3 * 3
+
+
 def test_non_series_parallel_graph_is_refused(tmp_path: Path) -> None:
-    """DenseNet-style: `a` feeds a concat and, through b, a later concat."""
+    """`b` feeds the sum c = a + b and, beside c's branch, the output y = b + relu(c)."""
     nodes = [
         g.node("Relu", ["x"], ["a"], "a"),
         g.node("Relu", ["a"], ["b"], "b"),
-        g.node("Concat", ["a", "b"], ["c"], "c", axis=1),
+        g.node("Add", ["a", "b"], ["c"], "c"),
         g.node("Relu", ["c"], ["d"], "d"),
-        g.node("Concat", ["a", "b", "d"], ["y"], "y", axis=1),
+        g.node("Add", ["b", "d"], ["y"], "y"),
     ]
     raw = g.model(nodes, [], [1, 2])
     with pytest.raises(SpecError) as error:

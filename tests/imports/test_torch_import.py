@@ -89,6 +89,7 @@ VERIFIED = (
     "shufflenet_v2_x1_0",
     "convnext_tiny",
     "vit_b_16",
+    "densenet121",
 )
 
 
