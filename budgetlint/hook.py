@@ -9,6 +9,11 @@ the hook on every commit (`always_run`). A budget spec is checked when:
 - a file it reads is missing: deleted or renamed by this commit (pre-commit can't
   pass those), so the commit fails at the line that reads it.
 
+Which files a spec reads comes from the references written in it and in the files
+they name (spec/reads.py: YAML events, no validation, no expansion), so a commit that
+concerns no spec costs a scan of the specs, not a check of all of them; a spec whose
+references are computed (`arch: zoo/${variant}.yaml`) is expanded to learn them.
+
 Which files are budget specs: the configured globs (config.py), kept to those the
 budgetlint hook's `files:`/`exclude:` in .pre-commit-config.yaml let through; when
 the hook has its own `files:`, every tracked YAML file it matches that declares
@@ -28,7 +33,7 @@ from typing import Any
 
 from budgetlint.config import Config
 from budgetlint.problems import SpecError
-from budgetlint.spec.expand import read_spec
+from budgetlint.spec.reads import Scanned, files_read
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 HOOK_ID = "budgetlint"
@@ -152,6 +157,18 @@ def hook_specs(config: Config, root: Path, filters: PreCommitFilters) -> list[Pa
     return list(found.values())
 
 
+def _reads(spec: Path, scanned: Scanned) -> frozenset[str]:
+    """The files the spec reads: from its references, or, when one is computed
+    (`${...}`), by expanding it."""
+    found = files_read(spec, scanned)
+    if found is not None:
+        return found
+    from budgetlint.spec.expand import read_spec
+
+    loaded, _ = read_spec(spec)
+    return frozenset(_key(name) for name in loaded.files) if loaded is not None else frozenset()
+
+
 @dataclass(frozen=True)
 class Plan:
     specs: tuple[Path, ...]  # to check
@@ -162,12 +179,12 @@ def plan(changed: Sequence[Path], config: Config, root: Path, filters: PreCommit
     changed_keys = {_key(path) for path in changed}
     guarded = hook_specs(config, root, filters)
     selected = []
+    scanned: Scanned = {}
     for spec in guarded:
         if _key(spec) in changed_keys:
             selected.append(spec)
             continue
-        loaded, _ = read_spec(spec)
-        reads = {_key(name) for name in loaded.files} if loaded is not None else set()
+        reads = _reads(spec, scanned)
         if changed_keys & reads or any(not os.path.isfile(name) for name in reads):
             selected.append(spec)
     known = {_key(spec) for spec in guarded}

@@ -433,3 +433,39 @@ def test_the_hook_lists_each_model_once_on_the_shipped_layout(cli, monkeypatch) 
     listed = [(model["spec"], model["name"]) for model in data["models"]]
     assert len(listed) == len(set(listed)) > 0
     assert not [spec for spec, _ in listed if "/zoo/" in spec]
+
+
+# ---- issue 11: which specs a change concerns, without expanding every spec
+
+
+def test_the_plan_expands_no_spec_when_nothing_is_relevant(layout: Path) -> None:
+    """Run in a fresh interpreter: no module of expansion, validation or the CLI is
+    imported to learn which files the specs read."""
+    script = (
+        "import sys; from pathlib import Path; from budgetlint.config import Config; "
+        "from budgetlint.hook import specs_to_check; "
+        "print(specs_to_check([Path('README.md')], Config(), Path('.'))); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('jsonschema', 'typer', 'pydantic') or m in "
+        "('budgetlint.spec.expand', 'budgetlint.spec.validate', 'budgetlint.pipeline')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=layout, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines() == ["[]", "[]"]
+
+
+def test_a_computed_arch_path_is_expanded_to_learn_what_it_reads(layout: Path) -> None:
+    (layout / "specs/zoo/pick.yaml").write_text(
+        "version: 1\ninput: [1, 3, 16, 16]\nparams: {variant: net}\n"
+        "layers:\n  - arch: ${variant}.yaml\n"
+    )
+    (layout / "specs/budgets.yaml").write_text(
+        BUDGETS.format(limit="100k").replace("zoo/net.yaml", "zoo/pick.yaml").lstrip("\n")
+    )
+    chosen = specs_to_check([Path("specs/zoo/net.yaml")], Config(), layout)
+    assert sorted(p.as_posix() for p in chosen) == [
+        "specs/budgets.yaml",
+        "specs/zoo/net.yaml",
+        "specs/zoo/pick.yaml",
+    ]

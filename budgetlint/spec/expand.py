@@ -28,7 +28,7 @@ from budgetlint.problems import Position, Problem, SpecError, fail, short_repr
 from budgetlint.spec.devices import DeviceTable, read_devices
 from budgetlint.spec.expr import ExpressionError, has_template, substitute
 from budgetlint.spec.load import Document, JsonPath, load_document
-from budgetlint.spec.sources import WORK_TREE, Source
+from budgetlint.spec.sources import WORK_TREE, Source, confinement_root
 from budgetlint.spec.validate import attribute_hint, did_you_mean, validate
 from budgetlint.units import UnitError, parse_count
 
@@ -92,17 +92,6 @@ def display_path(path: Path) -> str:
     except ValueError:
         return str(path)
     return str(path) if relative.startswith("..") else relative
-
-
-def confinement_root(spec: Path) -> Path:
-    """The folder a spec's `arch:` and `include:` files must be in: the git work tree
-    holding the spec (found from its `.git`, so without running git), else the spec's
-    own folder; symbolic links resolved."""
-    folder = Path(os.path.abspath(spec)).parent
-    for candidate in (folder, *folder.parents):
-        if (candidate / ".git").exists():
-            return candidate.resolve()
-    return folder.resolve()
 
 
 class _Files:

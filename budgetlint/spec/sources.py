@@ -54,6 +54,17 @@ class WorkTree:
 WORK_TREE = WorkTree()
 
 
+def confinement_root(spec: Path) -> Path:
+    """The folder a spec's `arch:` and `include:` files must be in: the git work tree
+    holding the spec (found from its `.git`, so without running git), else the spec's
+    own folder; symbolic links resolved."""
+    folder = Path(os.path.abspath(spec)).parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate.resolve()
+    return folder.resolve()
+
+
 GIT_MISSING = 127  # the shell's "command not found", for a git that isn't installed
 
 
