@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -77,12 +77,19 @@ def _base_reports(
     convention: str | None,
     input_shape: Shape | None,
     warnings: list[Problem],
+    unchanged: Spec | None = None,
+    evaluated: Callable[[Architecture, Convention], ModelReport] = evaluate,
 ) -> dict[str, ModelReport]:
     """The spec's models as they stood at the base. A spec missing there is new, unless
     git sees it renamed since (then its old path is read); one that can't be read there is
-    said, so that growth limits are not skipped in silence."""
-    spec, problems = read_spec(path, input_shape, revision)
+    said, so that growth limits are not skipped in silence. `unchanged`: the spec as read
+    now, when every file it reads is the blob it was at the base; reading the base would
+    give it again, so it is not read twice (and its evaluations are shared)."""
     shown = display_path(path)
+    spec: Spec | None = unchanged
+    problems: list[Problem] = []
+    if unchanged is None:
+        spec, problems = read_spec(path, input_shape, revision)
     missing = spec is None and problems and problems[0].code == "file.missing"
     if missing and problems[0].position.path == shown:
         old = revision.renamed_from(path)
@@ -104,7 +111,7 @@ def _base_reports(
     reports = {}
     for model in spec.models:
         try:
-            reports[model.architecture.name] = evaluate(model.architecture, chosen)
+            reports[model.architecture.name] = evaluated(model.architecture, chosen)
         except SpecError as error:
             warnings.append(
                 Problem(
@@ -245,8 +252,10 @@ def run(
             return Result((), (), error.problems, (), base, strict, sort, top)
     read = [_Read(path, *read_spec(path, input_shape)) for path in paths]
     parts = architectures_of_others([item.spec for item in read if item.spec is not None])
+    as_at_base = _unchanged(read, revision)
     for item in read:
         path = item.path
+        first = as_at_base.get(id(item))
         if item.spec is not None and _key(path) in parts:
             # read again without its own `layers:` model; its problems are its readers'
             item = _Read(path, *read_spec(path, input_shape, file_architecture=False))
@@ -264,7 +273,9 @@ def run(
             problems.append(unsortable)
             continue
         before = (
-            _base_reports(path, revision, convention, input_shape, warnings) if revision else {}
+            _base_reports(path, revision, convention, input_shape, warnings, first, evaluated)
+            if revision
+            else {}
         )
         for unbuilt in spec.unbuilt:
             unchecked.model(spec, unbuilt.devices, revision is not None)
@@ -289,6 +300,8 @@ def run(
                     problems.extend(error.problems)
                     break
                 unchecked.budgets += _unreadable(on, revision is not None)
+    if revision is not None:
+        revision.close()
     return Result(
         tuple(models),
         tuple(verdicts),
@@ -304,6 +317,20 @@ def run(
         tree=tree,
         show_all=show_all,
     )
+
+
+def _unchanged(read: Sequence[_Read], revision: GitRevision | None) -> dict[int, Spec]:
+    """The specs (by id of their reading) read without a problem whose every file is the
+    same blob at the base as now: one `git ls-tree` for all the files of the run."""
+    if revision is None:
+        return {}
+    clean = [item for item in read if item.spec is not None and not item.problems]
+    same = revision.unchanged({name for item in clean if item.spec for name in item.spec.files})
+    return {
+        id(item): item.spec
+        for item in clean
+        if item.spec is not None and same.issuperset(item.spec.files)
+    }
 
 
 def _unreadable(device: Device, with_base: bool) -> int:

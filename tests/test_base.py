@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -347,3 +349,140 @@ def test_a_change_that_keeps_the_params_names_the_layers_of_the_metric_that_move
         "now": conv2 * 64 * 64,
         "change": conv2 * (64 * 64 - 32 * 32),
     }
+
+
+# ---- issue 11: the base's files through one git; files unchanged since it, not read again
+
+LIBRARY = {
+    "specs/lib.yaml": """
+        version: 1
+        include: [devices/a.yaml]
+        models:
+          n0: {arch: zoo/n0.yaml, devices: [phone]}
+          n1: {arch: zoo/n1.yaml, devices: [phone]}
+          n2: {arch: zoo/n2.yaml, devices: [phone]}
+        """,
+    "specs/devices/a.yaml": "version: 1\ninclude: [b.yaml]\n",
+    "specs/devices/b.yaml": """
+        version: 1
+        devices:
+          phone: {budgets: {params: 1M}, max_increase: {params: 100%}}
+        """,
+    "specs/zoo/blocks.yaml": "version: 1\nblocks:\n  act: {layers: [relu]}\n",
+}
+
+
+def zoo(width: int) -> dict[str, str]:
+    arch = "version: 1\nuse: [blocks.yaml]\ninput: [1, 4]\nlayers: [linear: {{out: {}}}, act]\n"
+    return {f"specs/zoo/n{i}.yaml": arch.format(width + i) for i in range(3)}
+
+
+LIBRARY_FILES = 7  # lib.yaml, a.yaml, b.yaml, n0..n2, blocks.yaml
+
+
+@pytest.fixture
+def library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
+    repo = Repo(tmp_path / "library")
+    for name, text in {**LIBRARY, **zoo(4)}.items():
+        repo.write(name, text)
+    repo.commit("base")
+    monkeypatch.chdir(repo.root)
+    return repo
+
+
+def git_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """git on PATH becomes a shim that logs each call's arguments, then runs git."""
+    real = shutil.which("git")
+    assert real is not None
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    log = tmp_path / "git-calls.log"
+    (shim / "git").write_text(f'#!/bin/sh\necho "$*" >> "{log}"\nexec "{real}" "$@"\n')
+    (shim / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim}{os.pathsep}{os.environ['PATH']}")
+    return log
+
+
+def subcommands(log: Path) -> list[str]:
+    """Each git call's subcommand: the first word after the global options."""
+    calls = [line.split() for line in log.read_text().splitlines()]
+    return [next(word for word in call[2:] if not word.startswith("-")) for call in calls]
+
+
+def test_the_base_is_read_through_one_git_process(
+    library: Repo, cli, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    for name, text in zoo(6).items():  # every architecture changed since the base
+        library.write(name, text)
+    log = git_calls(tmp_path, monkeypatch)
+    data = cli("check", "specs/lib.yaml", "--base", "HEAD", "--format", "json").json()
+    assert [model["base"]["params"] for model in data["models"]] == [
+        4 * (4 + i) + (4 + i)
+        for i in range(3)  # linear 4 → 4+i: weights and biases
+    ]
+    # one to find the revision, one for the blob ids, one to read all 7 files
+    assert subcommands(log) == ["rev-parse", "ls-tree", "cat-file"]
+    assert "--batch" in log.read_text().splitlines()[2].split()
+
+
+def test_a_spec_unchanged_since_the_base_is_not_read_or_evaluated_again(
+    library: Repo, cli, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from budgetlint import pipeline
+    from budgetlint.spec.sources import GitRevision
+
+    reads: list[str] = []
+    evaluations: list[str] = []
+    read_bytes, evaluate = GitRevision.read_bytes, pipeline.evaluate
+
+    def spy_read(self, path, display, limit=2**21):  # type: ignore[no-untyped-def]
+        reads.append(display)
+        return read_bytes(self, path, display, limit)
+
+    def spy_evaluate(architecture, convention):  # type: ignore[no-untyped-def]
+        evaluations.append(architecture.name)
+        return evaluate(architecture, convention)
+
+    monkeypatch.setattr(GitRevision, "read_bytes", spy_read)
+    monkeypatch.setattr(pipeline, "evaluate", spy_evaluate)
+    log = git_calls(tmp_path, monkeypatch)
+    data = cli("check", "specs/lib.yaml", "--base", "HEAD", "--format", "json").json()
+    assert [m["base"]["params"] == m["totals"]["params"] for m in data["models"]] == [True] * 3
+    assert (reads, evaluations) == ([], ["n0", "n1", "n2"])
+    assert subcommands(log) == ["rev-parse", "ls-tree"]
+
+    # one file of the seven changed: the base is read whole, and evaluated apart
+    library.write("specs/zoo/blocks.yaml", "version: 1\nblocks:\n  act: {layers: [gelu]}\n")
+    cli("check", "specs/lib.yaml", "--base", "HEAD", "--format", "json").json()
+    assert len(reads) == LIBRARY_FILES
+    assert evaluations == ["n0", "n1", "n2"] * 3
+
+
+BROKEN_MODEL = """
+version: 1
+devices: {d: {budgets: {params: 1M}, max_increase: {params: 1%}}}
+models:
+  bad:
+    input: [1, 3, 8, 8]
+    devices: [d]
+    layers: [residual: {body: [conv2d: {out: 4, kernel: 1}]}]
+  good: {input: [1, 4], devices: [d], layers: [linear: {out: 2}]}
+"""
+
+
+@pytest.mark.parametrize("output", ["text", "json", "markdown"])
+def test_reusing_the_current_evaluation_changes_no_byte(
+    library: Repo, cli, monkeypatch, output: str
+) -> None:  # type: ignore[no-untyped-def]
+    """The configured specs (architectures among them, a model that can't be evaluated):
+    the same output whether the unchanged files are read at the base again or not."""
+    from budgetlint.spec.sources import GitRevision
+
+    library.write("specs/broken.yaml", BROKEN_MODEL)
+    library.commit("a model that can't be evaluated")
+    library.write("specs/zoo/n0.yaml", zoo(5)["specs/zoo/n0.yaml"])  # one changed file
+    reused = cli("check", "--base", "HEAD", "--format", output)
+    monkeypatch.setattr(GitRevision, "unchanged", lambda self, paths: frozenset())
+    read_again = cli("check", "--base", "HEAD", "--format", output)
+    assert reused == read_again
+    assert reused.code == 2 and "add needs shapes that broadcast" in reused.err
