@@ -17,7 +17,7 @@ from budgetlint.graph import Architecture, Group, Layer, Node, Parallel, Residua
 from budgetlint.problems import Position, fail, short_repr
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Live:
     """The tensors alive while a layer runs, summed in constant space: their elements,
     and how many have each remainder of elements mod 8, which is all that packing them
@@ -37,7 +37,7 @@ class Live:
 NOTHING_LIVE = Live()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LayerReport:
     name: str
     op: str
@@ -70,7 +70,7 @@ class LayerReport:
         return (StoredTensor("weight", "learned", (stored,), self.weights_read),) if stored else ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SavedTensor:
     """A tensor the forward keeps for the backward, counted once."""
 
@@ -190,6 +190,8 @@ def evaluate(architecture: Architecture, convention: Convention) -> ModelReport:
 
 def trains(name: str, patterns: tuple[str, ...]) -> bool:
     """A layer trains when a glob matches its name or one of its dotted prefixes."""
+    if "*" in patterns:
+        return True  # matches every name (the default: everything trains)
     parts = name.split(".")
     prefixes = [".".join(parts[:end]) for end in range(1, len(parts) + 1)]
     return any(fnmatchcase(prefix, pattern) for pattern in patterns for prefix in prefixes)
@@ -197,6 +199,8 @@ def trains(name: str, patterns: tuple[str, ...]) -> bool:
 
 def unit_of(name: str, units: frozenset[str]) -> str:
     """The outermost repeated block whose name prefixes this one, or ""."""
+    if not units:
+        return ""
     parts = name.split(".")
     for end in range(1, len(parts) + 1):
         prefix = ".".join(parts[:end])
@@ -233,6 +237,32 @@ def residual_mismatch(
 Tensor = tuple[int, Shape]  # (identity for liveness, shape); views share the identity
 
 
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What one op application gives, whatever its name: the same op, attributes and
+    input shape give the same facts, so a model's repeated layers cost them once."""
+
+    cost: OpCost
+    saves: tuple[Saved, ...]
+    tensors: tuple[StoredTensor, ...]
+    params: int  # as the convention counts them
+    flops: int  # as the convention counts them, per sample when it counts so
+    physical_flops: int
+
+
+MAX_REMEMBERED = 10_000  # distinct (op, attributes, shape) facts kept per model
+
+
+def _facts_key(layer: Layer, shape: Shape) -> tuple[object, ...] | None:
+    """The key of a layer's facts, or None when an attribute can't be a key (a list)."""
+    key = (layer.op, layer.functional, shape, *layer.attrs.items())
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
 class _Walker:
     """Runs the graph in order, keeping each tensor alive until its last reader has run.
 
@@ -265,6 +295,8 @@ class _Walker:
         self.live_elements = 0  # the sum of self.live, and its tensors by elements mod 8
         self.live_by_remainder = [0] * 8
         self.internal = 0
+        self.facts: dict[tuple[object, ...], _Facts] = {}
+        self.last_live = NOTHING_LIVE
 
     def new(self, shape: Shape, grad: bool) -> Tensor:
         self.created += 1
@@ -310,8 +342,12 @@ class _Walker:
         outputs = tuple(self.run(branch, tensor) for branch in node.branches)
         return self.merge(node, node.merge, outputs, node.axis)
 
-    def layer(self, layer: Layer, tensor: Tensor) -> Tensor:
-        shape = tensor[1]
+    def op_facts(self, layer: Layer, shape: Shape) -> _Facts:
+        """The op's facts for this input, from the memo when an equal layer had them."""
+        key = _facts_key(layer, shape)
+        known = self.facts.get(key) if key is not None else None
+        if known is not None:
+            return known
         try:
             cost = OPS[layer.op].fn((shape,), layer.attrs)
         except (ShapeError, AttrError) as error:
@@ -320,9 +356,30 @@ class _Walker:
                 layer.position, code, f"{layer.name} ({layer.op}) on {list(shape)}: {error}"
             ) from None
         self.bounded(cost, layer.name, layer.position)
+        saves = SAVES[layer.op]((shape,), cost.output, layer.attrs)
+        made = self.priced(cost, saves, layer.op, layer.functional)
+        if key is not None and len(self.facts) < MAX_REMEMBERED:
+            self.facts[key] = made
+        return made
+
+    def priced(
+        self, cost: OpCost, saves: tuple[Saved, ...], op: str, functional: bool = False
+    ) -> _Facts:
+        return _Facts(
+            cost,
+            saves,
+            cost.stored_tensors(),
+            self.convention.params(cost, op, functional),
+            self.convention.flops(cost, functional) // self.batch,
+            DEFAULT.flops(cost),
+        )
+
+    def layer(self, layer: Layer, tensor: Tensor) -> Tensor:
+        shape = tensor[1]
+        facts = self.op_facts(layer, shape)
+        cost, saves = facts.cost, facts.saves
         base_trains = trains(layer.name, self.trainable)
         trainable = cost.params if base_trains else 0
-        saves = SAVES[layer.op]((shape,), cost.output, layer.attrs)
         found = (
             adapters(layer.name, layer.op, shape, layer.attrs, cost, self.lora) if self.lora else ()
         )
@@ -330,19 +387,19 @@ class _Walker:
             cost = with_adapters(cost, found, self.lora.rank)
             trainable += adapter_params(found, self.lora.rank)
             saves += adapter_saves(found, self.lora.rank)
+            facts = self.priced(cost, saves, layer.op, layer.functional)
         if layer.op in FREE_OPS:
-            self.record(layer, layer.op, (tensor,), cost, alias=True, saves=saves)
+            self.record(layer, layer.op, (tensor,), facts, alias=True)
             return tensor[0], cost.output
         output = self.new(cost.output, self.grad[tensor[0]] or trainable > 0)
         self.record(
             layer,
             layer.op,
             (tensor,),
-            cost,
+            facts,
             layer.functional,
             layer.module,
             trainable=trainable,
-            saves=saves,
             output=output,
             base_trains=base_trains,
         )
@@ -360,7 +417,7 @@ class _Walker:
         self.bounded(cost, node.name, node.position)
         output = self.new(cost.output, any(self.grad[tensor[0]] for tensor in inputs))
         saves = tuple(Saved("input") for _ in inputs) if MERGE_SAVES[how] else ()
-        self.record(node, how, inputs, cost, saves=saves, output=output)
+        self.record(node, how, inputs, self.priced(cost, saves, how), output=output)
         for tensor in inputs:
             self.release(tensor)
         return output
@@ -383,15 +440,15 @@ class _Walker:
         node: Node,
         op: str,
         tensors: tuple[Tensor, ...],
-        cost: OpCost,
+        facts: _Facts,
         functional: bool = False,
         module: str = "",
         alias: bool = False,
         trainable: int = 0,
-        saves: tuple[Saved, ...] = (),
         output: Tensor | None = None,
         base_trains: bool = False,  # its own weights train (not only adapters)
     ) -> None:
+        cost, saves = facts.cost, facts.saves
         name = node.name if isinstance(node, Layer) else f"{node.name}.{op}"
         inputs = tuple(shape for _, shape in tensors)
         input_grad = any(self.grad[tensor[0]] for tensor in tensors)
@@ -406,6 +463,7 @@ class _Walker:
         prices = self.convention.prices(functional)
         core = (input_grad or trainable > 0) and any(item.core for item in saves)
         self.modules.append(module)
+        live = NOTHING_LIVE if alias else self.live_now()
         self.rows.append(
             LayerReport(
                 name=name,
@@ -413,20 +471,18 @@ class _Walker:
                 position=node.position,
                 inputs=inputs,
                 output=cost.output,
-                params=self.convention.params(cost, op, functional),
+                params=facts.params,
                 learnable=cost.params,
                 buffers=cost.buffers,
                 macs=cost.macs,
-                flops=self.convention.flops(cost, functional) // self.batch,
-                physical_flops=DEFAULT.flops(cost),
+                flops=facts.flops,
+                physical_flops=facts.physical_flops,
                 alias=alias,
                 weights_read=cost.weights_read,
                 state_read=cost.state_read,
-                live=NOTHING_LIVE
-                if alias
-                else Live(self.live_elements, tuple(self.live_by_remainder)),
+                live=live,
                 state_held=cost.state_held,
-                tensors=cost.stored_tensors(),
+                tensors=facts.tensors,
                 groups=node.groups,
                 trainable=trainable,
                 backward_flops=backward_flops(
@@ -437,6 +493,14 @@ class _Walker:
                 unit=unit,
             )
         )
+
+    def live_now(self) -> Live:
+        """The live tensors' summary; the previous row's object when they add up the same
+        (a chain holds the same sizes layer after layer)."""
+        last = self.last_live
+        if last.elements != self.live_elements or list(last.by_remainder) != self.live_by_remainder:
+            self.last_live = Live(self.live_elements, tuple(self.live_by_remainder))
+        return self.last_live
 
     def save(
         self,
