@@ -158,7 +158,7 @@ def _import_model(path: Path, shown: str, source: Source, input_shape: Shape | N
 
     raw = source.read_bytes(path, shown, byte_limit(path))
     data, _ = import_spec(raw, shown, ImportOptions(input_shape=input_shape))
-    return Document(shown, data, {}, {})
+    return Document(shown, data)
 
 
 def _at(document: Document, path: JsonPath) -> Any:

@@ -193,3 +193,46 @@ def test_refusals_with_each_parser(text: str, message: str) -> None:
 def test_positions_with_each_parser() -> None:
     document = parse_document("a:\n  - {b: 1}\n", "f.yaml")
     assert str(document.position(("a", 0, "b"))) == "f.yaml:2:9"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: !!int abc\n", "f.yaml:1:4: 'abc' is not a valid !!int"),
+        ("a: !!int\n", "f.yaml:1:4: '' is not a valid !!int"),
+        ("a: !!bool maybe\n", "f.yaml:1:4: 'maybe' is not a valid !!bool"),
+        ("a: !!float x\n", "f.yaml:1:4: 'x' is not a valid !!float"),
+    ],
+)
+def test_a_value_its_tag_cannot_read_is_refused_at_it(text: str, message: str) -> None:
+    assert problem(text) == message
+
+
+def test_merged_keys_point_at_the_mapping_that_gave_them() -> None:
+    text = "a: &a {x: 1}\nb: &b {x: 2, y: 3}\nc: {<<: [*a, *b], z: 4}\nd:\n  y: 5\n  <<: *b\n"
+    document = parse_document(text, "f.yaml")
+    assert document.data["c"] == {"x": 1, "y": 3, "z": 4}
+    assert document.data["d"] == {"y": 5, "x": 2}
+    assert str(document.position(("c", "x"))) == "f.yaml:1:11"  # from a, which wins
+    assert str(document.position(("c", "y"))) == "f.yaml:2:17"
+    assert str(document.position(("d", "y"))) == "f.yaml:5:6"  # written here: its own place
+    assert str(document.position(("d", "x"), key=True)) == "f.yaml:2:8"
+
+
+def test_each_alias_use_is_its_own_copy_at_the_anchor_positions() -> None:
+    document = parse_document("a: &x {b: [1]}\nc: [*x, *x]\n", "f.yaml")
+    first, second = document.data["c"]
+    assert first == second == document.data["a"]
+    assert first is not second and first["b"] is not second["b"]
+    assert str(document.position(("c", 1, "b", 0))) == "f.yaml:1:12"
+
+
+def test_a_scalar_anchor_used_as_a_key_and_as_a_value() -> None:
+    document = parse_document("&x 5 : 1\nb: *x\n", "f.yaml")
+    assert document.data == {"5": 1, "b": 5}  # a key as written, a value as read
+    assert "duplicate key '5'" in problem("&x 5 : 1\n*x : 2\n")
+
+
+def test_a_problem_of_the_data_gives_way_to_invalid_yaml_after_it() -> None:
+    """The file is read whole before its data is judged, as the composer did."""
+    assert "invalid YAML" in problem("a: 1\na: 2\nb: [1\n")
