@@ -163,7 +163,8 @@ DATA = ROOT / "tests" / "data"
 # Each zoo spec's own model, read without torch: the torchvision model exported by
 # torch.onnx.export with its defaults (BatchNorm folded; tests/data/onnx, written by
 # tools/export_torchvision_onnx.py), or a config.json written from the model's public
-# one (tests/data/hf_configs, tools/measure_hf_configs.py). lenet's is the graph that
+# one (tests/data/hf_configs, tools/measure_hf_configs.py); lstm_lm's, the module of
+# tools/zoo_models.py exported the same way. lenet's is the graph that
 # tests/imports/onnx_graphs.py builds (test_zoo_lenet_agrees_with_its_model).
 OWN_MODELS: dict[str, str] = {
     "resnet18": "onnx/resnet18.onnx",
@@ -176,6 +177,7 @@ OWN_MODELS: dict[str, str] = {
     "convnext_tiny": "onnx/convnext_tiny.onnx",
     "densenet121": "onnx/densenet121.onnx",
     "vit_b_16": "onnx/vit_b_16.onnx",
+    "lstm_lm": "onnx/lstm_lm.onnx",
     "bert-base-uncased": "hf_configs/bert-base-uncased/config.json",
     "gpt2": "hf_configs/gpt2/config.json",
     "llama-2-7b": "hf_configs/llama-2-7b/config.json",
@@ -188,7 +190,6 @@ BUILT_HERE = {"lenet"}
 NOT_YET = {
     "swin_t": "the importers don't yet read Swin's shifted-window attention",
     "maxvit_t": "the importers don't yet read MaxViT's partition attention",
-    "lstm_lm": "the importers don't yet read nn.LSTM / ONNX LSTM",
 }
 
 
@@ -224,6 +225,7 @@ ONE_LAYER = [
     ("convnext_tiny", "classifier.2", "linear: {out: 1000}", "output"),
     ("densenet121", "classifier", "linear: {out: 1000}", "output"),
     ("vit_b_16", "heads.head", "linear: {out: 1000}", "output"),
+    ("lstm_lm", "decoder", "linear: {out: 1000}", "output"),
     ("bert-base-uncased", "pooler.dense", "linear: {out: 768}", "output"),
     ("llama-2-7b", "lm_head", "linear: {out: 32000, bias: false}", "output"),
     ("mistral-7b-v0.1", "lm_head", "linear: {out: 32000, bias: false}", "output"),

@@ -93,6 +93,7 @@ class _Mapper:
         self.weight_users: dict[str, str] = {}  # weight tensor → the first layer using it
         self.unknown: list[tuple[str, str]] = []
         self.classes: dict[str, str] = {}
+        self.input_shape: Shape = ()
         for node in graph.nodes:
             for tensor in node.inputs:
                 self.readers[tensor] = self.readers.get(tensor, 0) + 1
@@ -167,6 +168,9 @@ class _Mapper:
     def alias(self, node: OnnxNode, source: Act) -> None:
         self.acts[node.outputs[0]] = source
 
+    def shape(self, key: int) -> Shape:
+        return self.input_shape if key == INPUT else self.steps[key - 1].output
+
     def update(self, key: int, **changes: Any) -> None:
         self.steps[key - 1] = replace(self.steps[key - 1], **changes)
 
@@ -182,6 +186,7 @@ class _Mapper:
     # -- the walk ----------------------------------------------------------------------
 
     def run(self, input_shape: Shape, input_name: str) -> None:
+        self.input_shape = input_shape
         self.acts[input_name] = Act(INPUT, input_shape)
         problems: list[Problem] = []
         for node in self.graph.nodes:
@@ -722,6 +727,72 @@ def leaky_relu(m: _Mapper, node: OnnxNode) -> None:
     m.layer(node, "leaky_relu", {"slope": node.attrs.get("alpha", 0.01)}, m.act(node.inputs[0]))
 
 
+VIEWS = frozenset({"permute", "reshape"})  # steps that only move data: no work of their own
+DIRECTIONS = {"forward": False, "reverse": False, "bidirectional": True}
+
+
+def _stacked_below(m: _Mapper, x: Act, op: str, name: str, attrs: Mapping[str, Any]) -> Step | None:
+    """The recurrent layer of the same module whose output, through views only, is `x`:
+    torch.onnx.export writes a 2-layer nn.LSTM as two LSTM nodes."""
+    key = x.step
+    while key:
+        step = m.steps[key - 1]
+        if step.op == op:
+            same = {k: v for k, v in step.attrs.items() if k != "layers"} == dict(attrs)
+            return step if step.name == name and same else None
+        if step.op not in VIEWS or len(step.inputs) != 1:
+            return None
+        key = step.inputs[0]
+    return None
+
+
+def _recurrent(op: str) -> Handler:
+    """ONNX LSTM, GRU, RNN: [seq, batch, features] (layout 0) or batch first (layout 1);
+    Y is [seq, directions, batch, hidden] (or [batch, seq, directions, hidden])."""
+
+    def handle(m: _Mapper, node: OnnxNode) -> None:
+        x = m.act(node.inputs[0])
+        if len(x.shape) != 3 or (len(node.inputs) > 7 and node.inputs[7]):
+            raise Unsupported("a recurrent layer on other than 3-D input, or with peepholes")
+        direction = node.attrs.get("direction", "forward")
+        if direction not in DIRECTIONS or "hidden_size" not in node.attrs:
+            raise Unsupported(f"direction '{direction}' or no hidden_size")
+        hidden, both = int(node.attrs["hidden_size"]), DIRECTIONS[direction]
+        attrs: dict[str, Any] = {"hidden": hidden, "bidirectional": both}
+        attrs["bias"] = len(node.inputs) > 3 and bool(node.inputs[3])
+        if op == "rnn":
+            activations = [str(a).lower() for a in node.attrs.get("activations", ["Tanh"])]
+            if activations[0] not in ("tanh", "relu"):
+                raise Unsupported(f"an RNN with {activations[0]}")
+            attrs["nonlinearity"] = activations[0]
+        first = node.attrs.get("layout", 0) == 0
+        directions = 2 if both else 1
+        name = m.name_of(node)
+        if first:
+            x = _step(m, node, "permute", {"dims": [1, 0, 2]}, x)  # batch first, as ours
+        _, written = apply_op(op, attrs, x.shape)  # as a step keeps them: defaults left out
+        below = _stacked_below(m, m.act(node.inputs[0]), op, name, written)
+        if below is not None and x.shape[2] == directions * hidden:
+            # one more layer of the layer below: its output, and so x, keep their shape
+            stacked = {**below.attrs, "layers": below.attrs.get("layers", 1) + 1}
+            _, kept = apply_op(op, stacked, m.shape(below.inputs[0]))
+            m.update(below.key, attrs=MappingProxyType(kept))
+        else:
+            x = _step(m, node, op, attrs, x)
+        batch, steps = x.shape[0], x.shape[1]
+        x = _step(m, node, "reshape", {"shape": [batch, steps, directions, hidden]}, x)
+        if first:
+            x = _step(m, node, "permute", {"dims": [1, 2, 0, 3]}, x)
+        m.acts[node.outputs[0]] = x
+
+    return handle
+
+
+def _step(m: _Mapper, node: OnnxNode, op: str, attrs: dict[str, Any], x: Act) -> Act:
+    step = m.layer(node, op, attrs, x)
+    return Act(step.key, step.output)
+
+
 def resize(m: _Mapper, node: OnnxNode) -> None:
     x = m.act(node.inputs[0])
     mode = node.attrs.get("mode", "nearest")
@@ -759,6 +830,10 @@ ONNX_OPS: dict[str, Handler] = {
     "HardSwish": _simple("hardswish"),
     "HardSigmoid": _simple("hardsigmoid"),
     "Softmax": softmax,
+    # recurrent
+    "LSTM": _recurrent("lstm"),
+    "GRU": _recurrent("gru"),
+    "RNN": _recurrent("rnn"),
     # pooling and resizing
     "MaxPool": _pool("maxpool2d"),
     "AveragePool": _pool("avgpool2d"),

@@ -362,6 +362,24 @@ def _method(b: _Builder, node: Any, args: list[Any], kwargs: dict[str, Any]) -> 
     raise Unsupported(f"the method .{method}()")
 
 
+def _recurrent(b: _Builder, module: Any, source: Act, name: str) -> Act:
+    """nn.LSTM, nn.GRU, nn.RNN on [batch, seq, features]: all its layers, one layer of ours."""
+    nn = b.torch.nn
+    ops = {nn.LSTM: "lstm", nn.GRU: "gru", nn.RNN: "rnn"}
+    projected: int = getattr(module, "proj_size", 0)
+    if type(module) not in ops or not module.batch_first or projected:
+        raise Unsupported(f"{type(module).__name__} unless batch_first, without projections")
+    attrs: dict[str, Any] = {
+        "hidden": module.hidden_size,
+        "layers": module.num_layers,
+        "bidirectional": module.bidirectional,
+        "bias": module.bias,
+    }
+    if type(module) is nn.RNN:
+        attrs["nonlinearity"] = module.nonlinearity
+    return b.layer(ops[type(module)], attrs, source, name)
+
+
 def _module(b: _Builder, node: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
     torch = b.torch
     module = b.model.get_submodule(node.target)
@@ -378,6 +396,8 @@ def _module(b: _Builder, node: Any, args: list[Any], kwargs: dict[str, Any]) -> 
             attrs["fused"] = False
         out = b.layer("multihead_attention", attrs, source, node.target)
         return (out, None)
+    if isinstance(module, torch.nn.RNNBase):
+        return (_recurrent(b, module, source, node.target), None)  # (output, final state)
     if type(module).__name__ == "Permute" and isinstance(getattr(module, "dims", None), list):
         return b.layer("permute", {"dims": list(module.dims)}, source, node.target)
     mapped = _module_layer(module, torch)

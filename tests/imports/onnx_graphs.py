@@ -384,3 +384,31 @@ layers:
   - permute: {dims: [0, 2, 3, 1]}
   - linear: {out: 4, bias: false}
 """
+
+
+def stacked_lstm() -> bytes:
+    """A 2-layer batch-first nn.LSTM(8, 16) as torch.onnx.export writes it: one LSTM node
+    per layer on [seq, batch, features], Y [seq, directions, batch, hidden] squeezed."""
+    hidden = 16
+    nodes, inits = [node("Transpose", ["x"], ["x_t"], "/lstm/Transpose", perm=[1, 0, 2])], []
+    source, features = "x_t", 8
+    for layer in range(2):
+        names = [f"lstm.w{layer}", f"lstm.r{layer}", f"lstm.b{layer}"]
+        inits += [
+            weight(names[0], 1, 4 * hidden, features),
+            weight(names[1], 1, 4 * hidden, hidden),
+            weight(names[2], 1, 8 * hidden),
+        ]
+        y = f"y{layer}"
+        nodes.append(node("LSTM", [source, *names], [y], f"/lstm/LSTM_{layer}", hidden_size=hidden))
+        nodes.append(node("Squeeze", [y, "one"], [f"{y}_s"], f"/lstm/Squeeze_{layer}"))
+        source, features = f"{y}_s", hidden
+    nodes.append(node("Transpose", [source], ["y"], "/lstm/Transpose_out", perm=[1, 0, 2]))
+    return model(nodes, [*inits, ints("one", 1)], [1, 5, 8])
+
+
+LSTM_SPEC = """
+input: [1, 5, 8]
+layers:
+  - lstm: {hidden: 16, layers: 2}
+"""

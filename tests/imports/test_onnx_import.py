@@ -62,6 +62,7 @@ CASES: list[tuple[str, Callable[[], bytes], str]] = [
     ("dense_block", g.dense_block, g.DENSE_SPEC),
     ("strided_view", lambda: g.strided_view(external=False), g.STRIDED_SPEC),
     ("strided_view_external", lambda: g.strided_view(external=True), g.STRIDED_SPEC),
+    ("stacked_lstm", g.stacked_lstm, g.LSTM_SPEC),
 ]
 
 
@@ -90,6 +91,8 @@ PARAM_RULES = [
     ("tied embedding counts once", g.tied_embedding, 100 * 16, 0),
     ("batchnorm mean, var are buffers", g.batchnorm_graph, 8 * 3 * 3 * 3 + 2 * 8, 2 * 8),
     ("folded conv has a bias", g.folded_conv, 8 * 3 * 3 * 3 + 8, 0),
+    # per layer: W 4h·f, R 4h·h, B 8h (b_ih and b_hh), f = 8 then 16, h = 16
+    ("stacked lstm", g.stacked_lstm, sum(4 * 16 * (f + 16) + 8 * 16 for f in (8, 16)), 0),
 ]
 
 
@@ -107,6 +110,13 @@ def test_attention_macs_by_hand(tmp_path: Path) -> None:
     s, d = 10, 32
     imported, _ = _imported(tmp_path, g.attention_block())
     assert imported.macs == 4 * s * d * d + 2 * s * s * d  # 4 projections, QKᵀ and AV
+
+
+def test_stacked_lstm_nodes_are_one_layer_of_their_module(tmp_path: Path) -> None:
+    imported, _ = _imported(tmp_path, g.stacked_lstm())
+    rows = [(row.name, row.op) for row in imported.layers if row.learnable]
+    assert rows == [("lstm", "lstm")]
+    assert imported.output == (1, 5, 16)
 
 
 def test_names_are_kept(tmp_path: Path) -> None:

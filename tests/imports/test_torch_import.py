@@ -109,6 +109,19 @@ def test_zoo_spec_verifies_against_the_module(name: str) -> None:
     assert main(["verify", str(spec), "--against", f"torch:torchvision.models:{name}"]) == 0
 
 
+ZOO_MODELS = json.loads((ROOT / "tests" / "data" / "measured_zoo_models.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(ZOO_MODELS["models"]))
+def test_zoo_spec_verifies_against_its_module_in_tools(name: str) -> None:
+    """lstm_lm: nn.LSTM(num_layers=2) is one `lstm` layer of two layers."""
+    spec = ROOT / "specs" / "zoo" / f"{name}.yaml"
+    target = f"torch:{ZOO_MODELS['models'][name]['factory']}"
+    assert main(["verify", str(spec), "--against", target]) == 0
+    report = evaluate(read_spec(spec)[0].models[0].architecture, DEFAULT)  # type: ignore[union-attr]
+    assert report.learnable == ZOO_MODELS["models"][name]["params"]
+
+
 def test_bad_target_is_one_line_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["import", "--torch", "no_such_package.models:net", "--input", "1,3"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
