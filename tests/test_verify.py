@@ -186,16 +186,15 @@ OWN_MODELS: dict[str, str] = {
     "qwen2.5-0.5b": "hf_configs/qwen2.5-0.5b/config.json",
 }
 BUILT_HERE = {"lenet"}
-# Not yet verified against their own model, and why.
-NOT_YET = {
-    "swin_t": "the importers don't yet read Swin's shifted-window attention",
-    "maxvit_t": "the importers don't yet read MaxViT's partition attention",
-}
+# Verified against torchvision's module only (tests/imports/test_torch_import.py, where
+# torch is installed): the ONNX importer doesn't yet read their attention as exported,
+# a relative position bias gathered from a smaller learned table and added to the scores.
+TORCH_ONLY = {"swin_t", "maxvit_t"}
 
 
 def test_every_zoo_spec_has_its_own_model() -> None:
     zoo = {path.stem for path in ZOO.glob("*.yaml")}
-    assert zoo == set(OWN_MODELS) | BUILT_HERE | set(NOT_YET)
+    assert zoo == set(OWN_MODELS) | BUILT_HERE | TORCH_ONLY
     for path in OWN_MODELS.values():
         assert (DATA / path).is_file(), path
 

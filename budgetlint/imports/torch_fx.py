@@ -2,6 +2,10 @@
 device: module paths are the layer names (`layer1.0.conv1`), functional calls are marked
 `functional`, a module called twice is one module. No weights are allocated.
 
+A few torchvision parts are read whole: functions torch.fx keeps whole (`WRAPPED`:
+Swin's attention and patch merging) and modules traced as leaves (`COMPOSITES`:
+MaxViT's PartitionAttentionLayer), each written as the layers a spec writes for it.
+
 The factory is imported and called: this runs the named package's code, as
 `python -c "from package.module import factory; factory()"` would.
 """
@@ -42,6 +46,68 @@ class Param:
 
     def __init__(self, name: str, shape: Shape) -> None:
         self.name, self.shape = name, shape
+
+
+class PositionBias:
+    """A relative position bias gathered from a learned table (Swin, MaxViT)."""
+
+    def __init__(self, table: Param) -> None:
+        self.table = table
+
+
+def _swin_position_bias(b: _Builder, node: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    table = args[0] if args else kwargs.get("relative_position_bias_table")
+    if not isinstance(table, Param):
+        raise Unsupported("a relative position bias not gathered from a parameter")
+    return PositionBias(table)
+
+
+def _square(value: Any, what: str) -> int:
+    sizes = list(value) if isinstance(value, (tuple, list)) else [value]
+    if len(set(sizes)) != 1 or not isinstance(sizes[0], int):
+        raise Unsupported(f"a {what} of {sizes}: only square ones")
+    return sizes[0]
+
+
+def _swin_attention(b: _Builder, node: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    """torchvision's shifted_window_attention (Swin): one window_attention, its
+    projections' weights passed in by the ShiftedWindowAttention module that calls it."""
+    names = ("input", "qkv_weight", "proj_weight", "relative_position_bias", "window_size")
+    given = {**dict(zip((*names, "num_heads", "shift_size"), args, strict=False)), **kwargs}
+    x, qkv = given["input"], given["qkv_weight"]
+    if not isinstance(x, Act) or not isinstance(qkv, Param) or len(x.shape) != 4:
+        raise Unsupported("shifted_window_attention on other than [N, H, W, C]")
+    if qkv.shape != (3 * x.shape[-1], x.shape[-1]) or given.get("logit_scale") is not None:
+        raise Unsupported("shifted_window_attention with other q, k, v sizes or a logit scale")
+    bias = given.get("relative_position_bias")
+    attrs: dict[str, Any] = {
+        "heads": given["num_heads"],
+        "window": _square(given["window_size"], "window"),
+        "shift": _square(given.get("shift_size", 0), "shift"),
+        "position_bias": isinstance(bias, PositionBias),
+        "qkv_bias": given.get("qkv_bias") is not None,
+        "proj_bias": given.get("proj_bias") is not None,
+    }
+    return b.layer("window_attention", attrs, x, _scope(node) or node.name, functional=True)
+
+
+def _swin_patch_merging(b: _Builder, node: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    """torchvision's _patch_merging_pad: the 2×2 neighbours of [N, H, W, C] concatenated
+    into [N, H/2, W/2, 4C], as a pixel unshuffle between permutes (even H and W)."""
+    x = args[0]
+    if not isinstance(x, Act) or len(x.shape) != 4 or x.shape[1] % 2 or x.shape[2] % 2:
+        raise Unsupported("patch merging of other than [N, H, W, C] with even H and W")
+    x = b.layer("permute", {"dims": [0, 3, 1, 2]}, x, node.name, functional=True)
+    x = b.layer("pixel_unshuffle", {"factor": 2}, x, node.name, functional=True)
+    return b.layer("permute", {"dims": [0, 2, 3, 1]}, x, node.name, functional=True)
+
+
+# torchvision functions that torch.fx keeps whole (torch.fx.wrap): module, name → handler
+WRAPPED = {
+    ("torchvision.models.swin_transformer", "_get_relative_position_bias"): _swin_position_bias,
+    ("torchvision.models.swin_transformer", "shifted_window_attention"): _swin_attention,
+    ("torchvision.models.swin_transformer", "_patch_merging_pad"): _swin_patch_merging,
+}
 
 
 def _require_torch(where: Position) -> Any:
@@ -211,6 +277,9 @@ def _call(b: _Builder, node: Any, args: list[Any], kwargs: dict[str, Any]) -> An
     F = torch.nn.functional
     target = node.target
     name = node.name
+    wrapped = WRAPPED.get((getattr(target, "__module__", ""), getattr(target, "__name__", "")))
+    if wrapped is not None:
+        return wrapped(b, node, args, kwargs)
     acts = [a for a in args if isinstance(a, Act)]
     if not acts and not any(isinstance(a, (Param, list, tuple)) for a in args):
         if target is torch._assert:
@@ -380,12 +449,59 @@ def _recurrent(b: _Builder, module: Any, source: Act, name: str) -> Act:
     return b.layer(ops[type(module)], attrs, source, name)
 
 
+def _child(b: _Builder, module: Any, source: Act, name: str) -> Act:
+    mapped = _module_layer(module, b.torch)
+    if mapped is None:
+        raise Unsupported(f"the module {type(module).__name__}")
+    return b.layer(*mapped, source, name)
+
+
+def _maxvit_partition_attention(b: _Builder, module: Any, source: Act, name: str) -> Act:
+    """torchvision's PartitionAttentionLayer (MaxViT), on [B, C, H, W]: channels last,
+    attention on 7×7 windows or a 7×7 grid (window_attention partitions the map itself,
+    as torchvision's reshapes do) and an MLP, each pre-norm around a sum."""
+    attention, grid = module.attn_layer[1], module.partition_type == "grid"
+    if len(source.shape) != 4 or type(attention).__name__ != "RelativePositionalMultiHeadAttention":
+        raise Unsupported("a PartitionAttentionLayer on other than [B, C, H, W]")
+    x = b.layer("permute", {"dims": [0, 2, 3, 1]}, source, name, functional=True)
+    normed = _child(b, module.attn_layer[0], x, f"{name}.attn_layer.0")
+    attrs = {
+        "heads": attention.n_heads,
+        "window": attention.size,
+        "qkv_bias": attention.to_qkv.bias is not None,
+        "proj_bias": attention.merge.bias is not None,
+        "einsum": True,  # torchvision multiplies QKᵀ and AV with torch.einsum
+        "grid": grid,
+    }
+    attended = b.layer("window_attention", attrs, normed, f"{name}.attn_layer.1")
+    x = b.merge("add", (x, attended), name)
+    y = x
+    for index, child in enumerate(module.mlp_layer):
+        y = _child(b, child, y, f"{name}.mlp_layer.{index}")
+    x = b.merge("add", (x, y), name)
+    return b.layer("permute", {"dims": [0, 3, 1, 2]}, x, name, functional=True)
+
+
+# torchvision modules traced whole, each written as the layers a spec writes for it:
+# class → the layers
+COMPOSITES = {
+    "torchvision.models.maxvit.PartitionAttentionLayer": _maxvit_partition_attention,
+}
+
+
+def _qualified(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
 def _module(b: _Builder, node: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
     torch = b.torch
     module = b.model.get_submodule(node.target)
     source = args[0]
     if not isinstance(source, Act):
         raise Unsupported("a module called on something not computed from the input")
+    composite = COMPOSITES.get(_qualified(type(module)))
+    if composite is not None:
+        return composite(b, module, source, node.target)
     if isinstance(module, torch.nn.MultiheadAttention):
         if not module.batch_first or module._qkv_same_embed_dim is False:
             raise Unsupported("MultiheadAttention with batch_first=False or other k/v sizes")
@@ -407,6 +523,19 @@ def _module(b: _Builder, node: Any, args: list[Any], kwargs: dict[str, Any]) -> 
     return b.layer(op, attrs, source, node.target)
 
 
+def _trace(torch: Any, model: Any) -> Any:
+    """torch.fx's trace, with the COMPOSITES kept whole (leaves)."""
+
+    class Tracer(torch.fx.Tracer):  # type: ignore[misc]
+        def is_leaf_module(self, module: Any, qualified_name: str) -> bool:
+            if _qualified(type(module)) in COMPOSITES:
+                return True
+            return bool(super().is_leaf_module(module, qualified_name))
+
+    graph = Tracer().trace(model)
+    return torch.fx.GraphModule(model, graph)
+
+
 def torch_graph(
     target: str, input_shape: Shape | None, where: Position, allow_unknown: bool = False
 ) -> ImportedGraph:
@@ -421,7 +550,7 @@ def torch_graph(
         with torch.device("meta"):
             model = factory()
         model.eval()
-        traced = torch.fx.symbolic_trace(model)
+        traced = _trace(torch, model)
     except Exception as error:  # the user's code: whatever it raises is one line of ours
         raise fail(
             where,

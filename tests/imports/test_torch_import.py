@@ -90,7 +90,21 @@ VERIFIED = (
     "convnext_tiny",
     "vit_b_16",
     "densenet121",
+    "swin_t",
+    "maxvit_t",
 )
+
+
+@pytest.mark.parametrize("name", ["swin_t", "maxvit_t"])
+def test_window_attention_models_equal_torchvision_and_the_zoo(tmp_path: Path, name: str) -> None:
+    """Swin's shifted_window_attention (kept whole by torch.fx) and MaxViT's
+    PartitionAttentionLayer (traced whole) import as the zoo writes them."""
+    report = _import(tmp_path, name)
+    params, _ = _torchvision(name)
+    zoo_spec, _ = read_spec(ROOT / "specs" / "zoo" / f"{name}.yaml")
+    assert zoo_spec is not None
+    assert report.learnable == sum(params.values())
+    assert report.macs == evaluate(zoo_spec.models[0].architecture, DEFAULT).macs
 
 
 def test_convnext_params_and_macs_equal_torchvision_and_the_zoo(tmp_path: Path) -> None:
