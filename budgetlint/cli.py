@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from budgetlint import commands
-from budgetlint.commands import FORMAT_NAMES
 from budgetlint.engine.conventions import CONVENTIONS
+from budgetlint.render.formats import FORMATS
+from budgetlint.render.measures import MEASURES, ORDER, SORT_KEYS
 
 if TYPE_CHECKING:
     pass
@@ -27,13 +28,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-Format = Enum("Format", {name: name for name in FORMAT_NAMES}, type=str)  # type: ignore[misc]
-# The names of budgetlint.render.rows.SORT_KEYS.
-SortKey = Enum(  # type: ignore[misc]
-    "SortKey",
-    {name: name for name in ("order", "params", "macs", "flops", "mac_bytes", "latency")},
-    type=str,
-)
+Format = Enum("Format", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
+SortKey = Enum("SortKey", {name: name for name in SORT_KEYS}, type=str)  # type: ignore[misc]
 VerifyFormat = Enum("VerifyFormat", {"text": "text", "json": "json"}, type=str)
 ConventionName = Enum(  # type: ignore[misc]
     "ConventionName", {name: name for name in CONVENTIONS}, type=str
@@ -227,11 +223,11 @@ def report(
     output_file: OutputFileOption = None,
 ) -> None:
     """Per-layer table: shapes, params, MACs, FLOPs, bytes moved (and time on a --device)."""
-    if sort is not None and sort.value == "latency" and device is None:
+    if sort is not None and sort.value != ORDER and MEASURES[sort.value].timed and not device:
         raise typer.BadParameter(
-            "--sort latency needs --device (its roofline)", param_hint="--sort"
+            f"--sort {sort.value} needs --device (its roofline)", param_hint="--sort"
         )
-    if tree and sort is not None and sort.value != "order":
+    if tree and sort is not None and sort.value != ORDER:
         raise typer.BadParameter(
             "--tree keeps the model's order; sort a flat table (--depth N without --tree)",
             param_hint="--sort",

@@ -8,19 +8,16 @@ import os
 import shutil
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from budgetlint.render.formats import DEFAULT, FORMATS, ON_GITHUB_ACTIONS, RenderOptions
+from budgetlint.render.measures import ORDER
 
 if TYPE_CHECKING:
     from budgetlint.engine.cost import Shape
     from budgetlint.pipeline import Result
 
-# The names of budgetlint.render.RENDERERS, here so that --help needs no renderer imported.
-FORMAT_NAMES = ("text", "json", "github", "sarif", "markdown", "html")
-
-# Formats whose tables are for a terminal, fitted to its width.
-_FITTED = ("text", "github")
 DEFAULT_COLUMNS = 100
 
 
@@ -28,7 +25,7 @@ def on_github_actions() -> bool:
     return os.environ.get("GITHUB_ACTIONS") == "true"
 
 
-def _write_step_summary(result: Result, layers: bool) -> None:
+def _write_step_summary(result: Result, options: RenderOptions) -> None:
     """Under GitHub Actions, append the markdown summary to the job's step summary
     (a report's table folded to its stages unless --depth says otherwise)."""
     from budgetlint.render import markdown
@@ -38,7 +35,7 @@ def _write_step_summary(result: Result, layers: bool) -> None:
         return
     try:
         with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(markdown.step_summary(result, layers) + "\n")
+            handle.write(markdown.step_summary(result, options) + "\n")
     except OSError as error:
         sys.stderr.write(f"budgetlint: warning: can't write the step summary: {error}\n")
 
@@ -83,9 +80,8 @@ def emit(
     """Run the pipeline on the files, write the chosen format and the problems; the exit code."""
     from budgetlint.pipeline import run
     from budgetlint.problems import one_line
-    from budgetlint.render import RENDERERS
 
-    chosen = output or ("github" if on_github_actions() else "text")
+    chosen = FORMATS[output or (ON_GITHUB_ACTIONS if on_github_actions() else DEFAULT)]
     result = run(
         paths,
         convention=convention,
@@ -94,30 +90,27 @@ def emit(
         base=base,
         strict=strict,
         device=device,
-        sort=sort or "order",
+        sort=sort or ORDER,
         top=top,
         architectures=architectures,
         depth=depth,
         tree=tree,
         show_all=show_all,
     )
-    width = _terminal_columns() if chosen in _FITTED and output_file is None else None
-    result = replace(result, quiet=quiet, width=width)
-    render = RENDERERS[chosen]
-    if compact and chosen == "text":  # the hook: findings and the summary, no tables
-        from budgetlint.render.text import compact as render
-    rendered = render(result, layers)
+    width = _terminal_columns() if chosen.fitted and output_file is None else None
+    options = RenderOptions(layers=layers, quiet=quiet, width=width, compact=compact)
+    rendered = chosen.renderer()(result, options)
     if output_file is None:
         sys.stdout.write(rendered)
     elif write_output(output_file, rendered):
         return 2
     for problem in result.problems:
         sys.stderr.write(f"{problem}\n")
-    if chosen in ("json", "sarif"):  # the other formats show warnings on stdout
+    if chosen.machine_readable:  # the other formats show warnings on stdout
         for warning in result.warnings:
             sys.stderr.write(f"{warning.position}: warning: {one_line(warning.message)}\n")
-    if on_github_actions() and chosen in ("github", "markdown"):
-        _write_step_summary(result, layers)
+    if on_github_actions() and chosen.step_summary:
+        _write_step_summary(result, options)
     return result.exit_code
 
 

@@ -95,13 +95,14 @@ def check(args: list[str]) -> int | None:
     """`budgetlint check [FILE...] [-f FORMAT] [--convention NAME] [--base REV] [--strict]
     [-o FILE] [-q]`, as budgetlint.cli.check reads it."""
     from budgetlint import commands
+    from budgetlint.render.formats import FORMATS
 
     parsed = parse(args, CHECK_SPELLINGS)
     if parsed is None:
         return None
     files, options = parsed
     output = options.get("output")
-    if output is not None and output not in commands.FORMAT_NAMES:
+    if output is not None and output not in FORMATS:
         return None
     convention = options.get("convention")
     if convention is not None:

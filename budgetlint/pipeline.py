@@ -51,8 +51,6 @@ class Result:
     top: int | None = None  # and how many it shows
     warnings: tuple[Problem, ...] = ()  # checked anyway, but said (a base that can't be read)
     unchecked: Unchecked = Unchecked()
-    quiet: bool = False  # text and github formats: only the findings, no tables
-    width: int | None = None  # text tables fit this many columns (None: as wide as they are)
     depth: int | None = None  # report: levels of the spec's nesting kept (None: every layer)
     tree: bool = False  # report: groups drawn above their members
     show_all: bool = False  # report: rows that cost nothing shown too
@@ -387,12 +385,12 @@ def _unsortable(device: Device | None, sort: str) -> Problem | None:
 
 
 def _sort_needs_time(sort: str) -> bool:
-    from budgetlint.render.rows import MEASURES  # the sort keys and what each needs
+    from budgetlint.render.measures import MEASURES  # the sort keys and what each needs
 
     return sort in MEASURES and MEASURES[sort].timed
 
 
 def _untimed_sorts() -> list[str]:
-    from budgetlint.render.rows import MEASURES
+    from budgetlint.render.measures import MEASURES
 
     return [name for name, measure in MEASURES.items() if not measure.timed]

@@ -16,6 +16,7 @@ from collections import defaultdict
 from budgetlint.pipeline import Result
 from budgetlint.problems import Position, log_line, no_line_breaks, one_line
 from budgetlint.render import text
+from budgetlint.render.formats import RenderOptions
 from budgetlint.render.messages import sentence, title
 from budgetlint.render.paths import repo_relative, repo_root
 
@@ -45,7 +46,7 @@ def annotation(level: str, file: str, line: int, column: int, heading: str, mess
     return f"::{level} {properties}::{escape_data(message)}"
 
 
-def render(result: Result, layers: bool) -> str:
+def render(result: Result, options: RenderOptions) -> str:
     findings: dict[str, list[tuple[str, int, int, str, str]]] = defaultdict(list)
     for problem in result.problems:
         where = problem.position
@@ -78,11 +79,11 @@ def render(result: Result, layers: bool) -> str:
             else:
                 lines.append(f"{Position(path, line, column)}: {level}: {one_line(message)}")
         lines.append("::endgroup::")
-    if result.quiet:
+    if options.quiet:
         return "\n".join(lines) + "\n" if lines else ""
     # Tables start lines with names from YAML: never a workflow command, nor anything
     # that looks like one (`::` escaped as GitHub escapes it, %3A).
-    lines += [log_line(line).replace("::", "%3A%3A") for line in text.tables(result, layers)]
-    if result.verdicts or (not layers and text.not_checked(result)):
+    lines += [log_line(line).replace("::", "%3A%3A") for line in text.tables(result, options)]
+    if result.verdicts or (not options.layers and text.not_checked(result)):
         lines.append(text.summary(result))
     return "\n".join(lines) + "\n" if lines else ""

@@ -16,6 +16,7 @@ from html import escape
 
 from budgetlint.pipeline import ModelResult, Result
 from budgetlint.render import rows, text
+from budgetlint.render.formats import RenderOptions
 from budgetlint.render.layers import ModelFigures, figures
 from budgetlint.render.messages import percent
 from budgetlint.units import format_bytes, format_count
@@ -232,7 +233,8 @@ def verdicts(result: Result) -> list[str]:
     return [*lines, "</table>"]
 
 
-def render(result: Result, layers: bool) -> str:
+def render(result: Result, options: RenderOptions) -> str:
+    layers = options.layers
     title = "budgetlint report" if layers else "budgetlint check"
     files = ", ".join(result.files)
     parts = [

@@ -13,6 +13,7 @@ from budgetlint.engine.storage import stored_bytes
 from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import Problem, json_for_logs
 from budgetlint.render import deltas, rows
+from budgetlint.render.formats import RenderOptions
 from budgetlint.render.layers import LayerFigures, ModelFigures, figures, training_figures
 
 FORMAT_VERSION = 1
@@ -235,12 +236,12 @@ def _problem(problem: Problem) -> dict[str, Any]:
     }
 
 
-def render(result: Result, layers: bool) -> str:
+def render(result: Result, options: RenderOptions) -> str:
     document = {
         "format_version": FORMAT_VERSION,
         "files": list(result.files),
         "base_ref": result.base_ref,
-        "models": [_model(model, result, layers) for model in result.models],
+        "models": [_model(model, result, options.layers) for model in result.models],
         "verdicts": [_verdict(verdict) for verdict in result.verdicts],
         "problems": [_problem(problem) for problem in result.problems],
         "warnings": [_problem(warning) for warning in result.warnings],

@@ -11,6 +11,7 @@ from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import one_line
 from budgetlint.render import deltas, rows, text
 from budgetlint.render.charts import step_summary_charts as charts_of
+from budgetlint.render.formats import RenderOptions
 from budgetlint.render.layers import figures, training_line
 from budgetlint.render.messages import sentence, signed_percent, used
 from budgetlint.units import format_bytes, format_count
@@ -145,7 +146,8 @@ def _amount(metric: str, value: int) -> str:
     return format_bytes(value) if metric == "size_bytes" else format_count(value)
 
 
-def render(result: Result, layers: bool) -> str:
+def render(result: Result, options: RenderOptions) -> str:
+    layers = options.layers
     lines = [_heading(result), ""]
     if result.base_ref is not None:
         lines += [f"Compared with {_code(result.base_ref)}.", ""]
@@ -202,9 +204,9 @@ def render(result: Result, layers: bool) -> str:
     return "\n".join(lines)
 
 
-def step_summary(result: Result, layers: bool) -> str:
+def step_summary(result: Result, options: RenderOptions) -> str:
     """For GitHub's step summary: a report's table folded to the spec's stages (unless
     --depth says otherwise), then Mermaid charts of the budgets used and the MACs per stage."""
-    folded = replace(result, depth=result.depth or 1) if layers else result
+    folded = replace(result, depth=result.depth or 1) if options.layers else result
     charts = charts_of(result.models, result.verdicts)
-    return render(folded, layers) + ("\n" + "\n".join(charts) if charts else "")
+    return render(folded, options) + ("\n" + "\n".join(charts) if charts else "")

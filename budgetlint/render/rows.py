@@ -20,6 +20,7 @@ from budgetlint.engine.cost import Shape
 from budgetlint.graph import Group
 from budgetlint.problems import Position
 from budgetlint.render.layers import LayerFigures, ModelFigures
+from budgetlint.render.measures import MEASURES, ORDER, Measure, share_measure
 from budgetlint.units import format_bytes, format_time
 
 
@@ -97,43 +98,6 @@ class Row:
     @property
     def costs_nothing(self) -> bool:
         return not (self.params or self.macs or self.flops or self.moved)
-
-
-@dataclass(frozen=True)
-class Measure:
-    """What `--sort` orders by and what the Share column is a share of."""
-
-    name: str  # as --sort takes it
-    title: str  # in "% of {title}"
-    value: Callable[[Row], float]
-    timed: bool = False  # needs the device's roofline (compute and bandwidth)
-
-
-def _seconds(row: Row) -> float:
-    seconds = row.seconds
-    if seconds is None:  # the pipeline refuses a timed sort without a roofline
-        raise ValueError(f"{row.name} has no time: the device has no roofline")
-    return seconds
-
-
-MEASURES: dict[str, Measure] = {
-    measure.name: measure
-    for measure in (
-        Measure("params", "params", lambda row: row.params),
-        Measure("macs", "MACs", lambda row: row.macs),
-        Measure("flops", "FLOPs", lambda row: row.flops),
-        Measure("mac_bytes", "bytes moved", lambda row: row.moved),
-        Measure("latency", "latency", _seconds, timed=True),
-    )
-}
-SORT_KEYS = ("order", *MEASURES)  # `order`: the model's own order
-
-
-def share_measure(sort: str, timed: bool) -> Measure:
-    """Share is a share of what the rows are sorted by, else of latency (on a device) or FLOPs."""
-    if sort != "order":
-        return MEASURES[sort]
-    return MEASURES["latency" if timed else "flops"]
 
 
 @dataclass(frozen=True)
@@ -279,7 +243,7 @@ def table(
     depth: int | None = None,
     tree: bool = False,
     show_all: bool = False,
-    sort: str = "order",
+    sort: str = ORDER,
     top: int | None = None,
 ) -> Table:
     """The rows to show: folded to `depth` levels, as a tree or flat, sorted, cut to `top`."""
@@ -291,7 +255,7 @@ def table(
     rows = flatten(_nodes(seen.layers, 0, depth, show_all))
     hidden = 0 if show_all else len(flatten(_nodes(seen.layers, 0, depth, True))) - len(rows)
     share = share_measure(sort, timed)
-    if sort != "order":
+    if sort != ORDER:
         rows.sort(key=lambda row: -MEASURES[sort].value(row))
     if top is not None:
         rows = rows[:top]

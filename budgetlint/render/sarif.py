@@ -18,6 +18,7 @@ from budgetlint import __version__
 from budgetlint.budgets import BUDGETS
 from budgetlint.pipeline import Result
 from budgetlint.problems import Position, json_for_logs
+from budgetlint.render.formats import RenderOptions
 from budgetlint.render.messages import sentence
 from budgetlint.render.paths import repo_relative, repo_root
 from budgetlint.rules import WARNING_CODES, all_problem_codes, problem_description
@@ -115,7 +116,7 @@ def _location(position: Position, root: Path) -> dict[str, Any]:
     }
 
 
-def render(result: Result, layers: bool) -> str:
+def render(result: Result, options: RenderOptions) -> str:
     root = repo_root()
     rules = _rules(result)
     index = {rule["id"]: i for i, rule in enumerate(rules)}

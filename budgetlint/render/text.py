@@ -9,6 +9,7 @@ from budgetlint.engine.memory import Precision
 from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import log_line, one_line
 from budgetlint.render import deltas, rows
+from budgetlint.render.formats import RenderOptions
 from budgetlint.render.layers import ModelFigures, figures, training_line
 from budgetlint.render.messages import sentence, signed_percent, used
 from budgetlint.units import format_bytes, format_count, format_throughput
@@ -162,9 +163,9 @@ def hidden_line(shown: rows.Table) -> str:
     return f"{shown.hidden} {noun} with no params, MACs, FLOPs or bytes moved hidden (--all shows)"
 
 
-def layer_table(model: ModelResult, result: Result) -> list[str]:
+def layer_table(model: ModelResult, result: Result, width: int | None = None) -> list[str]:
     """The torchinfo-style table: layers or folded groups, bytes moved and, on a device, time;
-    fitted to result.width by the columns' own order of what to drop and shorten."""
+    fitted to `width` by the columns' own order of what to drop and shorten."""
     seen = figures(model.report, model.device)
     shown = rows.chosen(seen, result)
     body = [shown.cells(row) for row in shown.rows] + [shown.total_cells()]
@@ -174,7 +175,6 @@ def layer_table(model: ModelResult, result: Result) -> list[str]:
         return [keys.index(key) for key in chosen if key in keys]
 
     right = {index for index, column in enumerate(shown.columns) if column.numeric}
-    width = result.width
     fitted = table(
         shown.headers,
         body,
@@ -328,17 +328,18 @@ def summary(result: Result) -> str:
     return line + (f"; {missed}" if missed else "")
 
 
-def tables(result: Result, layers: bool) -> list[str]:
+def tables(result: Result, options: RenderOptions) -> list[str]:
     """Everything but the findings: layer tables, changes, verdicts."""
     lines: list[str] = []
+    layers, width = options.layers, options.width
     if layers:
         for model in result.models:
-            lines.extend([*layer_table(model, result), ""])
+            lines.extend([*layer_table(model, result, width), ""])
     if result.base_ref is not None and result.models:
-        lines.extend([*change_table(result.models, result.base_ref, result.width), ""])
+        lines.extend([*change_table(result.models, result.base_ref, width), ""])
     if result.verdicts:
         with_base = result.base_ref is not None
-        lines.extend([*verdict_table(result.verdicts, with_base, result.width), ""])
+        lines.extend([*verdict_table(result.verdicts, with_base, width), ""])
     elif not layers and not result.problems:
         lines.append("no budgets to check: no model targets a device with budgets")
     return [log_line(line) for line in lines]  # lines may start with a name from YAML
@@ -359,19 +360,21 @@ def findings(result: Result, failing_only: bool = False) -> list[str]:
     return lines
 
 
-def render(result: Result, layers: bool) -> str:
-    if result.quiet:
+def render(result: Result, options: RenderOptions) -> str:
+    if options.compact:
+        return compact(result, options)
+    if options.quiet:
         quiet = findings(result, failing_only=True)
         return "\n".join(quiet) + "\n" if quiet else ""
-    lines = tables(result, layers) + findings(result)
-    if result.verdicts or (not layers and not_checked(result)):
+    lines = tables(result, options) + findings(result)
+    if result.verdicts or (not options.layers and not_checked(result)):
         lines.append(summary(result))
     return "\n".join(lines) + "\n" if lines else ""
 
 
-def compact(result: Result, layers: bool) -> str:
+def compact(result: Result, options: RenderOptions) -> str:
     """For the pre-commit hook: what needs a look, then the summary; no tables."""
     lines = findings(result)
-    if (result.verdicts or not_checked(result)) and not result.quiet:
+    if (result.verdicts or not_checked(result)) and not options.quiet:
         lines.append(summary(result))
     return "\n".join(lines) + "\n" if lines else ""

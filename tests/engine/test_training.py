@@ -271,10 +271,10 @@ models:
 
 def check(tmp_path: Path, memory: str, fmt: str = "json") -> tuple[int, str]:
     from budgetlint.pipeline import run
-    from budgetlint.render import RENDERERS
+    from budgetlint.render.formats import RenderOptions, render_as
 
     result = run([written(tmp_path, TRAIN_SPEC.replace("{memory}", memory))])
-    return result.exit_code, RENDERERS[fmt](result, False)
+    return result.exit_code, render_as(fmt, result, RenderOptions())
 
 
 def test_device_training_block_defaults_down_the_chain(tmp_path: Path) -> None:
@@ -311,10 +311,11 @@ def test_train_budget_without_a_training_block_is_refused(tmp_path: Path) -> Non
 
 def test_json_totals_carry_the_training_step(tmp_path: Path) -> None:
     from budgetlint.pipeline import run
-    from budgetlint.render import RENDERERS
+    from budgetlint.render.formats import RenderOptions, render_as
 
     path = written(tmp_path, TRAIN_SPEC.replace("{memory}", "1MB"))
-    totals = json.loads(RENDERERS["json"](run([path], device="gpu"), True))["models"][0]["totals"]
+    document = render_as("json", run([path], device="gpu"), RenderOptions(layers=True))
+    totals = json.loads(document)["models"][0]["totals"]
     assert totals["trainable_params"] == P
     parts = totals["train_memory"]
     assert parts == {
@@ -325,5 +326,5 @@ def test_json_totals_carry_the_training_step(tmp_path: Path) -> None:
         "activations": 2 * (N * IN + N * HIDDEN + N * OUT),
     }
     assert totals["train_memory_bytes"] == sum(parts.values())
-    text = RENDERERS["text"](run([path], device="gpu"), True)
+    text = render_as("text", run([path], device="gpu"), RenderOptions(layers=True))
     assert f"{P:,} trainable params" in text

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from budgetlint.render.formats import FORMATS, Format
 from budgetlint.render.github import MAX_ANNOTATIONS, escape_data, escape_property
 from tests.conftest import ROOT
 
@@ -204,3 +208,59 @@ def test_a_warning_alone_is_visible_in_github_and_markdown(spec: Path, cli) -> N
     assert markdown.out.splitlines()[0].endswith("1 near the limit")
     (finding,) = [line for line in markdown.out.splitlines() if line.startswith("- `specs/")]
     assert finding.startswith("- `specs/budgets.yaml:7:") and "⚠️ lenet uses" in finding
+
+
+RENDER_PACKAGE = ROOT / "budgetlint" / "render"
+RENDERER_MODULES = {row.module for row in FORMATS.values()}
+
+
+def test_every_renderer_module_is_a_format() -> None:
+    """A module of budgetlint/render with a render() is a row of FORMATS, and back."""
+    defines_render = {
+        path.stem
+        for path in RENDER_PACKAGE.glob("*.py")
+        if re.search(r"^def render\(", path.read_text(), re.M)
+    }
+    assert defines_render == RENDERER_MODULES
+
+
+@pytest.mark.parametrize("row", FORMATS.values(), ids=FORMATS)
+def test_every_format_renders_with_options(row: Format) -> None:
+    parameters = list(inspect.signature(row.renderer()).parameters)
+    assert parameters == ["result", "options"]
+
+
+@pytest.mark.parametrize("command", ["check", "report"])
+def test_every_format_is_offered(cli, command: str) -> None:  # type: ignore[no-untyped-def]
+    shown = cli(command, "--help").out
+    offered = re.search(r"[<\[]([a-z|]+)[>\]]", shown[shown.index("--format") :])
+    assert offered is not None
+    assert offered.group(1).split("|") == list(FORMATS)
+    assert cli(command, "-f", "nonsense", str(ROOT / "specs" / "mobile.yaml")).code == 2
+
+
+def _renderers_imported(*args: str) -> set[str]:
+    program = (
+        "import sys\nfrom budgetlint.cli import main\n"
+        f"main({list(args)!r})\n"
+        "sys.stderr.write('\\n' + ' '.join(sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    loaded = set(done.stderr.splitlines()[-1].split())
+    assert "budgetlint.cli" in loaded, done.stderr
+    return {module for module in RENDERER_MODULES if f"budgetlint.render.{module}" in loaded}
+
+
+@pytest.mark.parametrize(
+    ("args", "renderers"),
+    [
+        (("--help",), set()),
+        (("check", "--help"), set()),
+        (("check", "-f", "sarif", "specs/mobile.yaml"), {"sarif"}),
+        (("check", "-f", "json", "specs/mobile.yaml"), {"json_format"}),
+    ],
+)
+def test_only_the_chosen_renderer_is_imported(args: tuple[str, ...], renderers: set[str]) -> None:
+    assert _renderers_imported(*args) == renderers

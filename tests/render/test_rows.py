@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from pathlib import Path
 
 import pytest
 
-from budgetlint.cli import FORMAT_NAMES, SortKey
+from budgetlint.cli import Format, SortKey
 from budgetlint.engine.conventions import DEFAULT
 from budgetlint.engine.evaluate import evaluate
-from budgetlint.render import RENDERERS
+from budgetlint.render.formats import FORMATS
 from budgetlint.render.layers import figures
-from budgetlint.render.rows import COLUMNS, MEASURES, SORT_KEYS, table
+from budgetlint.render.measures import MEASURES, SORT_KEYS
+from budgetlint.render.rows import COLUMNS, Row, table
 from budgetlint.spec.expand import read_spec
 from tests.conftest import ROOT
 
@@ -278,6 +280,21 @@ def test_sort_and_top_apply_to_folded_rows(cli, small: Path) -> None:  # type: i
 
 def test_one_table_of_names_for_the_cli() -> None:
     assert tuple(key.value for key in SortKey) == SORT_KEYS
-    assert set(FORMAT_NAMES) == set(RENDERERS)
+    assert tuple(key.value for key in Format) == tuple(FORMATS)
     assert set(SORT_KEYS) == {"order", *MEASURES}
     assert [column.key for column in COLUMNS][-1] == "share"
+
+
+@pytest.mark.parametrize("measure", MEASURES.values(), ids=MEASURES)
+def test_every_measure_reads_a_figure_of_a_row(measure) -> None:  # type: ignore[no-untyped-def]
+    assert isinstance(getattr(Row, measure.figure), (property, cached_property))
+
+
+def test_every_sort_key_is_in_report_help_and_readme(cli) -> None:  # type: ignore[no-untyped-def]
+    shown = cli("report", "--help").out
+    readme = (ROOT / "README.md").read_text()
+    documented = re.search(r"`--sort ([a-z_|]+)`", readme)
+    assert documented is not None
+    assert set(documented.group(1).split("|")) == set(MEASURES)
+    for key in SORT_KEYS:
+        assert key in shown
