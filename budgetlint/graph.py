@@ -10,9 +10,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from budgetlint.engine.cost import Shape
-from budgetlint.engine.lora import Lora
 from budgetlint.problems import Position
+
+Shape = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Lora:
+    """LoRA adapters as the spec declares them (engine/lora.py prices them)."""
+
+    rank: int
+    alpha: float
+    targets: tuple[str, ...]  # module names or globs, as peft's target_modules
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from budgetlint.budgets import Device, Verdict, judge
+from budgetlint.budgets import Verdict, judge
+from budgetlint.device import Device
 from budgetlint.engine.conventions import CONVENTIONS, Convention
-from budgetlint.engine.cost import Shape
 from budgetlint.engine.evaluate import ModelReport, evaluate
-from budgetlint.graph import Architecture
+from budgetlint.graph import Architecture, Shape
 from budgetlint.problems import Position, Problem, SpecError, fail, unique
 from budgetlint.spec.expand import Spec, display_path, read_spec
 from budgetlint.spec.sources import GitRevision, resolve_revision

@@ -3,7 +3,7 @@
 A problem's code (`layer.unknown_op`) is a row of PROBLEM_CODES; a code made from a
 JSON Schema keyword (`schema.minItems`) is a row of SCHEMA_KEYWORDS. A meta-test finds
 every code the package can raise and fails when one has no row here. Budget rules
-(`budget.<name>`, `budget.max_increase.<name>`) come from budgetlint.budgets.BUDGETS.
+(`budget.<name>`, `budget.max_increase.<name>`) come from budgetlint.device.BUDGET_KINDS.
 """
 
 from __future__ import annotations

@@ -33,8 +33,8 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from budgetlint.budgets import BUDGETS  # noqa: E402
 from budgetlint.cli import main  # noqa: E402
+from budgetlint.device import BUDGET_KINDS  # noqa: E402
 from budgetlint.engine.conventions import CONVENTIONS  # noqa: E402
 from budgetlint.engine.ops import OPS  # noqa: E402
 from budgetlint.spec.schema import build_schema  # noqa: E402
@@ -96,7 +96,7 @@ def _names(schema: Any) -> set[str]:
     return found
 
 
-WORDS = sorted(_names(build_schema()) | set(OPS) | set(BUDGETS) | set(CONVENTIONS))
+WORDS = sorted(_names(build_schema()) | set(OPS) | set(BUDGET_KINDS) | set(CONVENTIONS))
 ODD_TEXT = [
     "5M",
     "0.6G",
@@ -205,7 +205,7 @@ def specs(draw: st.DrawFn) -> str:
         name: {
             "dtype": draw(st.sampled_from(["float32", "int8", "int4", "float16", "bogus"])),
             "budgets": draw(
-                st.dictionaries(st.sampled_from(sorted(BUDGETS)), budget_values, max_size=3)
+                st.dictionaries(st.sampled_from(sorted(BUDGET_KINDS)), budget_values, max_size=3)
             ),
         }
         for name in draw(st.lists(st.sampled_from(["d1", "d2"]), max_size=2, unique=True))

@@ -279,8 +279,8 @@ def test_gguf_and_accelerate_comparison() -> None:
     import json
     from dataclasses import replace
 
-    from budgetlint.engine.memory import size_bytes
-    from budgetlint.engine.storage import Override, Storage
+    from budgetlint.device import Override, Storage
+    from budgetlint.engine.memory import device_precision, size_bytes
 
     found = phone_figures()["qwen2.5-0.5b-decode"]
     report, device = found["model"].report, found["model"].targets[0]
@@ -289,13 +289,13 @@ def test_gguf_and_accelerate_comparison() -> None:
     as_gguf = replace(
         device, overrides=(*device.overrides, Override(Storage(32), roles=("bias", "norm")))
     )
-    assert size_bytes(report, as_gguf.precision) == gguf == 346_206_720
+    assert size_bytes(report, device_precision(as_gguf)) == gguf == 346_206_720
     measured = json.loads(
         (Path(__file__).parent / "data" / "measured_accelerate_estimate.json").read_text("utf-8")
     )["models"]["qwen2.5-0.5b"]
     (int4,) = (row for row in measured["rows"] if row["dtype"] == "int4")
     flat = replace(device, quantization=None, overrides=(), activation_dtype="int4")
-    assert size_bytes(report, flat.precision) == 494_032_768 // 2
+    assert size_bytes(report, device_precision(flat)) == 494_032_768 // 2
     assert int4["total_size_bytes"] == 494_032_768 // 2 + 32  # + 64 float32 rotary buffers / 8
     assert found["seen"].memory_bytes - int4["total_size_bytes"] == pytest.approx(349.7e6, rel=1e-3)
 

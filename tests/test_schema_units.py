@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from jsonschema import Draft7Validator
 
-from budgetlint.budgets import BUDGETS
+from budgetlint.device import BUDGET_KINDS
 from budgetlint.spec.schema import build_schema, quantity_schema
 from budgetlint.units import QUANTITIES, UnitError
 
@@ -243,7 +243,7 @@ def test_known_gaps_are_the_only_ones_said(quantity: str, value: object, why: st
 
 def test_every_budget_is_a_quantity_of_the_table() -> None:
     device = build_schema()["definitions"]["device"]["properties"]
-    for name, kind in BUDGETS.items():
+    for name, kind in BUDGET_KINDS.items():
         budget = device["budgets"]["properties"][name]
         quantity = next(q for q in QUANTITIES.values() if q.parse is kind.parse)
         shown = {key: value for key, value in budget.items() if key != "markdownDescription"}

@@ -6,7 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-Shape = tuple[int, ...]
+from budgetlint.graph import Shape
+
 Attrs = Mapping[str, Any]
 
 

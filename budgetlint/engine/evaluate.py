@@ -7,13 +7,13 @@ from fnmatch import fnmatchcase
 
 from budgetlint.engine.backward import backward_flops, recompute_flops
 from budgetlint.engine.conventions import DEFAULT, Convention
-from budgetlint.engine.cost import TENSOR_ROLES, OpCost, Shape, ShapeError, numel
+from budgetlint.engine.cost import TENSOR_ROLES, OpCost, ShapeError, numel
 from budgetlint.engine.cost import Tensor as StoredTensor
-from budgetlint.engine.lora import Lora, adapter_params, adapter_saves, adapters, with_adapters
+from budgetlint.engine.lora import adapter_params, adapter_saves, adapters, with_adapters
 from budgetlint.engine.ops import FREE_OPS, OPS, merge
 from budgetlint.engine.ops.attrs import AttrError
 from budgetlint.engine.saved import MERGE_SAVES, SAVES, Saved
-from budgetlint.graph import Architecture, Group, Layer, Node, Parallel, Residual
+from budgetlint.graph import Architecture, Group, Layer, Lora, Node, Parallel, Residual, Shape
 from budgetlint.problems import Position, fail, short_repr
 
 

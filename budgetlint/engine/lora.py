@@ -17,17 +17,11 @@ from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
-from budgetlint.engine.cost import OpCost, Shape, Tensor, numel
+from budgetlint.engine.cost import OpCost, Tensor, numel
 from budgetlint.engine.saved import Saved
+from budgetlint.graph import Lora, Shape
 
 PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj")
-
-
-@dataclass(frozen=True)
-class Lora:
-    rank: int
-    alpha: float
-    targets: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from budgetlint.device import DTYPES, Device, Storage
 from budgetlint.engine.cost import numel
 from budgetlint.engine.evaluate import LayerReport, ModelReport
 from budgetlint.engine.storage import WeightFormat, stored_bytes
@@ -37,6 +38,19 @@ class Precision:
 
 
 FLOAT32 = Precision()
+
+
+def device_precision(device: Device) -> Precision:
+    """Without quantization every tensor is stored at dtype; with it, only the weight
+    matrices and embedding tables are (with their scales), the rest at the activation
+    dtype. Overrides come last."""
+    weights = None
+    if device.quantization is not None or device.overrides:
+        quantized = Storage(DTYPES[device.dtype].bits, device.quantization)
+        other = device.activations if device.quantization is not None else device.dtype
+        weights = WeightFormat(quantized, Storage(DTYPES[other].bits), device.overrides)
+    kv_bits = DTYPES[device.kv_cache_dtype].bits if device.kv_cache_dtype else None
+    return Precision(DTYPES[device.dtype].bits, DTYPES[device.activations].bits, weights, kv_bits)
 
 
 def packed(elements: int, bits: int) -> int:

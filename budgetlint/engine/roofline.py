@@ -12,16 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from budgetlint.device import Roofline
 from budgetlint.engine.evaluate import LayerReport, ModelReport
 from budgetlint.engine.memory import Precision, layer_traffic
-
-
-@dataclass(frozen=True)
-class Roofline:
-    compute: float  # operations per second at the activation dtype
-    bandwidth: float  # bytes per second
-    efficiency: float = 1.0  # share of both peaks reached in practice
-    overhead: float = 0.0  # seconds added per layer (launch, sync)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from budgetlint.engine.cost import Attrs, Shape, numel
+from budgetlint.engine.cost import Attrs, numel
+from budgetlint.graph import Shape
 
 
 @dataclass(frozen=True)

@@ -20,49 +20,30 @@ from dataclasses import dataclass
 from fnmatch import translate
 from functools import lru_cache
 
+from budgetlint.device import Override, Quantization, Storage
 from budgetlint.engine.cost import TENSOR_ROLES, Tensor, numel
 
 
-@dataclass(frozen=True)
-class Quantization:
-    group: int  # weights per scale, along a row
-    scale_bits: int
-    zero_bits: int = 0  # 0: symmetric, no zero points
-
-    def groups(self, tensor: Tensor, elements: int) -> int:
-        """Groups among `elements` of the tensor's rows (a gather reads whole rows)."""
-        row = numel(tensor.shape[1:]) if len(tensor.shape) > 1 else tensor.elements
-        rows = -(-elements // row)
-        return rows * -(-row // self.group)
+def groups(quantization: Quantization, tensor: Tensor, elements: int) -> int:
+    """Groups among `elements` of the tensor's rows (a gather reads whole rows)."""
+    row = numel(tensor.shape[1:]) if len(tensor.shape) > 1 else tensor.elements
+    rows = -(-elements // row)
+    return rows * -(-row // quantization.group)
 
 
-@dataclass(frozen=True)
-class Storage:
-    bits: int
-    quantization: Quantization | None = None
-
-
-@dataclass(frozen=True)
-class Override:
-    """Tensors matching every selector given get `storage`."""
-
-    storage: Storage
-    layers: tuple[str, ...] = ()  # globs on layer, module or tensor names
-    ops: tuple[str, ...] = ()
-    roles: tuple[str, ...] = ()
-
-    def matches(self, layer: str, op: str, tensor: Tensor) -> bool:
-        if self.ops and op not in self.ops:
-            return False
-        if self.roles and tensor.role not in self.roles:
-            return False
-        if not self.layers:
-            return True
-        pattern = _globs(self.layers)
-        if pattern.match(layer) or pattern.match(f"{layer}.{tensor.name}"):
-            return True
-        module, dot, _ = tensor.name.rpartition(".")  # self_attn.q_proj of q_proj.weight
-        return bool(dot) and pattern.match(f"{layer}.{module}") is not None
+def matches(rule: Override, layer: str, op: str, tensor: Tensor) -> bool:
+    """Whether the tensor matches every selector the override gives."""
+    if rule.ops and op not in rule.ops:
+        return False
+    if rule.roles and tensor.role not in rule.roles:
+        return False
+    if not rule.layers:
+        return True
+    pattern = _globs(rule.layers)
+    if pattern.match(layer) or pattern.match(f"{layer}.{tensor.name}"):
+        return True
+    module, dot, _ = tensor.name.rpartition(".")  # self_attn.q_proj of q_proj.weight
+    return bool(dot) and pattern.match(f"{layer}.{module}") is not None
 
 
 @lru_cache(maxsize=256)
@@ -86,7 +67,7 @@ class WeightFormat:
         if fixed is not None:  # an int64 index stays int64 on every device
             return Storage(fixed)
         for rule in reversed(self.overrides):
-            if rule.matches(layer, op, tensor):
+            if matches(rule, layer, op, tensor):
                 return rule.storage
         return self.quantized if TENSOR_ROLES[tensor.role].quantized else self.other
 
@@ -98,6 +79,6 @@ def stored_bytes(items: Iterable[tuple[Storage, Tensor, int]]) -> int:
         extra = 0
         if storage.quantization is not None:
             q = storage.quantization
-            extra = q.groups(tensor, elements) * (q.scale_bits + q.zero_bits)
+            extra = groups(q, tensor, elements) * (q.scale_bits + q.zero_bits)
         bits[storage] = bits.get(storage, 0) + elements * storage.bits + extra
     return sum(-(-total // 8) for total in bits.values())

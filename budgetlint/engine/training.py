@@ -26,10 +26,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from budgetlint.device import Roofline, TrainingConfig
 from budgetlint.engine.cost import numel
 from budgetlint.engine.evaluate import LayerReport, ModelReport, SavedTensor
 from budgetlint.engine.memory import Precision, layer_traffic, packed
-from budgetlint.engine.roofline import Roofline
 from budgetlint.engine.saved import SAVED_BITS
 
 
@@ -76,16 +76,6 @@ CHECKPOINTING: dict[str, str] = {
     "selective": "the attention core (softmax, its dropout, scores) is recomputed, not saved",
     "per_block": "each repeated block keeps only its input and is recomputed in the backward",
 }
-
-
-@dataclass(frozen=True)
-class TrainingConfig:
-    optimizer: str = "adam"
-    params_bits: int = 32
-    grads_bits: int = 32
-    master_bits: int = 0  # 0: no master copy (the weights are the master)
-    optimizer_bits: int = 32
-    checkpointing: str = "none"
 
 
 DEFAULT_TRAINING = TrainingConfig()

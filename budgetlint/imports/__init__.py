@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from budgetlint.engine.cost import Shape
+from budgetlint.graph import Shape
 from budgetlint.imports.kinds import MODEL_SUFFIXES, TORCH_PREFIX, is_model
 from budgetlint.problems import Position, fail
 

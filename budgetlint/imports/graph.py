@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from budgetlint.engine.cost import OpCost, Shape, ShapeError
+from budgetlint.engine.cost import OpCost, ShapeError
 from budgetlint.engine.ops import OPS
 from budgetlint.engine.ops.attrs import AttrError, coerce
 from budgetlint.engine.ops.merge import MERGES
+from budgetlint.graph import Shape
 
 INPUT = 0  # the key of the model's input in Step.inputs
 

@@ -21,8 +21,9 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
-from budgetlint.engine.cost import Shape, ShapeError
+from budgetlint.engine.cost import ShapeError
 from budgetlint.engine.ops import merge
+from budgetlint.graph import Shape
 from budgetlint.imports.graph import (
     INPUT,
     ImportedGraph,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from budgetlint.engine.cost import Shape
+from budgetlint.graph import Shape
 from budgetlint.problems import Position, fail
 
 MAX_NODES = 100_000

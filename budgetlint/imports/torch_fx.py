@@ -20,7 +20,7 @@ from collections.abc import Callable
 from types import MappingProxyType
 from typing import Any
 
-from budgetlint.engine.cost import Shape
+from budgetlint.graph import Shape
 from budgetlint.imports.graph import (
     INPUT,
     ImportedGraph,

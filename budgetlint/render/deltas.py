@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from budgetlint.budgets import BUDGETS
+from budgetlint.budgets import MEASURES
 from budgetlint.engine.evaluate import ModelReport
 from budgetlint.pipeline import ModelResult
 
@@ -50,7 +50,7 @@ def _sizes(model: ModelResult, base: ModelReport) -> list[MetricChange]:
     if not model.targets:
         before, after = base.size_bytes(32), model.report.size_bytes(32)
         return [MetricChange("size_bytes", "size (float32)", before, after)]
-    measure = BUDGETS["size"].measure
+    measure = MEASURES["size"]
     groups: dict[tuple[str, int, int], list[str]] = {}
     for device in model.targets:
         key = (device.dtype, int(measure(base, device)), int(measure(model.report, device)))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from budgetlint.budgets import Device, Verdict
+from budgetlint.budgets import Verdict
+from budgetlint.device import Device
 from budgetlint.engine.cost import Tensor
 from budgetlint.engine.evaluate import LayerReport, ModelReport
 from budgetlint.engine.memory import FLOAT32, Precision, size_bytes

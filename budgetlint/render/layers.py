@@ -4,27 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from budgetlint.budgets import Device, tokens
+from budgetlint.budgets import tokens
+from budgetlint.device import Device, Roofline, TrainingConfig
 from budgetlint.engine.evaluate import LayerReport, ModelReport
 from budgetlint.engine.memory import (
     FLOAT32,
     Peak,
     Precision,
     Traffic,
+    device_precision,
     kv_cache_bytes,
     layer_traffic,
     naive_activations,
     peak_activations,
     size_bytes,
 )
-from budgetlint.engine.roofline import LayerTime, Roofline, layer_time
-from budgetlint.engine.training import (
-    DEFAULT_TRAINING,
-    TrainingConfig,
-    TrainMemory,
-    train_flops,
-    train_memory,
-)
+from budgetlint.engine.roofline import LayerTime, layer_time
+from budgetlint.engine.training import DEFAULT_TRAINING, TrainMemory, train_flops, train_memory
 from budgetlint.units import format_bytes, format_count
 
 
@@ -68,7 +64,7 @@ class ModelFigures:
 
 
 def figures(report: ModelReport, device: Device | None) -> ModelFigures:
-    precision = device.precision if device else FLOAT32
+    precision = device_precision(device) if device else FLOAT32
     roofline = device.roofline if device else None
     rows = tuple(
         LayerFigures(

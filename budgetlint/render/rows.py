@@ -16,8 +16,7 @@ from functools import cached_property
 from itertools import groupby
 from typing import Protocol
 
-from budgetlint.engine.cost import Shape
-from budgetlint.graph import Group
+from budgetlint.graph import Group, Shape
 from budgetlint.problems import Position
 from budgetlint.render.layers import LayerFigures, ModelFigures
 from budgetlint.render.measures import MEASURES, ORDER, Measure, share_measure

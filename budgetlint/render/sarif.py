@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from budgetlint import __version__
-from budgetlint.budgets import BUDGETS
+from budgetlint.device import BUDGET_KINDS
 from budgetlint.pipeline import Result
 from budgetlint.problems import Position, json_for_logs
 from budgetlint.render.formats import RenderOptions
@@ -58,7 +58,7 @@ def _rule(
 def budget_rules() -> list[dict[str, Any]]:
     """`budget.<name>` and `budget.max_increase.<name>` for every budget kind."""
     rules = []
-    for name, kind in BUDGETS.items():
+    for name, kind in BUDGET_KINDS.items():
         rules.append(
             _rule(
                 f"budget.{name}",

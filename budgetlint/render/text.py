@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from budgetlint.budgets import DTYPE_BITS, Verdict
+from budgetlint.budgets import Verdict
+from budgetlint.device import DTYPES
 from budgetlint.engine.memory import Precision
 from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import log_line, one_line
@@ -100,7 +101,7 @@ def _shape(shape: Sequence[int]) -> str:
 
 
 def _dtypes(precision: Precision) -> str:
-    names = {bits: name for name, bits in reversed(DTYPE_BITS.items())}
+    names = {dtype.bits: name for name, dtype in reversed(DTYPES.items())}
     weights, activations = names[precision.weight_bits], names[precision.activation_bits]
     return weights if weights == activations else f"{weights} weights, {activations} activations"
 

@@ -14,20 +14,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from budgetlint.budgets import (
-    BUDGETS,
-    DTYPE_BITS,
+from budgetlint.device import (
+    BUDGET_KINDS,
+    DTYPES,
     INTEGER_DTYPES,
-    TRAINING_BUDGETS,
     Device,
     Growth,
     Limit,
+    Override,
+    Quantization,
+    Storage,
+    TrainingConfig,
 )
 from budgetlint.engine.cost import TENSOR_ROLES
 from budgetlint.engine.ops import OPS
 from budgetlint.engine.roofline import missing_figures, roofline_of
-from budgetlint.engine.storage import Override, Quantization, Storage
-from budgetlint.engine.training import TrainingConfig
 from budgetlint.problems import Position, Problem, SpecError, fail
 from budgetlint.spec.load import Document, JsonPath
 from budgetlint.spec.validate import did_you_mean
@@ -197,7 +198,7 @@ def _warn(fields: dict[str, Any]) -> dict[str, float]:
     if warn is None:
         return {}
     if isinstance(warn, _Field):
-        return dict.fromkeys(BUDGETS, _parsed(warn, parse_fraction, "warn"))
+        return dict.fromkeys(BUDGET_KINDS, _parsed(warn, parse_fraction, "warn"))
     return {
         budget: _parsed(field, parse_fraction, f"warn.{budget}") for budget, field in warn.items()
     }
@@ -206,7 +207,7 @@ def _warn(fields: dict[str, Any]) -> dict[str, float]:
 def _growth(budget: str, field: _Field) -> Growth:
     """`params: 2%` (of the base value) or `params: 100k` (in the budget's unit)."""
     relative = isinstance(field.value, str) and field.value.strip().endswith("%")
-    parse = parse_fraction if relative else BUDGETS[budget].parse
+    parse = parse_fraction if relative else BUDGET_KINDS[budget].parse
     allowed = _parsed(field, parse, f"max_increase.{budget}")
     return Growth(budget, allowed, relative, str(field.value), field.position)
 
@@ -220,10 +221,10 @@ def _training(fields: dict[str, Any], dtype: str) -> TrainingConfig | None:
     master = block.get("master_dtype")
     return TrainingConfig(
         optimizer=block.get("optimizer", "adam"),
-        params_bits=DTYPE_BITS[params],
-        grads_bits=DTYPE_BITS[block.get("grads_dtype", params)],
-        master_bits=DTYPE_BITS[master] if master else 0,
-        optimizer_bits=DTYPE_BITS[block.get("optimizer_dtype", master or params)],
+        params_bits=DTYPES[params].bits,
+        grads_bits=DTYPES[block.get("grads_dtype", params)].bits,
+        master_bits=DTYPES[master].bits if master else 0,
+        optimizer_bits=DTYPES[block.get("optimizer_dtype", master or params)].bits,
         checkpointing=block.get("checkpointing", "none"),
     )
 
@@ -275,12 +276,12 @@ def _device(name: str, lineage: list[_Definition], problems: list[Problem]) -> D
     unreadable: list[str] = []
     for budget, field in fields.get("budgets", {}).items():
         try:
-            limit = _parsed(field, BUDGETS[budget].parse, budget)
+            limit = _parsed(field, BUDGET_KINDS[budget].parse, budget)
         except SpecError as error:
             problems.extend(error.problems)
             unreadable.append(budget)
             continue
-        if BUDGETS[budget].needs_roofline and roofline is None:
+        if BUDGET_KINDS[budget].needs_roofline and roofline is None:
             problems.append(
                 Problem(
                     field.position,
@@ -291,7 +292,7 @@ def _device(name: str, lineage: list[_Definition], problems: list[Problem]) -> D
             )
             unreadable.append(budget)
             continue
-        if budget in TRAINING_BUDGETS and training is None:
+        if BUDGET_KINDS[budget].needs_training and training is None:
             problems.append(
                 Problem(
                     field.position,
@@ -316,7 +317,7 @@ def _device(name: str, lineage: list[_Definition], problems: list[Problem]) -> D
         limits.append(Limit(budget, limit, str(field.value), field.position, warn.get(budget)))
     growth = []
     for budget, field in fields.get("max_increase", {}).items():
-        if BUDGETS[budget].floor:
+        if BUDGET_KINDS[budget].floor:
             problems.append(
                 Problem(
                     field.position,
@@ -371,7 +372,7 @@ def _quantization(field: _Field, dtype: str) -> Quantization | None:
     scale = value.get("scale_dtype", "float16")
     zero = value.get("zero_dtype", scale) if value.get("zero_point", False) else None
     return Quantization(
-        value["group"], DTYPE_BITS[scale], DTYPE_BITS[zero] if zero is not None else 0
+        value["group"], DTYPES[scale].bits, DTYPES[zero].bits if zero is not None else 0
     )
 
 
@@ -389,7 +390,7 @@ def _overrides(field: _Field, quantization: Quantization | None) -> tuple[Overri
             quantized = _quantization(
                 _Field(rule["quantization"], field.document, (*at.path, "quantization")), dtype
             )
-        storage = Storage(DTYPE_BITS[dtype], quantized)
+        storage = Storage(DTYPES[dtype].bits, quantized)
         if isinstance(key, str):  # the mapping form: an op, a role, else a glob on names
             rules.append(_keyed(key, storage))
             continue

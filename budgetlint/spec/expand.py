@@ -16,13 +16,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, cast
 
-from budgetlint.budgets import Device
-from budgetlint.engine.cost import Shape
-from budgetlint.engine.lora import Lora
+from budgetlint.device import Device
 from budgetlint.engine.ops import COMBINATORS, OPS, OpDef
 from budgetlint.engine.ops.attrs import AttrError, coerce
 from budgetlint.engine.ops.merge import DEFAULT_MERGE, MERGES
-from budgetlint.graph import Architecture, Group, Layer, Node, Parallel, Residual
+from budgetlint.graph import Architecture, Group, Layer, Lora, Node, Parallel, Residual, Shape
 from budgetlint.imports.kinds import TORCH_PREFIX, is_model
 from budgetlint.problems import Position, Problem, SpecError, fail, short_repr
 from budgetlint.spec.devices import DeviceTable, read_devices

@@ -11,7 +11,7 @@ import json
 from importlib.resources import files
 from typing import Any
 
-from budgetlint.budgets import BUDGETS, DTYPE_BITS
+from budgetlint.device import BUDGET_KINDS, DTYPES
 from budgetlint.engine.conventions import CONVENTIONS
 from budgetlint.engine.cost import TENSOR_ROLES
 from budgetlint.engine.ops import OPS, OpDef
@@ -63,12 +63,12 @@ def quantity_schema(quantity: Quantity, description: str) -> dict[str, Any]:
 
 
 def _budget(name: str) -> dict[str, Any]:
-    return quantity_schema(quantity_of(BUDGETS[name].parse), BUDGETS[name].doc)
+    return quantity_schema(quantity_of(BUDGET_KINDS[name].parse), BUDGET_KINDS[name].doc)
 
 
 def _growth(name: str) -> dict[str, Any]:
     """max_increase: a percentage of the base value, or an amount in the budget's unit."""
-    amount = quantity_of(BUDGETS[name].parse)
+    amount = quantity_of(BUDGET_KINDS[name].parse)
     percent = {"type": "string", "pattern": PERCENT_PATTERN}
     return {
         QUANTITY_MARK: "growth",
@@ -188,7 +188,7 @@ def _bare_layer() -> dict[str, Any]:
 
 
 def _training_schema() -> dict[str, Any]:
-    dtypes = list(DTYPE_BITS)
+    dtypes = list(DTYPES)
     return {
         "type": "object",
         "description": "how the device trains, for train_memory, train_flops and train_step_time",
@@ -228,7 +228,7 @@ def build_schema() -> dict[str, Any]:
 
 
 def _structure() -> dict[str, Any]:
-    budgets = {name: _budget(name) for name in BUDGETS}
+    budgets = {name: _budget(name) for name in BUDGET_KINDS}
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": SCHEMA_ID,
@@ -293,19 +293,19 @@ def _structure() -> dict[str, Any]:
                         "description": "start from this device's fields (own or included)",
                     },
                     "dtype": {
-                        "enum": list(DTYPE_BITS),
+                        "enum": list(DTYPES),
                         "default": "float32",
                         "description": "storage type of weights and buffers",
                     },
                     "activation_dtype": {
-                        "enum": list(DTYPE_BITS),
+                        "enum": list(DTYPES),
                         "description": "type of activations (default: dtype)",
                     },
                     "compute": {
                         "type": "object",
                         "description": "peak compute per dtype, e.g. "
                         "{int8: 26TOPS, float16: 13TFLOPS}",
-                        "propertyNames": {"enum": list(DTYPE_BITS)},
+                        "propertyNames": {"enum": list(DTYPES)},
                         "additionalProperties": quantity_schema(
                             QUANTITIES["rate"], "peak compute at this dtype"
                         ),
@@ -340,7 +340,7 @@ def _structure() -> dict[str, Any]:
                                 "additionalProperties": {
                                     "type": "object",
                                     "properties": {
-                                        "dtype": {"enum": list(DTYPE_BITS)},
+                                        "dtype": {"enum": list(DTYPES)},
                                         "quantization": _ref("quantization"),
                                     },
                                     "required": ["dtype"],
@@ -350,7 +350,7 @@ def _structure() -> dict[str, Any]:
                         ],
                     },
                     "kv_cache_dtype": {
-                        "enum": list(DTYPE_BITS),
+                        "enum": list(DTYPES),
                         "description": "type of the KV cache (default: activation_dtype)",
                     },
                     "overhead": quantity_schema(
@@ -362,7 +362,7 @@ def _structure() -> dict[str, Any]:
                         "type": "object",
                         "description": "growth allowed over the base revision (check --base): "
                         "a percentage of the base value (2%) or an amount in the budget's unit",
-                        "properties": {name: _growth(name) for name in BUDGETS},
+                        "properties": {name: _growth(name) for name in BUDGET_KINDS},
                         "additionalProperties": False,
                     },
                     "warn": {
@@ -376,7 +376,7 @@ def _structure() -> dict[str, Any]:
                                     name: quantity_schema(
                                         FRACTION, f"warn above this share of the {name} limit"
                                     )
-                                    for name in BUDGETS
+                                    for name in BUDGET_KINDS
                                 },
                                 "additionalProperties": False,
                             },
@@ -394,10 +394,10 @@ def _structure() -> dict[str, Any]:
                         "type": "object",
                         "properties": {
                             "group": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
-                            "scale_dtype": {"enum": list(DTYPE_BITS), "default": "float16"},
+                            "scale_dtype": {"enum": list(DTYPES), "default": "float16"},
                             "zero_point": {"type": "boolean", "default": False},
                             "zero_dtype": {
-                                "enum": list(DTYPE_BITS),
+                                "enum": list(DTYPES),
                                 "description": "type of the zero points (default: scale_dtype)",
                             },
                         },
@@ -431,7 +431,7 @@ def _structure() -> dict[str, Any]:
                         "description": "roles: "
                         + "; ".join(f"{name}: {role.doc}" for name, role in TENSOR_ROLES.items()),
                     },
-                    "dtype": {"enum": list(DTYPE_BITS)},
+                    "dtype": {"enum": list(DTYPES)},
                     "quantization": _ref("quantization"),
                 },
                 "required": ["dtype"],

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from budgetlint.device import TrainingConfig
 from budgetlint.engine.conventions import DEFAULT
 from budgetlint.engine.evaluate import ModelReport, evaluate
 from budgetlint.engine.lora import targeted
-from budgetlint.engine.training import TrainingConfig, saved_activations, train_memory
+from budgetlint.engine.training import saved_activations, train_memory
 from budgetlint.spec.expand import read_spec
 
 ROOT = Path(__file__).resolve().parents[2]

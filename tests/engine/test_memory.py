@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from budgetlint.device import Roofline
 from budgetlint.engine.conventions import DEFAULT
 from budgetlint.engine.evaluate import ModelReport, evaluate
 from budgetlint.engine.memory import (
@@ -21,7 +22,7 @@ from budgetlint.engine.memory import (
     naive_activations,
     peak_activations,
 )
-from budgetlint.engine.roofline import Roofline, latency, layer_time
+from budgetlint.engine.roofline import latency, layer_time
 from budgetlint.graph import Architecture, Layer, Node, Parallel, Residual
 from budgetlint.problems import Position
 from budgetlint.spec.expand import read_spec

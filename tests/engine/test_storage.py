@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import pytest
 
+from budgetlint.device import Override, Quantization, Storage
 from budgetlint.engine.conventions import DEFAULT
 from budgetlint.engine.evaluate import ModelReport, evaluate
 from budgetlint.engine.memory import Precision, layer_traffic, size_bytes
-from budgetlint.engine.storage import Override, Quantization, Storage, WeightFormat
+from budgetlint.engine.storage import WeightFormat
 from budgetlint.graph import Architecture, Layer
 from budgetlint.problems import Position
 

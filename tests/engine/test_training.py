@@ -12,19 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from budgetlint.device import TrainingConfig
 from budgetlint.engine.backward import BACKWARD
 from budgetlint.engine.conventions import CONVENTIONS, DEFAULT, TORCH
 from budgetlint.engine.evaluate import ModelReport, evaluate
 from budgetlint.engine.ops import OPS
 from budgetlint.engine.ops.merge import MERGES
 from budgetlint.engine.saved import MERGE_SAVES, SAVES
-from budgetlint.engine.training import (
-    OPTIMIZERS,
-    TrainingConfig,
-    saved_activations,
-    train_flops,
-    train_memory,
-)
+from budgetlint.engine.training import OPTIMIZERS, saved_activations, train_flops, train_memory
 from budgetlint.spec.expand import read_spec
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from budgetlint.budgets import BUDGETS
+from budgetlint.device import BUDGET_KINDS
 from budgetlint.render.sarif import budget_rules, problem_rules
 from budgetlint.rules import PROBLEM_CODES, SCHEMA_KEYWORDS, all_problem_codes
 from tests.conftest import ROOT
@@ -39,8 +39,8 @@ def test_every_rule_is_listed_whatever_the_run_found(cli) -> None:  # type: igno
     rules = sarif_of(cli, str(MOBILE))["runs"][0]["tool"]["driver"]["rules"]
     ids = [rule["id"] for rule in rules]
     assert len(ids) == len(set(ids))
-    expected = {f"budget.{name}" for name in BUDGETS}
-    expected |= {f"budget.max_increase.{name}" for name in BUDGETS}
+    expected = {f"budget.{name}" for name in BUDGET_KINDS}
+    expected |= {f"budget.max_increase.{name}" for name in BUDGET_KINDS}
     expected |= {f"spec.{code}" for code in PROBLEM_CODES}
     expected |= {f"spec.schema.{keyword}" for keyword in SCHEMA_KEYWORDS}
     assert set(ids) == expected

@@ -7,8 +7,9 @@ relu and gelu differently.
 
 from __future__ import annotations
 
-from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, numel
+from budgetlint.engine.cost import Attrs, OpCost, ShapeError, numel
 from budgetlint.engine.ops.attrs import Attr
+from budgetlint.graph import Shape
 
 LEAKY_RELU_ATTRS = (Attr("slope", "number", 0.01, doc="negative slope"),)
 GELU_ATTRS = (Attr("approximate", "choice", "none", choices=("none", "tanh")),)

@@ -30,8 +30,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, Tensor
+from budgetlint.engine.cost import Attrs, OpCost, ShapeError, Tensor
 from budgetlint.engine.ops.attrs import Attr, AttrError
+from budgetlint.graph import Shape
 
 ATTENTION_ATTRS = (
     Attr("heads", "positive"),

@@ -10,8 +10,9 @@ Shapes are channels-first: [N, C, *spatial]. Per sample:
 
 from __future__ import annotations
 
-from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, Tensor, numel
+from budgetlint.engine.cost import Attrs, OpCost, ShapeError, Tensor, numel
 from budgetlint.engine.ops.attrs import Attr, expand
+from budgetlint.graph import Shape
 
 CONV_ATTRS = (
     Attr("out", "positive", doc="output channels"),

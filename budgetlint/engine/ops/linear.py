@@ -7,8 +7,9 @@ stored once (not counted in its params), but read in full wherever it is used.
 
 from __future__ import annotations
 
-from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, Tensor, numel
+from budgetlint.engine.cost import Attrs, OpCost, ShapeError, Tensor, numel
 from budgetlint.engine.ops.attrs import Attr
+from budgetlint.graph import Shape
 
 LINEAR_ATTRS = (
     Attr("out", "positive", doc="output features"),

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from budgetlint.engine.cost import OpCost, Shape, ShapeError, numel
+from budgetlint.engine.cost import OpCost, ShapeError, numel
+from budgetlint.graph import Shape
 
 
 def _show(shapes: tuple[Shape, ...]) -> str:

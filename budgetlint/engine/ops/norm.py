@@ -8,8 +8,9 @@ dimensions: params 2·∏normalized (γ, β) when affine. GroupNorm: params 2·C
 
 from __future__ import annotations
 
-from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, Tensor, numel
+from budgetlint.engine.cost import Attrs, OpCost, ShapeError, Tensor, numel
 from budgetlint.engine.ops.attrs import Attr
+from budgetlint.graph import Shape
 
 BATCHNORM_ATTRS = (
     Attr("affine", "bool", True, doc="learnable scale and shift"),

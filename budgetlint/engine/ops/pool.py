@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 
-from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, numel
+from budgetlint.engine.cost import Attrs, OpCost, ShapeError, numel
 from budgetlint.engine.ops.attrs import Attr, expand
+from budgetlint.graph import Shape
 
 MAXPOOL_ATTRS = (
     Attr("kernel", "size"),

@@ -18,8 +18,9 @@ priced by the conventions.
 
 from __future__ import annotations
 
-from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError
+from budgetlint.engine.cost import Attrs, OpCost, ShapeError
 from budgetlint.engine.ops.attrs import Attr
+from budgetlint.graph import Shape
 
 RECURRENT_ATTRS = (
     Attr("hidden", "positive", doc="hidden features per direction"),

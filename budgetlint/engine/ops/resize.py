@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 
-from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, numel
+from budgetlint.engine.cost import Attrs, OpCost, ShapeError, numel
 from budgetlint.engine.ops.attrs import Attr, AttrError, expand
+from budgetlint.graph import Shape
 
 UPSAMPLE_ATTRS = (
     Attr("scale", "scale", None, doc="scale factor: one number or [H, W]"),

@@ -11,9 +11,10 @@
 
 from __future__ import annotations
 
-from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, Tensor, numel
+from budgetlint.engine.cost import Attrs, OpCost, ShapeError, Tensor, numel
 from budgetlint.engine.ops.attrs import Attr
 from budgetlint.engine.ops.merge import broadcast
+from budgetlint.graph import Shape
 
 EMBEDDING_ATTRS = (Attr("vocab", "positive"), Attr("dim", "positive"))
 SEGMENT_ATTRS = (Attr("vocab", "positive", doc="rows of the table (BERT: 2 token types)"),)

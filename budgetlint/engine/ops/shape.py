@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError, numel
+from budgetlint.engine.cost import Attrs, OpCost, ShapeError, numel
 from budgetlint.engine.ops.attrs import Attr
+from budgetlint.graph import Shape
 
 FLATTEN_ATTRS = (Attr("start_dim", "integer", 1), Attr("end_dim", "integer", -1))
 DROPOUT_ATTRS = (Attr("p", "number", 0.5, doc="drop probability; no cost at inference"),)

@@ -3,8 +3,9 @@ copy)."""
 
 from __future__ import annotations
 
-from budgetlint.engine.cost import Attrs, OpCost, Shape, ShapeError
+from budgetlint.engine.cost import Attrs, OpCost, ShapeError
 from budgetlint.engine.ops.attrs import Attr
+from budgetlint.graph import Shape
 
 PIXEL_SHUFFLE_ATTRS = (Attr("factor", "positive"),)
 CHANNEL_SHUFFLE_ATTRS = (Attr("groups", "positive"),)

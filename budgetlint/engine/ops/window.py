@@ -21,8 +21,9 @@ cost. With L = N·Hp·Wp padded tokens:
 
 from __future__ import annotations
 
-from budgetlint.engine.cost import BUFFER_ROLES, Attrs, OpCost, Shape, ShapeError, Tensor
+from budgetlint.engine.cost import BUFFER_ROLES, Attrs, OpCost, ShapeError, Tensor
 from budgetlint.engine.ops.attrs import Attr
+from budgetlint.graph import Shape
 
 WINDOW_ATTENTION_ATTRS = (
     Attr("heads", "positive"),
