@@ -41,6 +41,7 @@ DTYPES: dict[str, Dtype] = {
     "int4": Dtype("int4", 4, True, "4-bit integer, two packed per byte"),
 }
 INTEGER_DTYPES = frozenset(name for name, dtype in DTYPES.items() if dtype.integer)
+NO_DEVICE = "float32"  # the dtype of every tensor in a report without a device
 
 
 def _giga(value: float) -> str:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from budgetlint.budgets import Verdict
-from budgetlint.device import DTYPES
-from budgetlint.engine.memory import Precision
+from budgetlint.device import NO_DEVICE, Device
 from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import log_line, one_line
 from budgetlint.render import deltas, rows
@@ -100,9 +99,9 @@ def _shape(shape: Sequence[int]) -> str:
     return "[" + ", ".join(str(size) for size in shape) + "]"
 
 
-def _dtypes(precision: Precision) -> str:
-    names = {dtype.bits: name for name, dtype in reversed(DTYPES.items())}
-    weights, activations = names[precision.weight_bits], names[precision.activation_bits]
+def _dtypes(device: Device | None) -> str:
+    """The dtypes by name, as the device declares them (bfloat16 is not float16)."""
+    weights, activations = (device.dtype, device.activations) if device else (NO_DEVICE,) * 2
     return weights if weights == activations else f"{weights} weights, {activations} activations"
 
 
@@ -125,7 +124,7 @@ def details(model: ModelResult, seen: ModelFigures) -> str:
     on = f", on {model.device.name}" if model.device else ""
     return (
         f"({report.source}, input {_shape(report.input)}, "
-        f"convention {report.convention}{on}, {_dtypes(seen.precision)})"
+        f"convention {report.convention}{on}, {_dtypes(model.device)})"
     )
 
 

@@ -51,3 +51,52 @@ def test_hidden_columns_are_named() -> None:
 @pytest.mark.parametrize("width", [1, 5, 12])
 def test_a_very_narrow_terminal_cuts_lines_rather_than_wrapping(width: int) -> None:
     assert all(len(line) <= width for line in fitted(width))
+
+
+DTYPE_SPEC = """
+version: 1
+devices:
+  edge:
+    dtype: {dtype}
+{activations}
+models:
+  m:
+    input: [1, 4]
+    devices: [edge]
+    layers: [linear: {{out: 2}}]
+"""
+
+
+@pytest.mark.parametrize("output", ["text", "markdown", "html"])
+@pytest.mark.parametrize(
+    ("dtype", "activations", "shown"),
+    [
+        # bfloat16 and float16 have the same width: the name is the device's, not the width's
+        ("bfloat16", None, ", on edge, bfloat16)"),
+        ("bfloat16", "float16", ", on edge, bfloat16 weights, float16 activations)"),
+        ("float16", "bfloat16", ", on edge, float16 weights, bfloat16 activations)"),
+        ("int8", "bfloat16", ", on edge, int8 weights, bfloat16 activations)"),
+        ("float16", None, ", on edge, float16)"),
+        ("int8", "float32", ", on edge, int8 weights, float32 activations)"),
+    ],
+)
+def test_a_device_dtype_is_shown_by_its_name(  # type: ignore[no-untyped-def]
+    cli, write, monkeypatch, output: str, dtype: str, activations: str | None, shown: str
+) -> None:
+    monkeypatch.setenv("COLUMNS", "1000")  # the heading whole, not fitted to a terminal
+    line = f"    activation_dtype: {activations}" if activations else ""
+    spec = write("spec.yaml", DTYPE_SPEC.format(dtype=dtype, activations=line))
+    run = cli("report", str(spec), "--device", "edge", "--format", output)
+    assert run.code == 0, run.err
+    assert shown in run.out
+
+
+@pytest.mark.parametrize("output", ["text", "markdown", "html"])
+def test_without_a_device_every_tensor_is_float32(  # type: ignore[no-untyped-def]
+    cli, write, monkeypatch, output: str
+) -> None:
+    monkeypatch.setenv("COLUMNS", "1000")
+    spec = write("spec.yaml", DTYPE_SPEC.format(dtype="int8", activations=""))
+    run = cli("report", str(spec), "--format", output)
+    assert run.code == 0, run.err
+    assert ", convention default, float32)" in run.out
