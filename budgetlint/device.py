@@ -41,7 +41,8 @@ DTYPES: dict[str, Dtype] = {
     "int4": Dtype("int4", 4, True, "4-bit integer, two packed per byte"),
 }
 INTEGER_DTYPES = frozenset(name for name, dtype in DTYPES.items() if dtype.integer)
-NO_DEVICE = "float32"  # the dtype of every tensor in a report without a device
+DEFAULT_DTYPE = "float32"  # of a device that names none, and of a report without a device
+DEFAULT_SCALE_DTYPE = "float16"  # of quantization scales and zero points
 
 
 def _giga(value: float) -> str:

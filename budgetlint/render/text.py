@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from budgetlint.budgets import Verdict
-from budgetlint.device import NO_DEVICE, Device
+from budgetlint.device import DEFAULT_DTYPE, Device
 from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import log_line, one_line
 from budgetlint.render import deltas, rows
@@ -101,7 +101,7 @@ def _shape(shape: Sequence[int]) -> str:
 
 def _dtypes(device: Device | None) -> str:
     """The dtypes by name, as the device declares them (bfloat16 is not float16)."""
-    weights, activations = (device.dtype, device.activations) if device else (NO_DEVICE,) * 2
+    weights, activations = (device.dtype, device.activations) if device else (DEFAULT_DTYPE,) * 2
     return weights if weights == activations else f"{weights} weights, {activations} activations"
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 from budgetlint.device import (
     BUDGET_KINDS,
+    DEFAULT_DTYPE,
+    DEFAULT_SCALE_DTYPE,
     DTYPES,
     INTEGER_DTYPES,
     Device,
@@ -236,7 +238,7 @@ def _device(name: str, lineage: list[_Definition], problems: list[Problem]) -> D
         field = fields.get(key)
         return default if field is None else _parsed(field, parse, key)
 
-    dtype = fields["dtype"].value if "dtype" in fields else "float32"
+    dtype = fields["dtype"].value if "dtype" in fields else DEFAULT_DTYPE
     activation = fields["activation_dtype"].value if "activation_dtype" in fields else dtype
     compute = {
         kind: _positive(field, parse_rate, f"compute.{kind}")
@@ -369,7 +371,7 @@ def _quantization(field: _Field, dtype: str) -> Quantization | None:
             f"quantization needs an integer dtype ({', '.join(sorted(INTEGER_DTYPES))}), "
             f"not {dtype}",
         )
-    scale = value.get("scale_dtype", "float16")
+    scale = value.get("scale_dtype", DEFAULT_SCALE_DTYPE)
     zero = value.get("zero_dtype", scale) if value.get("zero_point", False) else None
     return Quantization(
         value["group"], DTYPES[scale].bits, DTYPES[zero].bits if zero is not None else 0

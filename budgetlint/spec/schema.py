@@ -11,7 +11,7 @@ import json
 from importlib.resources import files
 from typing import Any
 
-from budgetlint.device import BUDGET_KINDS, DTYPES
+from budgetlint.device import BUDGET_KINDS, DEFAULT_DTYPE, DEFAULT_SCALE_DTYPE, DTYPES
 from budgetlint.engine.conventions import CONVENTIONS
 from budgetlint.engine.cost import TENSOR_ROLES
 from budgetlint.engine.ops import OPS, OpDef
@@ -294,7 +294,7 @@ def _structure() -> dict[str, Any]:
                     },
                     "dtype": {
                         "enum": list(DTYPES),
-                        "default": "float32",
+                        "default": DEFAULT_DTYPE,
                         "description": "storage type of weights and buffers",
                     },
                     "activation_dtype": {
@@ -394,7 +394,7 @@ def _structure() -> dict[str, Any]:
                         "type": "object",
                         "properties": {
                             "group": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
-                            "scale_dtype": {"enum": list(DTYPES), "default": "float16"},
+                            "scale_dtype": {"enum": list(DTYPES), "default": DEFAULT_SCALE_DTYPE},
                             "zero_point": {"type": "boolean", "default": False},
                             "zero_dtype": {
                                 "enum": list(DTYPES),
