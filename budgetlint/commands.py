@@ -15,7 +15,7 @@ from budgetlint.render.formats import DEFAULT, FORMATS, ON_GITHUB_ACTIONS, Rende
 from budgetlint.render.measures import ORDER
 
 if TYPE_CHECKING:
-    from budgetlint.engine.cost import Shape
+    from budgetlint.graph import Shape
     from budgetlint.pipeline import Result
 
 DEFAULT_COLUMNS = 100

@@ -27,7 +27,7 @@ LAYERS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
         ("budgetlint", "budgetlint.problems", "budgetlint.units", "budgetlint.rules"),
         frozenset(),
     ),
-    "files": (("budgetlint.atomic",), frozenset()),
+    "files": (("budgetlint.atomic", "budgetlint.schemas"), frozenset()),
     "model": (("budgetlint.graph", "budgetlint.device"), frozenset({"base"})),
     "engine": (("budgetlint.engine",), frozenset({"base", "model"})),
     "spec": (
@@ -44,7 +44,12 @@ LAYERS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
         frozenset({"base", "model", "engine", "spec", "budgets", "pipeline"}),
     ),
     "cli": (
-        ("budgetlint.cli", "budgetlint.__main__", "budgetlint.schemas"),
+        (
+            "budgetlint.cli",
+            "budgetlint.commands",
+            "budgetlint.entry",
+            "budgetlint.__main__",
+        ),
         frozenset({"base", "files", "model", "engine", "spec", "budgets", "pipeline", "render"}),
     ),
 }
@@ -58,15 +63,13 @@ KNOWN_BACKWARD: dict[tuple[str, str], str] = {
 
 
 def layer_of(module: str) -> str:
-    """The layer of the longest module prefix in LAYERS."""
-    best, found = -1, ""
-    for layer, (prefixes, _) in LAYERS.items():
-        for prefix in prefixes:
-            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > best:
-                best, found = len(prefix), layer
-    if not found:
-        raise LookupError(f"{module} is in no layer: add it to LAYERS in {__file__}")
-    return found
+    """The layer that names the module, or the subpackage it sits in (not the root)."""
+    for layer, (names, _) in LAYERS.items():
+        for name in names:
+            inside = name != "budgetlint" and module.startswith(name + ".")
+            if module == name or inside:
+                return layer
+    raise LookupError(f"{module} is in no layer: add it to LAYERS in {__file__}")
 
 
 def module_name(path: Path) -> str:
