@@ -10,22 +10,27 @@ linear, and that the model has none of the same name of, are left out, and biase
 are not compared, since folding turns BatchNorm's shift into a bias (and drops one
 of zeros). A BatchNorm after anything else (DenseNet's, after a concatenation)
 stays in the export, and is compared.
+
+A model entry's `params:` reach a Hugging Face config too (a decode step's `context`,
+`logits_to_keep`); its LoRA adapters are left out (the released model has none).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from budgetlint.engine.conventions import DEFAULT
 from budgetlint.engine.cost import numel
 from budgetlint.engine.evaluate import LayerReport, ModelReport, evaluate
-from budgetlint.imports.kinds import TORCH_PREFIX
+from budgetlint.imports.kinds import CONFIG_SUFFIX, TORCH_PREFIX
 from budgetlint.problems import Position, Problem, SpecError, fail, one_line
 from budgetlint.spec.expand import ModelSpec, display_path, read_spec
-from budgetlint.spec.sources import git_root
+from budgetlint.spec.load import load_document
+from budgetlint.spec.sources import MAX_FILE_BYTES, WORK_TREE, git_root
 
 BATCHNORMS = frozenset({"batchnorm1d", "batchnorm2d"})
 FOLDS_INTO = frozenset({"conv1d", "conv2d", "conv3d", "conv_transpose2d", "linear"})
@@ -299,13 +304,39 @@ class _Text:
         return self.text.encode("utf-8")
 
 
-def _model_report(target: str, input_shape: tuple[int, ...]) -> ModelReport:
+@dataclass(frozen=True)
+class _Beside:
+    """The work tree, and one made budget file beside the model that it reads."""
+
+    path: Path
+    text: str
+
+    def read_bytes(self, path: Path, display: str, limit: int = MAX_FILE_BYTES) -> bytes:
+        if path == self.path:
+            return self.text.encode("utf-8")
+        return WORK_TREE.read_bytes(path, display, limit)
+
+
+def _with_params(target: Path, input_shape: tuple[int, ...], params: Mapping[str, Any]) -> _Beside:
+    """A budget file whose one model is `target` at the spec model's input and `params:`
+    (a config's decode step: `input: [1, 1]`, `params: {context: 4096}`)."""
+    entry = {"arch": target.name, "input": list(input_shape), "params": dict(params)}
+    document = {"version": 1, "models": {"model": {**entry, "devices": []}}}
+    return _Beside(target.parent / f".{target.name}.verify.yaml", json.dumps(document))
+
+
+def _model_report(
+    target: str, input_shape: tuple[int, ...], params: Mapping[str, Any]
+) -> ModelReport:
     if target.startswith(TORCH_PREFIX):
         from budgetlint.imports import ImportOptions, import_torch
         from budgetlint.imports.yaml_out import to_yaml
 
         spec, _ = import_torch(target[len(TORCH_PREFIX) :], ImportOptions(input_shape))
         found, problems = read_spec(Path(f"{target}.yaml"), input_shape, _Text(to_yaml(spec, [])))
+    elif params and Path(target).suffix.lower() == CONFIG_SUFFIX:
+        beside = _with_params(Path(target), input_shape, params)
+        found, problems = read_spec(beside.path, None, beside)
     else:
         found, problems = read_spec(Path(target), input_shape)
     if found is None or problems or not found.models:
@@ -315,21 +346,36 @@ def _model_report(target: str, input_shape: tuple[int, ...]) -> ModelReport:
     return evaluate(found.models[0].architecture, DEFAULT)
 
 
-def verify_model(model: ModelSpec, spec_path: str, against: str | None) -> Verification:
+def verify_model(
+    model: ModelSpec, spec_path: str, against: str | None, params: Mapping[str, Any] | None = None
+) -> Verification:
+    """`params`: the model entry's `params:`, given to the real model too where it takes
+    them (a Hugging Face config's `context` and `logits_to_keep`)."""
     target = against or model.verify
     where = model.verify_position or model.architecture.position
     if against is None and not target.startswith(TORCH_PREFIX):
         _confined(Path(target), spec_path, where)
-    architecture = model.architecture
+    # LoRA adapters are the spec's fine-tuning, not in the released model: left out
+    architecture = replace(model.architecture, lora=None)
     ours = evaluate(architecture, DEFAULT)
     try:
-        theirs = _model_report(target, architecture.input)
+        theirs = _model_report(target, architecture.input, params or {})
     except SpecError as error:
         if against is None and error.problems[0].code.startswith("file."):
             raise fail(where, error.problems[0].code, one_line(str(error.problems[0]))) from None
         raise
     shown = target if target.startswith(TORCH_PREFIX) else display_path(Path(target))
     return compare(ours, theirs, shown, where)
+
+
+def _entries(path: Path) -> dict[str, Mapping[str, Any]]:
+    """Each model entry's `params:` as written (the spec was read once already)."""
+    models = load_document(path).data.get("models") or {}
+    return {
+        name: entry["params"]
+        for name, entry in models.items()
+        if isinstance(entry, dict) and isinstance(entry.get("params"), dict)
+    }
 
 
 def run(paths: Sequence[Path], against: str | None, model: str | None) -> Outcome:
@@ -344,11 +390,13 @@ def run(paths: Sequence[Path], against: str | None, model: str | None) -> Outcom
         chosen = [m for m in spec.models if model is None or m.architecture.name == model]
         if model is not None and not chosen:
             problems.append(Problem(Position(spec.path), "cli.model", f"no model '{model}'"))
+        written = _entries(path) if chosen else {}
         for entry in chosen:
             if against is None and not entry.verify:
                 continue
+            params = written.get(entry.architecture.name, {}) if entry.declared else {}
             try:
-                verifications.append(verify_model(entry, spec.path, against))
+                verifications.append(verify_model(entry, spec.path, against, params))
             except SpecError as error:
                 problems.extend(error.problems)
     if not verifications and not problems:

@@ -13,6 +13,9 @@ import pytest
 pytest.importorskip("onnx")
 
 from budgetlint.cli import main
+from budgetlint.engine.conventions import DEFAULT
+from budgetlint.engine.evaluate import evaluate
+from budgetlint.spec.expand import read_spec
 from tests.imports import onnx_graphs as g
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -288,3 +291,51 @@ def test_zoo_block_off_lists_every_layer_made_from_it(
         (f"{use}.conv1", "params", line) for use in uses
     ]
     assert (divergences[0]["spec"], divergences[0]["model"]) == tuple(f"{w:,}" for w in weights)
+
+
+def _budget_models() -> list[tuple[str, str, str]]:
+    """(budget file, model, the zoo architecture it is built on) for specs/*.yaml."""
+    found = []
+    for path in sorted((ROOT / "specs").glob("*.yaml")):
+        spec, problems = read_spec(path)
+        assert spec is not None and not problems, problems
+        for model in spec.models:
+            found.append((path.name, model.architecture.name, Path(model.architecture.source).stem))
+    return found
+
+
+BUDGET_MODELS = _budget_models()
+
+
+@pytest.mark.parametrize(
+    ("budget", "model", "arch"), BUDGET_MODELS, ids=[f"{b}:{m}" for b, m, _ in BUDGET_MODELS]
+)
+def test_budget_file_model_agrees_with_its_own_model(
+    tmp_path: Path, budget: str, model: str, arch: str
+) -> None:
+    """Each model at its own input and `params:` (a decode step's context and
+    logits_to_keep reach the config too; LoRA adapters are left out)."""
+    if arch in BUILT_HERE:
+        own = tmp_path / f"{arch}.onnx"
+        own.write_bytes(g.lenet())
+    else:
+        own = DATA / OWN_MODELS[arch]
+    spec = str(ROOT / "specs" / budget)
+    assert main(["verify", spec, "--model", model, "--against", str(own)]) == 0
+
+
+def test_a_decode_steps_context_reaches_the_config(project: Path) -> None:
+    """llm.yaml's decode step agrees with its config (the table above) only if the
+    config is read at the entry's context: at context 0 the spec's attention differs."""
+    shutil.copytree(ZOO, project / "zoo")
+    config = str(DATA / OWN_MODELS["llama-2-7b"])
+    entry = "  m:\n    arch: zoo/llama-2-7b.yaml\n    input: [1, 1]\n    devices: []\n"
+    (project / "b.yaml").write_text(f"version: 1\nmodels:\n{entry}    params: {{context: 4096}}\n")
+    assert main(["verify", "b.yaml", "--against", config]) == 0
+    reports = [
+        evaluate(read_spec(project / "b.yaml")[0].models[0].architecture, DEFAULT)  # type: ignore[union-attr]
+    ]
+    (project / "b.yaml").write_text(f"version: 1\nmodels:\n{entry}    params: {{context: 0}}\n")
+    reports.append(evaluate(read_spec(project / "b.yaml")[0].models[0].architecture, DEFAULT))  # type: ignore[union-attr]
+    assert reports[0].macs != reports[1].macs
+    assert main(["verify", "b.yaml", "--against", config]) == 0

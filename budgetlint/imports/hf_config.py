@@ -2,9 +2,10 @@
 
 One writer per family, chosen by `model_type` (FAMILIES). Layer names are transformers'
 module paths (`model.layers.3.self_attn`, `model.layers.3.mlp.gate_proj`); `name: ""`
-keeps residuals and merges out of them. The spec declares `params: {context: 0}`:
-a model entry with `input: [1, 1]` and `params: {context: N}` is one decode step with
-N tokens in the KV cache (what `import --decode --context N` writes).
+keeps residuals and merges out of them. The spec declares `params: {context: 0,
+logits_to_keep: 0}`: a model entry with `input: [1, 1]` and `params: {context: N}` is
+one decode step with N tokens in the KV cache (what `import --decode --context N`
+writes); `logits_to_keep: 1` computes the LM head on the last position only.
 """
 
 from __future__ import annotations
@@ -141,9 +142,7 @@ def _decoder(config: Mapping[str, Any], family: str) -> tuple[Spec, list[dict[st
     body += [
         {"name": "model.layers", "repeat": {"times": layers, "body": [{"decoder_layer": None}]}},
         _layer("model.norm", "rmsnorm"),
-        _layer(
-            "lm_head", "linear", {"out": vocab, "bias": False, **({"tied": True} if tied else {})}
-        ),
+        *_head(vocab, tied),
     ]
     return {"decoder_layer": block, "gated_mlp": mlp}, body
 
@@ -194,9 +193,7 @@ def _gpt2(config: Mapping[str, Any]) -> tuple[Spec, list[dict[str, Any]]]:
             },
         },
         _layer("transformer.ln_f", "layernorm"),
-        _layer(
-            "lm_head", "linear", {"out": vocab, "bias": False, **({"tied": True} if tied else {})}
-        ),
+        *_head(vocab, tied),
     ]
     return {"gpt2_block": block}, body
 
@@ -255,6 +252,15 @@ def _bert(config: Mapping[str, Any]) -> tuple[Spec, list[dict[str, Any]]]:
     return {"bert_layer": block}, body
 
 
+def _head(vocab: int, tied: bool) -> list[dict[str, Any]]:
+    """The LM head, on every position or, `logits_to_keep: 1`, on the last one only (as a
+    runtime generating the next token computes it: transformers' `logits_to_keep`)."""
+    last = {"name": "last_position", "select": {"dim": 1, "index": -1}}
+    keep = {"name": "", "repeat": {"times": "${min(logits_to_keep, 1)}", "body": [last]}}
+    attrs = {"out": vocab, "bias": False, **({"tied": True} if tied else {})}
+    return [keep, _layer("lm_head", "linear", attrs)]
+
+
 Writer = Callable[[Mapping[str, Any]], tuple[Spec, list[dict[str, Any]]]]
 
 FAMILIES: dict[str, tuple[str, Writer]] = {
@@ -303,7 +309,7 @@ def config_spec(
         "input": shape,
     }
     if family != "bert":
-        spec["params"] = {"context": cached}
+        spec["params"] = {"context": cached, "logits_to_keep": 0}
     spec["blocks"] = blocks
     spec["layers"] = layers
     return spec, tuple(notices)

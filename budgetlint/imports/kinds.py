@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-MODEL_SUFFIXES = (".onnx", ".json")  # an ONNX graph; a Hugging Face config.json
+CONFIG_SUFFIX = ".json"  # a Hugging Face config.json: a model that takes `params:`
+MODEL_SUFFIXES = (".onnx", CONFIG_SUFFIX)  # an ONNX graph; a config
 
 
 TORCH_PREFIX = "torch:"  # verify's name for a PyTorch factory: torch:package.module:factory

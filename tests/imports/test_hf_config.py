@@ -115,3 +115,24 @@ def test_bad_config_is_one_line_exit_2(
     assert main(["import", str(config)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and said in err[0] and err[0].startswith(str(config))
+
+
+def test_logits_to_keep_heads_the_last_position_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """transformers' logits_to_keep=1: the LM head on the last token, hidden·vocab MACs."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(DATA / "hf_configs" / "smollm2-135m", "smollm")
+    heads = []
+    for keep in (0, 1):
+        Path("b.yaml").write_text(
+            "version: 1\nmodels:\n  m:\n    arch: smollm/config.json\n    input: [1, 64]\n"
+            f"    params: {{logits_to_keep: {keep}}}\n    devices: []\n"
+        )
+        spec, problems = read_spec(Path("b.yaml"))
+        assert not problems and spec is not None
+        report = evaluate(spec.models[0].architecture, DEFAULT)
+        heads.append(next(row for row in report.layers if row.name == "lm_head"))
+    hidden, vocab, tokens = 576, 49152, 64
+    assert [row.macs for row in heads] == [tokens * hidden * vocab, hidden * vocab]
+    assert [row.output for row in heads] == [(1, tokens, vocab), (1, vocab)]  # as the zoo selects
