@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from budgetlint.pipeline import Result
-from budgetlint.problems import Position, log_line, no_line_breaks, one_line
+from budgetlint.problems import log_line, no_line_breaks, one_line
 from budgetlint.render import text
+from budgetlint.render.findings import Finding, findings
 from budgetlint.render.formats import RenderOptions
-from budgetlint.render.messages import sentence, title
 from budgetlint.render.paths import repo_relative, repo_root
 
 MAX_ANNOTATIONS = 10
@@ -47,37 +47,24 @@ def annotation(level: str, file: str, line: int, column: int, heading: str, mess
 
 
 def render(result: Result, options: RenderOptions) -> str:
-    findings: dict[str, list[tuple[str, int, int, str, str]]] = defaultdict(list)
-    for problem in result.problems:
-        where = problem.position
-        findings[where.path].append(
-            ("error", where.line, where.column, f"budgetlint: {problem.code}", problem.message)
-        )
-    for warning in result.warnings:
-        where = warning.position
-        findings[where.path].append(
-            ("warning", where.line, where.column, f"budgetlint: {warning.code}", warning.message)
-        )
-    for verdict in result.verdicts:
-        if verdict.status == "ok":
-            continue
-        level = "error" if verdict.status == "over" else "warning"
-        where = verdict.position
-        findings[where.path].append(
-            (level, where.line, where.column, title(verdict), sentence(verdict, result.base_ref))
-        )
+    by_file: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings(result):
+        by_file[finding.position.path].append(finding)
     root = repo_root()
     shown = {"error": 0, "warning": 0}
     lines: list[str] = []
-    for path, items in findings.items():
+    for path, found in by_file.items():
         lines.append(f"::group::budgetlint {escape_data(path)}")
-        for level, line, column, heading, message in items:
+        for finding in found:
+            level, where, message = finding.level, finding.position, finding.message
             if shown[level] < MAX_ANNOTATIONS:
                 shown[level] += 1
                 file = repo_relative(path, root)
-                lines.append(annotation(level, file, line, column, heading, message))
+                lines.append(
+                    annotation(level, file, where.line, where.column, finding.title, message)
+                )
             else:
-                lines.append(f"{Position(path, line, column)}: {level}: {one_line(message)}")
+                lines.append(f"{where}: {level}: {one_line(message)}")
         lines.append("::endgroup::")
     if options.quiet:
         return "\n".join(lines) + "\n" if lines else ""

@@ -15,7 +15,9 @@ from dataclasses import replace
 from html import escape
 
 from budgetlint.pipeline import ModelResult, Result
+from budgetlint.problems import one_line
 from budgetlint.render import rows, text
+from budgetlint.render.findings import findings
 from budgetlint.render.formats import RenderOptions
 from budgetlint.render.layers import ModelFigures, figures
 from budgetlint.render.messages import percent
@@ -245,8 +247,10 @@ def render(result: Result, options: RenderOptions) -> str:
         f"<style>{STYLE}</style></head><body>",
         f"<h1>{escape(title)}: {escape(files)}</h1>",
     ]
-    for problem in result.problems:
-        parts.append(f'<p class="over">{escape(str(problem))}</p>')
+    for finding in findings(result):
+        if finding.input_error:
+            said = f"{finding.position}: {one_line(finding.message)}"
+            parts.append(f'<p class="over">{escape(said)}</p>')
     parts += verdicts(result)
     for model in result.models if layers or not result.verdicts else ():
         parts += model_section(model, result)

@@ -11,12 +11,14 @@ from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import one_line
 from budgetlint.render import deltas, rows, text
 from budgetlint.render.charts import step_summary_charts as charts_of
+from budgetlint.render.findings import Finding, findings
 from budgetlint.render.formats import RenderOptions
 from budgetlint.render.layers import figures, training_line
-from budgetlint.render.messages import sentence, signed_percent, used
+from budgetlint.render.messages import signed_percent, used
 from budgetlint.units import format_bytes, format_count
 
 STATUS = {"ok": "✅ ok", "warn": "⚠️ near", "over": "❌ over"}
+ICONS = {"error": "❌", "warning": "⚠️"}  # a finding's level; a problem with the input has none
 BAR_CELLS = 10
 
 
@@ -113,6 +115,11 @@ def _row(verdict: Verdict, with_base: bool) -> str:
     return "| " + " | ".join(_cell(cell) for cell in cells) + " |"
 
 
+def _finding(finding: Finding) -> str:
+    icon = "" if finding.input_error else ICONS[finding.level] + " "
+    return f"- {_code(str(finding.position))}: {icon}{_cell(finding.message)}"
+
+
 def _changes(models: Sequence[ModelResult], base_ref: str) -> list[str]:
     """One item per changed model (its metrics and the layers that changed most); the
     models that did not change on one line."""
@@ -187,17 +194,9 @@ def render(result: Result, options: RenderOptions) -> str:
             lines.append("")
     if result.base_ref is not None and result.models:
         lines += _changes(result.models, result.base_ref)
-    findings = [v for v in result.verdicts if v.status != "ok"]
-    if findings or result.problems or result.warnings:
-        lines += ["### Findings", ""]
-        lines += [f"- {_code(str(p.position))}: {_cell(p.message)}" for p in result.problems]
-        lines += [f"- {_code(str(w.position))}: ⚠️ {_cell(w.message)}" for w in result.warnings]
-        lines += [
-            f"- {_code(str(v.position))}: {STATUS[v.status].split()[0]} "
-            f"{_cell(sentence(v, result.base_ref))}"
-            for v in findings
-        ]
-        lines.append("")
+    found = findings(result)
+    if found:
+        lines += ["### Findings", "", *(_finding(finding) for finding in found), ""]
     new = [m.report.name for m in result.models if result.base_ref and m.base is None]
     if new:
         lines += [f"New at HEAD (no base): {', '.join(_cell(name) for name in new)}", ""]

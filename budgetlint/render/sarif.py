@@ -18,8 +18,8 @@ from budgetlint import __version__
 from budgetlint.device import BUDGET_KINDS
 from budgetlint.pipeline import Result
 from budgetlint.problems import Position, json_for_logs
+from budgetlint.render.findings import findings
 from budgetlint.render.formats import RenderOptions
-from budgetlint.render.messages import sentence
 from budgetlint.render.paths import repo_relative, repo_root
 from budgetlint.rules import WARNING_CODES, all_problem_codes, problem_description
 
@@ -121,37 +121,23 @@ def render(result: Result, options: RenderOptions) -> str:
     rules = _rules(result)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     results: list[dict[str, Any]] = []
-    spec_findings = [("error", p) for p in result.problems]
-    spec_findings += [("warning", w) for w in result.warnings]
-    for level, problem in spec_findings:
-        rule = f"spec.{problem.code}"
-        results.append(
-            {
-                "ruleId": rule,
-                "ruleIndex": index[rule],
-                "level": level,
-                "message": {"text": problem.message},
-                "locations": [_location(problem.position, root)],
+    for finding in findings(result):
+        found: dict[str, Any] = {
+            "ruleId": finding.rule,
+            "ruleIndex": index[finding.rule],
+            "level": finding.level,
+            "message": {"text": finding.message},
+            "locations": [_location(finding.position, root)],
+        }
+        verdict = finding.verdict
+        if verdict is not None:
+            found["properties"] = {
+                "model": verdict.model,
+                "device": verdict.device,
+                "value": verdict.value,
+                "limit": verdict.limit,
             }
-        )
-    for verdict in result.verdicts:
-        if verdict.status == "ok":
-            continue
-        results.append(
-            {
-                "ruleId": verdict.rule,
-                "ruleIndex": index[verdict.rule],
-                "level": "error" if verdict.status == "over" else "warning",
-                "message": {"text": sentence(verdict, result.base_ref)},
-                "locations": [_location(verdict.position, root)],
-                "properties": {
-                    "model": verdict.model,
-                    "device": verdict.device,
-                    "value": verdict.value,
-                    "limit": verdict.limit,
-                },
-            }
-        )
+        results.append(found)
     document = {
         "$schema": SCHEMA,
         "version": "2.1.0",

@@ -9,9 +9,10 @@ from budgetlint.device import DEFAULT_DTYPE, Device
 from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import log_line, one_line
 from budgetlint.render import deltas, rows
+from budgetlint.render.findings import findings as all_findings
 from budgetlint.render.formats import RenderOptions
 from budgetlint.render.layers import ModelFigures, figures, training_line
-from budgetlint.render.messages import sentence, signed_percent, used
+from budgetlint.render.messages import signed_percent, used
 from budgetlint.units import format_bytes, format_count, format_throughput
 
 GAP = "  "
@@ -348,16 +349,15 @@ def tables(result: Result, options: RenderOptions) -> list[str]:
 def findings(result: Result, failing_only: bool = False) -> list[str]:
     """One `file:line:col: level: sentence` line per broken or nearly broken budget;
     `failing_only` (--quiet): near-limit budgets only when --strict makes them fail.
-    What could not be checked (result.warnings) is always said."""
-    lines = [f"{w.position}: warning: {one_line(w.message)}" for w in result.warnings]
-    shown = ("over", "warn") if result.strict or not failing_only else ("over",)
-    lines += [
-        f"{v.position}: {'error' if v.status == 'over' else 'warning'}: "
-        + one_line(sentence(v, result.base_ref))
-        for v in result.verdicts
-        if v.status in shown
+    What could not be checked (result.warnings) is always said; problems with the input
+    go to stderr (budgetlint.commands), not here."""
+    near_fails = result.strict or not failing_only
+    return [
+        f"{finding.position}: {finding.level}: {one_line(finding.message)}"
+        for finding in all_findings(result)
+        if not finding.input_error
+        and (finding.verdict is None or finding.level == "error" or near_fails)
     ]
-    return lines
 
 
 def render(result: Result, options: RenderOptions) -> str:
