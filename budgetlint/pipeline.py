@@ -162,7 +162,7 @@ MAX_LAYERS_JUDGED = 2_000_000  # a model's layers × the devices it is judged on
 
 class _Evaluations:
     """evaluate() and judge(), once per expansion: models that share one (a sweep of one
-    architecture at one input, see spec.expand._model) share its report and verdicts,
+    architecture at one input, see spec.models.declared_model) share its report and verdicts,
     under their own names."""
 
     def __init__(self) -> None:

@@ -16,8 +16,9 @@ import pytest
 from budgetlint.engine.conventions import DEFAULT
 from budgetlint.engine.evaluate import evaluate
 from budgetlint.engine.ops.pool import adaptive_window_total
-from budgetlint.spec import expand
-from budgetlint.spec.expand import MAX_UNROLLED, read_spec
+from budgetlint.spec import expander
+from budgetlint.spec.expand import read_spec
+from budgetlint.spec.expander import MAX_UNROLLED
 from budgetlint.spec.expr import evaluate as evaluate_expression
 from budgetlint.units import parse_count, parse_time
 from tests.conftest import ROOT
@@ -208,13 +209,13 @@ class _Counting:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.steps = 0
-        original = expand._Expander.count
+        original = expander.Expander.count
 
-        def count(expander: expand._Expander, position, steps: int = 1) -> None:  # type: ignore[no-untyped-def]
+        def count(unroller: expander.Expander, position, steps: int = 1) -> None:  # type: ignore[no-untyped-def]
             self.steps += steps
-            original(expander, position, steps)
+            original(unroller, position, steps)
 
-        monkeypatch.setattr(expand._Expander, "count", count)
+        monkeypatch.setattr(expander.Expander, "count", count)
 
 
 def _doubling(kind: str, levels: int = 40) -> str:

@@ -1,4 +1,5 @@
-"""Call an op from the OPS table the way the expander does: attributes coerced, defaults filled."""
+"""Call an op from the OPS table the way the expander does: attributes bound (coerced,
+defaults filled, unknown ones refused) by the expander's own binding."""
 
 from __future__ import annotations
 
@@ -7,17 +8,11 @@ from typing import Any
 from budgetlint.engine.conventions import CONVENTIONS
 from budgetlint.engine.cost import OpCost
 from budgetlint.engine.ops import OPS
-from budgetlint.engine.ops.attrs import coerce
+from budgetlint.spec.binding import bind_attributes
 
 
 def run_op(op: str, shape: tuple[int, ...], /, **attrs: Any) -> OpCost:
-    definition = OPS[op]
-    values = {
-        a.name: coerce(a, attrs[a.name]) if a.name in attrs else a.default for a in definition.attrs
-    }
-    unknown = set(attrs) - set(values)
-    assert not unknown, f"test passes unknown attributes {unknown}"
-    return definition.fn((shape,), values)
+    return OPS[op].fn((shape,), bind_attributes(op, **attrs))
 
 
 def flops(cost: OpCost, convention: str = "default") -> int:

@@ -22,6 +22,7 @@ from budgetlint.engine.evaluate import ModelReport, evaluate
 from budgetlint.engine.memory import Precision, size_bytes
 from budgetlint.graph import Architecture, Layer, Node, Parallel
 from budgetlint.problems import Position
+from budgetlint.spec.binding import bind_attributes
 from budgetlint.spec.expand import read_spec
 from tests.conftest import ROOT
 
@@ -50,10 +51,7 @@ def measured(entry: dict[str, Any], convention: str) -> int | None:
 
 
 def layer(op: str, **attrs: Any) -> Layer:
-    from budgetlint.engine.ops import OPS
-
-    values = {a.name: attrs.get(a.name, a.default) for a in OPS[op].attrs}
-    return Layer(op, op, values, HERE)
+    return Layer(op, op, bind_attributes(op, **attrs), HERE)
 
 
 ACTIVATIONS = ("relu", "relu6", "leaky_relu", "gelu", "silu", "sigmoid", "tanh", "hardswish")
@@ -278,7 +276,7 @@ def test_vit_b_16_equals_paddle_and_tensorflow(convention: str) -> None:
 # ptflops 0.7.5, torch 2.14.1's FlopCounterMode; 2026-12-01) into
 # tests/data/measured_fidelity.json. torchstat fails on all of these single cases.
 FIDELITY = json.loads((ROOT / "tests" / "data" / "measured_fidelity.json").read_text())
-TRANSPOSE = ((), (layer("permute", dims=(0, 2, 1)),))  # x and xᵀ, for x @ xᵀ
+TRANSPOSE = ((), (layer("permute", dims=[0, 2, 1]),))  # x and xᵀ, for x @ xᵀ
 FIDELITY_CASES: dict[str, tuple[tuple[int, ...], Node]] = {
     "functional_linear": ((1, 4, 8), replace(layer("linear", out=16), functional=True)),
     "matmul_transpose": ((1, 4, 8), Parallel("mm", TRANSPOSE, "matmul", 1, HERE)),

@@ -25,6 +25,7 @@ from budgetlint.engine.memory import (
 from budgetlint.engine.roofline import latency, layer_time
 from budgetlint.graph import Architecture, Layer, Node, Parallel, Residual
 from budgetlint.problems import Position
+from budgetlint.spec.binding import bind_attributes
 from budgetlint.spec.expand import read_spec
 from tests.engine.helpers import run_op
 
@@ -33,10 +34,7 @@ F32 = Precision(32, 32)
 
 
 def layer(name: str, op: str, **attrs: object) -> Layer:
-    from budgetlint.engine.ops import OPS
-
-    values = {a.name: attrs.get(a.name, a.default) for a in OPS[op].attrs}
-    return Layer(name, op, values, HERE)
+    return Layer(name, op, bind_attributes(op, **attrs), HERE)
 
 
 def model(shape: tuple[int, ...], *nodes: Node) -> ModelReport:

@@ -16,15 +16,13 @@ from budgetlint.engine.memory import Precision, layer_traffic, size_bytes
 from budgetlint.engine.storage import WeightFormat
 from budgetlint.graph import Architecture, Layer
 from budgetlint.problems import Position
+from budgetlint.spec.binding import bind_attributes
 
 HERE = Position("test.yaml")
 
 
 def layer(name: str, op: str, **attrs: object) -> Layer:
-    from budgetlint.engine.ops import OPS
-
-    values = {a.name: attrs.get(a.name, a.default) for a in OPS[op].attrs}
-    return Layer(name, op, values, HERE)
+    return Layer(name, op, bind_attributes(op, **attrs), HERE)
 
 
 def model(shape: tuple[int, ...], *layers: Layer) -> ModelReport:

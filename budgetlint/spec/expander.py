@@ -1,0 +1,509 @@
+"""Unroll an architecture's layer list into graph nodes (blocks, repeats, combinators).
+
+Layer names: a layer's `name` if it has one, else its path (`layers.4`,
+`layers.4.body.2`); names inside blocks, repeats and combinators are
+prefixed by the name of the layer that contains them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import ChainMap
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, cast
+
+from budgetlint.engine.ops import COMBINATORS, OPS
+from budgetlint.engine.ops.merge import DEFAULT_MERGE, MERGES
+from budgetlint.graph import Group, Layer, Node, Parallel, Residual, Shape
+from budgetlint.problems import Position, Problem, SpecError, fail, short_repr
+from budgetlint.spec.binding import (
+    BindingError,
+    Unbound,
+    attribute_slots,
+    bind,
+    parameter_slots,
+)
+from budgetlint.spec.blocks import Block, BlockLibrary, value_at
+from budgetlint.spec.expr import ExpressionError, has_template, substitute
+from budgetlint.spec.files import Files
+from budgetlint.spec.load import Document, JsonPath
+from budgetlint.spec.validate import attribute_hint, did_you_mean
+from budgetlint.units import UnitError, parse_count
+
+MAX_UNROLLED = 100_000  # expansion steps per model (see Expander.count)
+MAX_FILE_UNROLLED = 1_000_000  # and for all the models of one spec file together
+MAX_NAME = 200  # characters of a layer name kept (its end: the most specific part)
+LAYER_KEYS = ("name", "functional", "module")  # keys a layer may carry beside its one op
+
+
+class TooMuchWork(SpecError):
+    """The work bound is passed: the whole model is refused, not just one item."""
+
+
+@dataclass(frozen=True)
+class Context:
+    document: Document
+    blocks: Mapping[str, Block]
+    scope: Mapping[str, Any]
+    active_blocks: tuple[str, ...]
+    active_files: tuple[str, ...]
+    instance: str = ""  # the name of the block use we are inside: scopes `module:` names
+    file_params: Mapping[str, Any] = field(default_factory=dict)  # the architecture's `params`
+
+
+@dataclass(frozen=True)
+class _Use:
+    """One item of a layer list, read: the op, block or combinator it names, and where."""
+
+    context: Context
+    path: JsonPath  # the item's own
+    key_path: JsonPath  # its op's (the key of a mapping; the item itself when a bare name)
+    key: str
+    body: Any
+    given: Any  # its `name:` as written and substituted; None when it has none
+    name: str
+    scope: str  # the name its children's names start with
+    position: Position
+    item: Any
+
+    @property
+    def transparent(self) -> bool:
+        """`name: ""` leaves a scope out of its layers' names (transformers' module paths
+        don't name a residual); its own merge keeps its path."""
+        return isinstance(self.given, str) and not self.given
+
+
+def child_name(parent: str, segment: str) -> str:
+    """`parent.segment`, cut to its last MAX_NAME characters so that names stay small
+    however deep blocks nest (both parts are already short: the cost is constant)."""
+    name = f"{parent}.{segment[-MAX_NAME:]}" if parent else segment[-MAX_NAME:]
+    return name if len(name) <= MAX_NAME else "…" + name[1 - MAX_NAME :]
+
+
+def _label(name: str, scope: str, label: str) -> str:
+    """Default names of a combinator's children: its name's part below their scope."""
+    if scope == name:
+        return label
+    own = name[len(scope) + 1 :] if scope else name
+    return f"{own}.{label}"
+
+
+@contextlib.contextmanager
+def used(use: str) -> Iterator[None]:
+    """Problems from inside a definition (a block, an architecture file) say which use of
+    it led there: the same cause reached by several uses is then one problem."""
+    try:
+        yield
+    except SpecError as error:
+        if not use:
+            raise
+        raise type(error)(*(problem.used_at(use) for problem in error.problems)) from None
+
+
+@dataclass(frozen=True)
+class _Combinator:
+    expand: Callable[[Expander, _Use], list[Node]]
+    grouped_unnamed: bool = True  # an unnamed use is a group of its own (a repeat is not)
+
+
+class Expander:
+    """Unrolls architectures, counting its work against MAX_UNROLLED per model.
+
+    Every expansion step counts one: each layer, block use, arch use, residual,
+    parallel and repeat item, each parallel branch, each turn of an empty repeat
+    body (other turns count through their items), and the copying a step does
+    beyond that (a block use's parameters and nesting, an arch use's blocks, the
+    items of a list value). So
+    the work and the memory of expanding any spec are bounded by a constant
+    times MAX_UNROLLED, whatever nests in what.
+    """
+
+    def __init__(self, files: Files) -> None:
+        self.files = files
+        self.library = BlockLibrary(files)
+        self.unrolled = 0  # expansion steps of the current model, against MAX_UNROLLED
+        self.file_unrolled = 0  # of all the models of the file, against MAX_FILE_UNROLLED
+        self.groups: list[Group] = []  # the groups being expanded, outermost first
+        self.built: dict[tuple[str, str, Shape], tuple[tuple[Node, ...], tuple[str, ...]]] = {}
+        self.serial = 0
+        self.units: list[str] = []  # every repeat turn's name, for per_block checkpointing
+
+    def start_model(self) -> None:
+        self.file_unrolled += self.unrolled
+        self.unrolled = 0
+
+    def file_blocks(self, document: Document, active: tuple[str, ...] = ()) -> dict[str, Block]:
+        return self.library.of(document, active)
+
+    def level(
+        self, name: str, kind: str, position: Position, transparent: bool
+    ) -> contextlib.AbstractContextManager[None]:
+        """A group, unless it is left out of the names (`name: ""`, an unnamed repeat):
+        then its layers sit in the group around it, as in the framework's module tree."""
+        return contextlib.nullcontext() if transparent else self.grouped(name, kind, position)
+
+    @contextlib.contextmanager
+    def grouped(self, name: str, kind: str, position: Position) -> Iterator[None]:
+        """Everything made inside sits in this group (a report folds it into a subtotal)."""
+        self.serial += 1
+        self.groups.append(Group(name, kind, position, self.serial))
+        try:
+            yield
+        finally:
+            self.groups.pop()
+
+    def layers(self, context: Context, path: JsonPath, parent: str, label: str) -> tuple[Node, ...]:
+        """Every item of the list; problems of one item don't hide the next one's."""
+        items = value_at(context.document, path)
+        nodes: list[Node] = []
+        problems: list[Problem] = []
+        for index, item in enumerate(items):
+            default = f"{label}.{index}" if label else str(index)
+            try:
+                nodes.extend(self.item(context, (*path, index), item, parent, default))
+            except TooMuchWork:
+                raise
+            except SpecError as error:
+                problems.extend(error.problems)
+        if problems:
+            raise SpecError(*problems)
+        return tuple(nodes)
+
+    def value(self, context: Context, path: JsonPath, value: Any) -> Any:
+        """Substitute `${...}` in a (possibly nested) value, with a positioned error."""
+        if isinstance(value, str) and has_template(value):
+            try:
+                return substitute(value, context.scope)
+            except ExpressionError as error:
+                raise fail(
+                    context.document.position(path),
+                    "expression",
+                    f"in {short_repr(value)}: {error}",
+                ) from None
+        if isinstance(value, list):
+            self.count(context.document.position(path), len(value))
+            return [self.value(context, (*path, i), item) for i, item in enumerate(value)]
+        return value
+
+    def item(
+        self, context: Context, path: JsonPath, item: Any, parent: str, default: str
+    ) -> list[Node]:
+        use = self.read_item(context, path, item, parent, default)
+        combinator = _COMBINATORS.get(use.key)
+        if combinator is not None:
+            unnamed = use.given is None and not combinator.grouped_unnamed
+            with self.level(use.name, use.key, use.position, use.transparent or unnamed):
+                return combinator.expand(self, use)
+        if use.key in OPS:
+            return [self.op(use)]
+        if use.key in context.blocks:
+            with self.level(use.name, use.key, use.position, use.transparent):
+                return list(self.block(use, context.blocks[use.key]))
+        known = [*OPS, *COMBINATORS, *context.blocks]
+        raise fail(
+            context.document.position(use.key_path, key=isinstance(item, dict)),
+            "layer.unknown_op",
+            f"unknown op or block '{use.key}'{did_you_mean(use.key, known)}",
+        )
+
+    def read_item(
+        self, context: Context, path: JsonPath, item: Any, parent: str, default: str
+    ) -> _Use:
+        """The item's op (or block, or combinator), body and name; counts one step."""
+        document = context.document
+        position = document.position(path)
+        self.count(position)
+        if isinstance(item, str):
+            key, body, given = item, None, None
+            key_path = path
+        else:
+            keys = [key for key in item if key not in LAYER_KEYS]
+            if len(keys) != 1:
+                found = ", ".join(keys) if keys else "nothing but a name"
+                raise fail(position, "layer.shape", f"a layer holds exactly one op; found {found}")
+            key, body = keys[0], item[keys[0]]
+            key_path = (*path, key)
+            given = self.value(context, (*path, "name"), item.get("name"))
+        if given is not None and not isinstance(given, str | int | float):
+            raise fail(
+                document.position((*path, "name")),
+                "layer.name",
+                f"a layer name must be text, not {short_repr(given)}",
+            )
+        transparent = given == ""
+        name = child_name(parent, default if given is None or transparent else str(given))
+        key = self.value(context, key_path, key)
+        if not isinstance(key, str):
+            raise fail(position, "layer.op", f"an op name must be text, not {short_repr(key)}")
+        scope = parent if transparent else name
+        return _Use(context, path, key_path, key, body, given, name, scope, position, item)
+
+    def count(self, position: Position, steps: int = 1) -> None:
+        """Bounds the work of unrolling, per model and per file (see the class)."""
+        self.unrolled += steps
+        if self.unrolled > MAX_UNROLLED:
+            raise TooMuchWork(
+                Problem(
+                    position,
+                    "layer.too_many",
+                    f"more than {MAX_UNROLLED:,} layers and repeat turns once unrolled: refused "
+                    "(block and arch uses, residuals and parallel branches count too)",
+                )
+            )
+        if self.file_unrolled + self.unrolled > MAX_FILE_UNROLLED:
+            raise TooMuchWork(
+                Problem(
+                    position,
+                    "layer.too_many_in_file",
+                    f"the models of this file unroll to more than {MAX_FILE_UNROLLED:,} layers "
+                    "and repeat turns together: refused",
+                )
+            )
+
+    def op(self, use: _Use) -> Layer:
+        """A layer of one op, its attributes bound."""
+        context, path = use.context, use.key_path
+        if use.transparent:
+            raise fail(
+                context.document.position((*use.path, "name")),
+                "layer.name",
+                "an op's name can't be empty (name: \"\" is for residual, parallel, "
+                "repeat, blocks and arch)",
+            )
+        item, op_name, body = use.item, use.key, use.body
+        functional = isinstance(item, dict) and item.get("functional") is True
+        if body is not None and not isinstance(body, dict):
+            raise fail(
+                context.document.position(path),
+                "layer.attrs",
+                f"{op_name}: attributes must be a mapping",
+            )
+        try:
+            attrs = bind(
+                attribute_slots(op_name),
+                body or {},
+                lambda key, raw: self.value(context, (*path, key), raw),
+            )
+        except BindingError as error:
+            raise self.unbound_attribute(use, error) from None
+        layer = Layer(
+            use.name,
+            op_name,
+            MappingProxyType(attrs),
+            use.position,
+            functional,
+            groups=tuple(self.groups),
+        )
+        module = item.get("module") if isinstance(item, dict) else None
+        if isinstance(module, str):
+            layer = replace(layer, module=f"{context.instance}/{module}")
+        return layer
+
+    def unbound_attribute(self, use: _Use, error: BindingError) -> SpecError:
+        document, op_name, key = use.context.document, use.key, error.name
+        if error.why is Unbound.UNKNOWN:
+            names = list(attribute_slots(op_name))
+            known = f" (known: {', '.join(names)})" if names else " (it takes none)"
+            hint = attribute_hint(key, names) or known
+            return fail(
+                document.position((*use.key_path, key), key=True),
+                "layer.unknown_attr",
+                f"{op_name} has no attribute '{key}'{hint}",
+            )
+        if error.why is Unbound.INVALID:
+            return fail(
+                document.position((*use.key_path, key)),
+                "layer.attr_value",
+                f"{op_name}.{key}: {error.detail}",
+            )
+        return fail(use.position, "layer.missing_attr", f"{op_name} needs attribute '{key}'")
+
+    def mapping(self, context: Context, path: JsonPath, body: Any, what: str) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise fail(context.document.position(path), "layer.shape", f"{what} takes a mapping")
+        return body
+
+    def residual(self, use: _Use) -> list[Node]:
+        context, path, name, scope = use.context, use.key_path, use.name, use.scope
+        spec = self.mapping(context, path, use.body, "residual")
+        main = self.layers(context, (*path, "body"), scope, _label(name, scope, "body"))
+        shortcut = (
+            self.layers(context, (*path, "shortcut"), scope, _label(name, scope, "shortcut"))
+            if spec.get("shortcut")
+            else ()
+        )
+        return [Residual(name, main, shortcut, use.position, tuple(self.groups))]
+
+    def parallel(self, use: _Use) -> list[Node]:
+        context, path, name, scope = use.context, use.key_path, use.name, use.scope
+        spec = self.mapping(context, path, use.body, "parallel")
+        branches = []
+        for index in range(len(spec["branches"])):
+            self.count(context.document.position((*path, "branches", index)))
+            label = _label(name, scope, f"branches.{index}")
+            branches.append(self.layers(context, (*path, "branches", index), scope, label))
+        merge = self.value(context, (*path, "merge"), spec.get("merge", DEFAULT_MERGE))
+        axis = self.value(context, (*path, "axis"), spec.get("axis", 1))
+        if merge not in MERGES:
+            raise fail(
+                context.document.position((*path, "merge")),
+                "layer.merge",
+                f"merge must be one of {', '.join(MERGES)}, not {short_repr(merge)}",
+            )
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise fail(
+                context.document.position((*path, "axis")),
+                "layer.axis",
+                f"axis must be an integer, not {short_repr(axis)}",
+            )
+        return [Parallel(name, tuple(branches), merge, axis, use.position, tuple(self.groups))]
+
+    def repeat(self, use: _Use) -> list[Node]:
+        context, path, name = use.context, use.key_path, use.scope
+        spec = self.mapping(context, path, use.body, "repeat")
+        times = self.value(context, (*path, "times"), spec["times"])
+        if isinstance(times, str):  # 1e3 or 2k, as YAML 1.1 leaves them
+            with contextlib.suppress(UnitError):
+                times = parse_count(times)
+        if isinstance(times, float) and times.is_integer():
+            times = int(times)
+        if isinstance(times, bool) or not isinstance(times, int) or times < 0:
+            raise fail(
+                context.document.position((*path, "times")),
+                "layer.times",
+                f"repeat times must be a non-negative integer, not {short_repr(times)}",
+            )
+        if times > MAX_UNROLLED:
+            raise TooMuchWork(
+                Problem(
+                    context.document.position((*path, "times")),
+                    "layer.too_many",
+                    f"repeat {times:,} times is more than {MAX_UNROLLED:,}: refused",
+                )
+            )
+        start = self.value(context, (*path, "start"), spec.get("start", 0))
+        if isinstance(start, bool) or not isinstance(start, int) or start < 0:
+            raise fail(
+                context.document.position((*path, "start")),
+                "layer.start",
+                f"repeat start must be a non-negative integer, not {start!r}",
+            )
+        single = len(spec["body"]) == 1
+        nodes: list[Node] = []
+        for turn in range(start, start + times):
+            if not spec["body"]:  # a turn of anything else counts through its items
+                self.count(context.document.position((*path, "times")))
+            # the body's own names and arguments may say which turn this is: ${turn}
+            # (a ChainMap, not a copy of the scope per turn: only its first map is ever written)
+            scope = ChainMap({"turn": turn}, cast("MutableMapping[str, Any]", context.scope))
+            numbered = replace(context, scope=scope)
+            self.units.append(self.turn_name(numbered, path, spec["body"], name, turn))
+            if single:
+                item = spec["body"][0]
+                nodes.extend(self.item(numbered, (*path, "body", 0), item, name, str(turn)))
+            else:
+                turn_name = child_name(name, str(turn))
+                with self.grouped(turn_name, "repeat", context.document.position(path)):
+                    nodes.extend(self.layers(numbered, (*path, "body"), turn_name, ""))
+        return nodes
+
+    def turn_name(
+        self, context: Context, path: JsonPath, body: list[Any], name: str, turn: int
+    ) -> str:
+        """What a turn's layers are named under: its number, or the name its one item
+        gives itself (`encoder_layer_${turn}`)."""
+        item = body[0] if len(body) == 1 else None
+        given = item.get("name") if isinstance(item, dict) else None
+        if given is None or given == "":
+            return child_name(name, str(turn))
+        return child_name(name, str(self.value(context, (*path, "body", 0, "name"), given)))
+
+    def block(self, use: _Use, block: Block) -> tuple[Node, ...]:
+        context, path, body, name = use.context, use.key_path, use.body, use.scope
+        document = context.document
+        where = document.position(path, key=True)
+        if block.name in context.active_blocks:
+            chain = " → ".join((*context.active_blocks, block.name))
+            raise fail(where, "block.circular", f"circular block reference: {chain}")
+        if body is not None and not isinstance(body, dict):
+            raise fail(where, "block.args", f"block '{block.name}' takes a mapping of parameters")
+        arguments = body or {}
+        copied = len(context.active_blocks) + len(block.params) + len(context.file_params)
+        self.count(where, copied + len(arguments))
+        try:
+            scope = bind(
+                parameter_slots(block.params),
+                arguments,
+                lambda key, raw: self.value(context, (*path, key), raw),
+            )
+        except BindingError as error:
+            raise _unbound_parameter(document, path, where, block, error) from None
+        inner = Context(
+            block.document,
+            context.blocks,
+            {**context.file_params, **scope},
+            (*context.active_blocks, block.name),
+            context.active_files,
+            name,
+            context.file_params,
+        )
+        definition = block.document.position(block.path, key=True)
+        with used(f"in block {block.name} ({definition}), used at {where}"):
+            return self.layers(inner, (*block.path, "layers"), name, "")
+
+    def arch(self, use: _Use) -> list[Node]:
+        context, path = use.context, use.key_path
+        document, layers_path, blocks = self.architecture_file(context, path, use.body)
+        self.count(context.document.position(path), len(context.active_files) + len(blocks))
+        inner = Context(
+            document,
+            blocks,
+            {},
+            (),
+            (*context.active_files, document.path),
+            use.scope,
+        )
+        with used(f"in {document.path}, used at {context.document.position(path)}"):
+            return list(self.layers(inner, layers_path, use.scope, ""))
+
+    def architecture_file(
+        self, context: Context, path: JsonPath, reference: Any, input_shape: Shape | None = None
+    ) -> tuple[Document, JsonPath, dict[str, Block]]:
+        where = context.document.position(path)
+        reference = self.value(context, path, reference)
+        if not isinstance(reference, str) or not reference.strip():
+            raise fail(where, "arch.path", "arch takes a file path")
+        target = Path(context.document.path).parent / reference
+        document = self.files.load(target, where, input_shape)
+        if document.path in context.active_files:
+            chain = " → ".join((*context.active_files, document.path))
+            raise fail(where, "arch.circular", f"circular arch reference: {chain}")
+        if "layers" not in document.data:
+            raise fail(where, "arch.no_layers", f"'{document.path}' has no layers")
+        return document, ("layers",), self.file_blocks(document)
+
+
+def _unbound_parameter(
+    document: Document, path: JsonPath, where: Position, block: Block, error: BindingError
+) -> SpecError:
+    key = error.name
+    if error.why is Unbound.UNKNOWN:
+        hint = did_you_mean(key, block.params) or f" (it takes: {', '.join(block.params)})"
+        return fail(
+            document.position((*path, key), key=True),
+            "block.unknown_param",
+            f"block '{block.name}' has no parameter '{key}'{hint}",
+        )
+    return fail(where, "block.missing_param", f"block '{block.name}' needs parameter '{key}'")
+
+
+# The combinators, by the key that names them in a layer list (ops and blocks are the rest).
+_COMBINATORS: dict[str, _Combinator] = {
+    "residual": _Combinator(Expander.residual),
+    "parallel": _Combinator(Expander.parallel),
+    "repeat": _Combinator(Expander.repeat, grouped_unnamed=False),
+    "arch": _Combinator(Expander.arch),
+}

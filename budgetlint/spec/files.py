@@ -1,0 +1,89 @@
+"""The files a spec reads: each loaded and validated once, inside the repository."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from budgetlint.graph import Shape
+from budgetlint.imports.kinds import is_model
+from budgetlint.problems import Position, SpecError, fail
+from budgetlint.spec.load import Document, load_document
+from budgetlint.spec.sources import Source
+from budgetlint.spec.validate import validate
+
+
+def display_path(path: Path) -> str:
+    """Relative to the working directory when it is below it, as users typed it."""
+    try:
+        relative = os.path.relpath(os.path.normpath(os.path.abspath(path)))
+    except ValueError:
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+class Files:
+    """Loads and validates each file once; remembers every file read.
+
+    Files a spec refers to must resolve (symbolic links followed) inside `root`:
+    a spec from a pull request must not read, or echo in its messages, a file
+    elsewhere on the machine. The file the user names is read wherever it is.
+    """
+
+    def __init__(self, source: Source, root: Path | None = None) -> None:
+        self.source = source
+        self.root = root  # None: no confinement here (a git revision confines itself)
+        self.documents: dict[str, Document] = {}
+        self.read: dict[str, None] = {}  # every file tried, loaded or not, in order
+
+    def confine(self, path: Path, shown: str, referenced_at: Position) -> None:
+        if self.root is None:
+            return
+        try:
+            resolved = Path(os.path.abspath(path)).resolve()
+        except (OSError, RuntimeError):  # a symbolic link loop
+            resolved = Path(os.path.abspath(path))
+        if not resolved.is_relative_to(self.root):
+            raise fail(
+                referenced_at,
+                "file.outside_repo",
+                f"'{shown}' is outside the repository ({display_path(self.root)}): "
+                "a spec reads files inside it only",
+            )
+
+    def load(
+        self, path: Path, referenced_at: Position | None = None, input_shape: Shape | None = None
+    ) -> Document:
+        key = os.path.normpath(os.path.abspath(path))
+        if is_model(path) and input_shape is not None:
+            key += f"@{input_shape}"  # a model file imports once per input shape
+        if key in self.documents:
+            return self.documents[key]
+        shown = display_path(path)
+        if referenced_at is not None:
+            self.confine(path, shown, referenced_at)
+        self.read.setdefault(shown)
+        try:
+            if is_model(path):
+                document = _import_model(path, shown, self.source, input_shape)
+            else:
+                document = load_document(path, shown, self.source)
+        except SpecError as error:
+            problem = error.problems[0]
+            if referenced_at is not None and problem.code.startswith("file."):
+                raise fail(referenced_at, problem.code, f"'{shown}': {problem.message}") from None
+            raise
+        problems = validate(document)
+        if problems:
+            raise SpecError(*problems)
+        self.documents[key] = document
+        return document
+
+
+def _import_model(path: Path, shown: str, source: Source, input_shape: Shape | None) -> Document:
+    """`arch: model.onnx` (or a config.json): the spec `budgetlint import` would write."""
+    from budgetlint.imports import ImportOptions, byte_limit, import_spec
+
+    raw = source.read_bytes(path, shown, byte_limit(path))
+    data, _ = import_spec(raw, shown, ImportOptions(input_shape=input_shape))
+    return Document(shown, data)
