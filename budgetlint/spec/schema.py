@@ -295,7 +295,8 @@ def _structure() -> dict[str, Any]:
                     "dtype": {
                         "enum": list(DTYPES),
                         "default": DEFAULT_DTYPE,
-                        "description": "storage type of weights and buffers",
+                        "description": "storage type of weights and buffers: "
+                        + "; ".join(f"{name}, {dtype.doc}" for name, dtype in DTYPES.items()),
                     },
                     "activation_dtype": {
                         "enum": list(DTYPES),
