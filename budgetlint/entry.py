@@ -28,6 +28,7 @@ FastPath = Callable[[list[str]], int | None]
 # command -> "module:function" of its fast path.
 FAST_PATHS: dict[str, str] = {
     "check": "budgetlint.entry:check",
+    "diff": "budgetlint.entry:diff",
     # "hook": "budgetlint.hook:main",  # helper E (issue 11): hook without typer or jsonschema
 }
 
@@ -91,35 +92,61 @@ CHECK_SPELLINGS: Spellings = {
 }
 
 
-def check(args: list[str]) -> int | None:
-    """`budgetlint check [FILE...] [-f FORMAT] [--convention NAME] [--base REV] [--strict]
-    [-o FILE] [-q]`, as budgetlint.cli.check reads it."""
-    from budgetlint import commands
+DIFF_SPELLINGS: Spellings = {
+    spelled: meaning for spelled, meaning in CHECK_SPELLINGS.items() if spelled != "--base"
+}
+
+
+def _choices_known(options: dict[str, str]) -> bool:
+    """Whether --format and --convention name what Typer's choices would take."""
     from budgetlint.render.formats import FORMATS
 
-    parsed = parse(args, CHECK_SPELLINGS)
-    if parsed is None:
-        return None
-    files, options = parsed
     output = options.get("output")
     if output is not None and output not in FORMATS:
-        return None
+        return False
     convention = options.get("convention")
-    if convention is not None:
-        from budgetlint.engine.conventions import CONVENTIONS
+    if convention is None:
+        return True
+    from budgetlint.engine.conventions import CONVENTIONS
 
-        if convention not in CONVENTIONS:
-            return None
+    return convention in CONVENTIONS
+
+
+def _check(files: list[str], options: dict[str, str], base: str | None) -> int | None:
+    from budgetlint import commands
+
+    if not _choices_known(options):
+        return None
     output_file = options.get("output_file")
     return commands.check(
         [Path(name) for name in files],
-        output=output,
-        convention=convention,
-        base=options.get("base"),
+        output=options.get("output"),
+        convention=options.get("convention"),
+        base=base,
         strict="strict" in options,
         output_file=Path(output_file) if output_file is not None else None,
         quiet="quiet" in options,
     )
+
+
+def check(args: list[str]) -> int | None:
+    """`budgetlint check [FILE...] [-f FORMAT] [--convention NAME] [--base REV] [--strict]
+    [-o FILE] [-q]`, as budgetlint.cli.check reads it."""
+    parsed = parse(args, CHECK_SPELLINGS)
+    if parsed is None:
+        return None
+    files, options = parsed
+    return _check(files, options, options.get("base"))
+
+
+def diff(args: list[str]) -> int | None:
+    """`budgetlint diff REF [FILE...]` with check's options but --base, as budgetlint.cli.diff
+    reads it."""
+    parsed = parse(args, DIFF_SPELLINGS)
+    if parsed is None or not parsed[0]:
+        return None
+    (ref, *files), options = parsed
+    return _check(files, options, ref)
 
 
 def fast_path(args: Sequence[str]) -> FastPath | None:

@@ -12,6 +12,7 @@ import pytest
 
 from budgetlint import cli, entry
 from tests.conftest import ROOT
+from tests.gitrepo import Repo
 
 MOBILE = str(ROOT / "specs" / "mobile.yaml")
 EDGE = str(ROOT / "specs" / "edge.yaml")
@@ -88,6 +89,52 @@ def test_output_file_through_the_fast_path(tmp_path: Path, capsys) -> None:  # t
     assert fast.read_bytes() == slow.read_bytes()
 
 
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
+    """Two commits: the second doubles a convolution's width (its params grow)."""
+    repo = Repo(tmp_path / "repo")
+    layers = "layers: [conv2d: {{out: {width}, kernel: 3}}, flatten, linear: {{out: 10}}]\n"
+    repo.write("specs/net.yaml", "version: 1\ninput: [1, 3, 8, 8]\n" + layers.format(width=4))
+    repo.write(
+        "specs/budgets.yaml",
+        "version: 1\ndevices: {phone: {budgets: {params: 1M}, max_increase: {params: 10%}}}\n"
+        "models: {net: {arch: net.yaml, devices: [phone]}}\n",
+    )
+    repo.commit("base")
+    repo.write("specs/net.yaml", "version: 1\ninput: [1, 3, 8, 8]\n" + layers.format(width=8))
+    repo.commit("wider")
+    monkeypatch.chdir(repo.root)
+    return repo
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "specs/budgets.yaml", "--base", "HEAD~1"],
+        ["check", "--base=HEAD~1", "-f", "json"],
+        ["diff", "HEAD~1"],
+        ["diff", "HEAD~1", "specs/budgets.yaml", "-f", "markdown", "--strict"],
+        ["diff", "nope"],
+        ["check", "specs/budgets.yaml", "--base", "nope"],
+    ],
+    ids=" ".join,
+)
+def test_base_and_diff_answer_as_typer_does(repo: Repo, args: list[str], capsys) -> None:  # type: ignore[no-untyped-def]
+    run = entry.fast_path(args)
+    assert run is not None
+    fast = _run_taken(run, args[1:], capsys)
+    assert fast == _outcome(cli.main, args, capsys)
+
+
+def test_diff_broken_by_growth(repo: Repo, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = _run_taken(entry.diff, ["HEAD~1", "-f", "json"], capsys)
+    # conv2d 3→w, kernel 3 (bias): 27·w + w; on 8×8 it gives 6×6; linear 36·w → 10: 360·w + 10
+    before, after = 28 * 4 + 360 * 4 + 10, 28 * 8 + 360 * 8 + 10
+    (model,) = json.loads(out)["models"]
+    assert (model["base"]["params"], model["totals"]["params"]) == (before, after)
+    assert code == 1  # growth of (after - before) / before = 99% > 10%
+
+
 # Invocations the fast path declines: Typer reads them, as before.
 DECLINED = [
     [],
@@ -110,6 +157,9 @@ DECLINED = [
     ["check", MOBILE, "--form", "json"],  # click would not take an abbreviation either
     ["check", MOBILE, "--output", ""],
     ["check", MOBILE, "--device", "phone"],  # report's option
+    ["diff"],
+    ["diff", "-f", "json"],
+    ["diff", "HEAD", "--base", "HEAD"],
 ]
 
 
