@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from budgetlint import commands
 from budgetlint.engine.conventions import CONVENTIONS
 from budgetlint.render.formats import FORMATS
-from budgetlint.render.measures import MEASURES, ORDER, SORT_KEYS
-
-if TYPE_CHECKING:
-    pass
+from budgetlint.render.measures import SORT_KEYS
 
 app = typer.Typer(
     name="budgetlint",
@@ -36,19 +32,13 @@ ConventionName = Enum(  # type: ignore[misc]
 )
 
 
-_SIZE = re.compile(r"[0-9]{1,10}")  # ASCII digits only: '²'.isdigit() is true, int('²') fails
-MAX_SIZE = 2**31 - 1  # as for attributes and `input:` in a spec
-
-
 def _parse_shape(text: str | None) -> tuple[int, ...] | None:
     if text is None:
         return None
-    parts = [part.strip() for part in re.split(r"[,x]", text.strip())]
-    if not all(_SIZE.fullmatch(part) and 0 < int(part) <= MAX_SIZE for part in parts):
-        raise typer.BadParameter(
-            f"expected positive sizes up to {MAX_SIZE:,} like 1,3,224,224, got {text[:60]!r}"
-        )
-    return tuple(int(part) for part in parts)
+    shape = commands.parse_shape(text)
+    if shape is None:
+        raise typer.BadParameter(f"{commands.SHAPE_REFUSED}, got {text[:60]!r}")
+    return shape
 
 
 def _value(choice: Enum | None) -> str | None:
@@ -223,15 +213,9 @@ def report(
     output_file: OutputFileOption = None,
 ) -> None:
     """Per-layer table: shapes, params, MACs, FLOPs, bytes moved (and time on a --device)."""
-    if sort is not None and sort.value != ORDER and MEASURES[sort.value].timed and not device:
-        raise typer.BadParameter(
-            f"--sort {sort.value} needs --device (its roofline)", param_hint="--sort"
-        )
-    if tree and sort is not None and sort.value != ORDER:
-        raise typer.BadParameter(
-            "--tree keeps the model's order; sort a flat table (--depth N without --tree)",
-            param_hint="--sort",
-        )
+    refused = commands.sort_refused(_value(sort), device, tree)
+    if refused is not None:
+        raise typer.BadParameter(refused, param_hint="--sort")
     shape = _parse_shape(input_shape)
     raise typer.Exit(
         commands.emit(

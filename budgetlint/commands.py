@@ -5,6 +5,7 @@ the two give the same bytes and exit codes by construction."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from collections.abc import Sequence
@@ -12,13 +13,37 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from budgetlint.render.formats import DEFAULT, FORMATS, ON_GITHUB_ACTIONS, RenderOptions
-from budgetlint.render.measures import ORDER
+from budgetlint.render.measures import MEASURES, ORDER
 
 if TYPE_CHECKING:
     from budgetlint.graph import Shape
     from budgetlint.pipeline import Result
 
 DEFAULT_COLUMNS = 100
+
+
+_SIZE = re.compile(r"[0-9]{1,10}")  # ASCII digits only: '²'.isdigit() is true, int('²') fails
+MAX_SIZE = 2**31 - 1  # as for attributes and `input:` in a spec
+SHAPE_REFUSED = f"expected positive sizes up to {MAX_SIZE:,} like 1,3,224,224"
+
+
+def parse_shape(text: str) -> tuple[int, ...] | None:
+    """`--input 1,3,224,224` (or 1x3x224x224); None when it is not such a shape."""
+    parts = [part.strip() for part in re.split(r"[,x]", text.strip())]
+    if not all(_SIZE.fullmatch(part) and 0 < int(part) <= MAX_SIZE for part in parts):
+        return None
+    return tuple(int(part) for part in parts)
+
+
+def sort_refused(sort: str | None, device: str | None, tree: bool) -> str | None:
+    """Why report's --sort can't be taken with these options, or None."""
+    if sort is None or sort == ORDER:
+        return None
+    if MEASURES[sort].timed and not device:
+        return f"--sort {sort} needs --device (its roofline)"
+    if tree:
+        return "--tree keeps the model's order; sort a flat table (--depth N without --tree)"
+    return None
 
 
 def on_github_actions() -> bool:

@@ -29,6 +29,7 @@ FastPath = Callable[[list[str]], int | None]
 FAST_PATHS: dict[str, str] = {
     "check": "budgetlint.entry:check",
     "diff": "budgetlint.entry:diff",
+    "report": "budgetlint.entry:report",
     # "hook": "budgetlint.hook:main",  # helper E (issue 11): hook without typer or jsonschema
 }
 
@@ -147,6 +148,67 @@ def diff(args: list[str]) -> int | None:
         return None
     (ref, *files), options = parsed
     return _check(files, options, ref)
+
+
+REPORT_SPELLINGS: Spellings = {
+    "--format": ("output", True),
+    "-f": ("output", True),
+    "--model": ("model", True),
+    "--convention": ("convention", True),
+    "--input": ("input", True),
+    "--device": ("device", True),
+    "--sort": ("sort", True),
+    "--top": ("top", True),
+    "--depth": ("depth", True),
+    "--tree": ("tree", False),
+    "--all": ("all", False),
+    "--output": ("output_file", True),
+    "-o": ("output_file", True),
+}
+
+
+def _is_count(text: str) -> bool:
+    """A --top/--depth value as Typer's `min=1` takes it (plain digits: anything else declines)."""
+    return text.isascii() and text.isdigit() and int(text) >= 1
+
+
+def _count(options: dict[str, str], name: str) -> int | None:
+    return int(options[name]) if name in options else None
+
+
+def report(args: list[str]) -> int | None:
+    """`budgetlint report FILE` with its options, as budgetlint.cli.report reads it."""
+    from budgetlint import commands
+    from budgetlint.render.measures import SORT_KEYS
+
+    parsed = parse(args, REPORT_SPELLINGS)
+    if parsed is None or len(parsed[0]) != 1 or not _choices_known(parsed[1]):
+        return None
+    (file,), options = parsed
+    sort, device, tree = options.get("sort"), options.get("device"), "tree" in options
+    if (sort is not None and sort not in SORT_KEYS) or commands.sort_refused(sort, device, tree):
+        return None
+    if not all(_is_count(options[name]) for name in ("top", "depth") if name in options):
+        return None
+    shape = commands.parse_shape(options["input"]) if "input" in options else None
+    if "input" in options and shape is None:
+        return None
+    output_file = options.get("output_file")
+    return commands.emit(
+        [Path(file)],
+        options.get("output"),
+        layers=True,
+        convention=options.get("convention"),
+        input_shape=shape,
+        model=options.get("model"),
+        device=device,
+        sort=sort,
+        top=_count(options, "top"),
+        output_file=Path(output_file) if output_file is not None else None,
+        depth=_count(options, "depth"),
+        tree=tree,
+        show_all="all" in options,
+    )
 
 
 def fast_path(args: Sequence[str]) -> FastPath | None:

@@ -16,6 +16,7 @@ from tests.gitrepo import Repo
 
 MOBILE = str(ROOT / "specs" / "mobile.yaml")
 EDGE = str(ROOT / "specs" / "edge.yaml")
+RESNET18 = str(ROOT / "specs" / "zoo" / "resnet18.yaml")
 
 
 def _outcome(main, args: list[str], capsys) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
@@ -41,6 +42,17 @@ TAKEN = [
     ["check", MOBILE, "missing.yaml", "-f", "json"],
     ["check", str(ROOT / "README.md")],
     ["check", "report"],  # a file named like a command
+    ["report", RESNET18],
+    ["report", RESNET18, "-f", "json", "--convention", "fvcore"],
+    ["report", MOBILE, "--model", "mobilenet_v2", "--device", "edge-gpu", "--sort", "latency"],
+    ["report", RESNET18, "--sort", "macs", "--top", "5", "--all"],
+    ["report", RESNET18, "--depth", "2", "--tree", "-f", "markdown"],
+    ["report", RESNET18, "--depth=1", "--sort", "order", "--tree"],
+    ["report", RESNET18, "--input", "2x3x64x64", "-f", "html"],
+    ["report", RESNET18, "--input=1, 3, 32, 32", "-f", "sarif"],
+    ["report", MOBILE, "--model", "nope"],
+    ["report", MOBILE, "--device", "nope"],
+    ["report", "missing.yaml", "-f", "github"],
 ]
 
 
@@ -140,7 +152,17 @@ DECLINED = [
     [],
     ["--help"],
     ["--version"],
-    ["report", MOBILE],
+    ["report"],
+    ["report", MOBILE, RESNET18],
+    ["report", MOBILE, "--strict"],  # check's option
+    ["report", RESNET18, "--sort", "latency"],  # needs --device
+    ["report", RESNET18, "--sort", "macs", "--tree"],
+    ["report", RESNET18, "--sort", "size"],
+    ["report", RESNET18, "--top", "0"],
+    ["report", RESNET18, "--top", "+3"],
+    ["report", RESNET18, "--depth", "²"],
+    ["report", RESNET18, "--input", "1,3,0,4"],
+    ["report", RESNET18, "--input", "1;3"],
     ["check", "--help"],
     ["check", MOBILE, "-h"],
     ["check", "--", MOBILE],
@@ -246,19 +268,27 @@ def _imported(*args: str) -> tuple[int, set[str]]:
     return found["code"], set(found["modules"])
 
 
+RENDERERS = {"text", "json_format", "github", "sarif", "markdown", "html", "charts"}
+
+
 @pytest.mark.parametrize(
-    "args",
+    ("args", "renderers"),
     [
-        ["check", "specs/mobile.yaml"],
-        ["check", "specs/mobile.yaml", "-f", "json"],
-        ["check", "specs/llm.yaml", "--strict", "-q"],
+        (["check", "specs/mobile.yaml"], {"text"}),
+        (["check", "specs/mobile.yaml", "-f", "json"], {"json_format"}),
+        (["check", "specs/llm.yaml", "--strict", "-q"], {"text"}),
+        (["report", "specs/zoo/resnet50.yaml"], {"text"}),
+        (["report", "specs/zoo/resnet50.yaml", "-f", "sarif"], {"sarif"}),
     ],
-    ids=" ".join,
+    ids=lambda value: " ".join(value) if isinstance(value, list) else "",
 )
-def test_check_imports_no_cli_framework(args: list[str]) -> None:
+def test_the_fast_path_imports_no_cli_framework(args: list[str], renderers: set[str]) -> None:
+    """Nor jsonschema for a valid spec, nor a renderer it doesn't write with."""
     code, modules = _imported(*args)
     assert code in (0, 1)
-    assert not modules & set(NOT_IMPORTED)
+    assert not modules & {*NOT_IMPORTED, "jsonschema"}
+    unused = {f"budgetlint.render.{name}" for name in RENDERERS - renderers}
+    assert not modules & unused
 
 
 def test_typer_still_answers_what_the_fast_path_declines() -> None:
