@@ -8,7 +8,7 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,7 +70,7 @@ def _terminal_columns() -> int:
     return shutil.get_terminal_size((DEFAULT_COLUMNS, 24)).columns
 
 
-def write_output(path: Path, text: str) -> int:
+def write_output(path: Path, text: str | Iterable[str]) -> int:
     from budgetlint.atomic import write_atomically
 
     try:
@@ -124,9 +124,9 @@ def emit(
     )
     width = _terminal_columns() if chosen.fitted and output_file is None else None
     options = RenderOptions(layers=layers, quiet=quiet, width=width, compact=compact)
-    rendered = chosen.renderer()(result, options)
+    rendered = chosen.pieces()(result, options)
     if output_file is None:
-        sys.stdout.write(rendered)
+        sys.stdout.writelines(rendered)
     elif write_output(output_file, rendered):
         return 2
     for problem in result.problems:

@@ -8,7 +8,7 @@ of the pipeline: `budgetlint --help` and the CLI's choices need only the names.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, cast
@@ -38,10 +38,21 @@ class Format:
     machine_readable: bool  # stdout holds the document alone: warnings go to stderr too
     step_summary: bool  # under GitHub Actions, also append the markdown summary
     fitted: bool  # tables fitted to the terminal's width (when written to stdout)
+    # its module's chunks(result, options) gives the output in pieces as they are made
+    # (the same text as render's), so that a huge document never sits whole in memory
+    streamed: bool = False
 
     def renderer(self) -> Renderer:
         module = import_module(f"budgetlint.render.{self.module}")
         return cast(Renderer, module.render)
+
+    def pieces(self) -> Callable[[Result, RenderOptions], Iterable[str]]:
+        """The output in pieces: as they are made when streamed, else whole, in one."""
+        module = import_module(f"budgetlint.render.{self.module}")
+        if self.streamed:
+            return cast(Callable[["Result", RenderOptions], Iterable[str]], module.chunks)
+        render = cast(Renderer, module.render)
+        return lambda result, options: (render(result, options),)
 
 
 FORMATS: dict[str, Format] = {
@@ -62,6 +73,7 @@ FORMATS: dict[str, Format] = {
             machine_readable=True,
             step_summary=False,
             fitted=False,
+            streamed=True,
         ),
         Format(
             "github",

@@ -1,9 +1,17 @@
-"""--format json: stable, documented in README ("JSON output"), on stdout alone."""
+"""--format json: stable, documented in README ("JSON output"), on stdout alone.
+
+Written as it is made (`chunks`), in bounded memory whatever the number of layers: the
+document is laid out as `json.dumps(indent=2)` lays it out, except that each item of
+its long lists (layers, rows, verdicts, problems, warnings) is one line. Models that
+share their layers (a sweep of one architecture) share their encoded layers too.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
 
 from budgetlint.budgets import Verdict
 from budgetlint.device import Device
@@ -99,7 +107,7 @@ def _table(seen: ModelFigures, result: Result) -> dict[str, Any]:
             "hidden": shown.hidden,
             "share_of": shown.share.name,
         },
-        "rows": [_row(row, shown) for row in shown.rows],
+        "rows": _OnePerLine([_row(row, shown) for row in shown.rows]),
     }
 
 
@@ -113,9 +121,8 @@ def _totals(report: ModelReport, precision: Precision = FLOAT32) -> dict[str, in
     }
 
 
-def _on_device(report: ModelReport, device: Device) -> dict[str, Any]:
+def _on_device(seen: ModelFigures) -> dict[str, Any]:
     """What a device's budgets measure, whether or not it has a budget for each."""
-    seen = figures(report, device)
     document: dict[str, Any] = {
         "size_bytes": seen.size_bytes,
         "kv_cache_bytes": seen.kv_cache_bytes,
@@ -128,9 +135,97 @@ def _on_device(report: ModelReport, device: Device) -> dict[str, Any]:
     return document
 
 
-def _model(model: ModelResult, result: Result, layers: bool) -> dict[str, Any]:
+class _OnePerLine(NamedTuple):
+    """A list whose items are written one to a line (made one at a time, as written)."""
+
+    items: Iterable[Any]
+
+
+class _Encoded(NamedTuple):
+    """JSON text already made (the layers of a model shared by another)."""
+
+    text: str
+
+
+class _Pieces(NamedTuple):
+    """JSON text made as it is written (the models)."""
+
+    pieces: Iterable[str]
+
+
+_ONE_LINE = json.JSONEncoder(separators=(", ", ": "))
+
+
+def _encode(value: Any, level: int) -> Iterator[str]:
+    """`value` as json.dumps(indent=2) writes it at nesting `level`, in pieces."""
+    pad = "\n" + "  " * (level + 1)
+    if isinstance(value, _Encoded):
+        yield value.text
+    elif isinstance(value, _Pieces):
+        yield from value.pieces
+    elif isinstance(value, _OnePerLine):
+        opened = False
+        for item in value.items:
+            yield ("," if opened else "[") + pad + _ONE_LINE.encode(item)
+            opened = True
+        yield "\n" + "  " * level + "]" if opened else "[]"
+    elif isinstance(value, dict) and value:
+        for index, (key, item) in enumerate(value.items()):
+            yield ("," if index else "{") + pad + json.dumps(key) + ": "
+            yield from _encode(item, level + 1)
+        yield "\n" + "  " * level + "}"
+    elif isinstance(value, list) and value:
+        for index, item in enumerate(value):
+            yield ("," if index else "[") + pad
+            yield from _encode(item, level + 1)
+        yield "\n" + "  " * level + "]"
+    else:
+        yield json.dumps(value)
+
+
+class _Shared:
+    """What models with the same layers (and device) have in common, kept until the last
+    of them is written: their figures and their encoded layers."""
+
+    def __init__(self, models: tuple[ModelResult, ...]) -> None:
+        self.left = Counter(id(model.report.layers) for model in models)
+        self.figures: dict[tuple[int, int], ModelFigures] = {}
+        self.layers: dict[tuple[int, int], _Encoded] = {}
+
+    def seen(self, report: ModelReport, device: Device | None) -> ModelFigures:
+        key = (id(report.layers), id(device))
+        if key not in self.figures:
+            self.figures[key] = figures(report, device)
+        return self.figures[key]
+
+    def encoded(self, report: ModelReport, seen: ModelFigures, level: int) -> Any:
+        """The layers list: encoded once when another model shares it, else made as written."""
+        items = _OnePerLine(_layer(row, seen.precision) for row in seen.layers)
+        if self.left[id(report.layers)] < 2:
+            return items
+        key = (id(report.layers), id(seen.precision))
+        if key not in self.layers:
+            self.layers[key] = _Encoded("".join(_encode(items, level)))
+        return self.layers[key]
+
+    def done(self, report: ModelReport) -> None:
+        """One model fewer uses these layers; after the last, their figures and text go."""
+        layers = id(report.layers)
+        self.left[layers] -= 1
+        if self.left[layers] <= 0:
+            self.figures = {key: value for key, value in self.figures.items() if key[0] != layers}
+            self.layers = {key: value for key, value in self.layers.items() if key[0] != layers}
+
+
+_LAYERS_LEVEL = 3  # document → models → model → layers
+
+
+def _model(
+    model: ModelResult, result: Result, layers: bool, shared: _Shared | None = None
+) -> dict[str, Any]:
+    shared = shared or _Shared((model,))
     report = model.report
-    seen = figures(report, model.device)
+    seen = shared.seen(report, model.device)
     totals: dict[str, Any] = {
         **_totals(report, seen.precision),
         "mac_bytes": seen.mac_bytes,
@@ -165,8 +260,10 @@ def _model(model: ModelResult, result: Result, layers: bool) -> dict[str, Any]:
         "convention": report.convention,
         "device": model.device.name if model.device else None,
         "totals": totals,
-        "on_devices": {device.name: _on_device(report, device) for device in model.targets},
-        "layers": [_layer(row, seen.precision) for row in seen.layers],
+        "on_devices": {
+            device.name: _on_device(shared.seen(report, device)) for device in model.targets
+        },
+        "layers": shared.encoded(report, seen, _LAYERS_LEVEL),
     }
     if layers:
         document.update(_table(seen, result))
@@ -190,7 +287,7 @@ def _deltas(model: ModelResult, base: ModelReport, precision: Precision) -> dict
         for change in deltas.metric_changes(model)
         if change.metric == "size_bytes" and change.device
     }
-    document["layers"] = [
+    document["layers"] = _OnePerLine(
         {
             "name": row.name,
             "metric": row.metric,
@@ -199,7 +296,7 @@ def _deltas(model: ModelResult, base: ModelReport, precision: Precision) -> dict
             "change": row.change,
         }
         for row in deltas.layer_changes(model)
-    ]
+    )
     return document
 
 
@@ -237,15 +334,29 @@ def _problem(problem: Problem) -> dict[str, Any]:
     }
 
 
-def render(result: Result, options: RenderOptions) -> str:
+def _models(result: Result, layers: bool) -> Iterator[str]:
+    """The models list, one model made (and written) at a time."""
+    if not result.models:
+        yield "[]"
+        return
+    shared = _Shared(result.models)
+    for index, model in enumerate(result.models):
+        yield ("," if index else "[") + "\n    "
+        yield from _encode(_model(model, result, layers, shared), 2)
+        shared.done(model.report)
+    yield "\n  ]"
+
+
+def chunks(result: Result, options: RenderOptions) -> Iterator[str]:
+    """The document in pieces, as they are made: what `render` joins."""
     document = {
         "format_version": FORMAT_VERSION,
         "files": list(result.files),
         "base_ref": result.base_ref,
-        "models": [_model(model, result, options.layers) for model in result.models],
-        "verdicts": [_verdict(verdict) for verdict in result.verdicts],
-        "problems": [_problem(problem) for problem in result.problems],
-        "warnings": [_problem(warning) for warning in result.warnings],
+        "models": _Pieces(_models(result, options.layers)),
+        "verdicts": _OnePerLine(_verdict(verdict) for verdict in result.verdicts),
+        "problems": _OnePerLine(_problem(problem) for problem in result.problems),
+        "warnings": _OnePerLine(_problem(warning) for warning in result.warnings),
         "unchecked": {
             "budgets": result.unchecked.budgets,
             "models": result.unchecked.models,
@@ -254,4 +365,10 @@ def render(result: Result, options: RenderOptions) -> str:
         },
         "exit_code": result.exit_code,
     }
-    return json_for_logs(json.dumps(document, indent=2)) + "\n"
+    for piece in _encode(document, 0):
+        yield json_for_logs(piece)
+    yield "\n"
+
+
+def render(result: Result, options: RenderOptions) -> str:
+    return "".join(chunks(result, options))
