@@ -207,7 +207,7 @@ def model_section(model: ModelResult, result: Result) -> list[str]:
     parts = [
         f"<h2>{escape(model.report.name)}</h2>",
         f'<p class="note">{escape(text.details(model, seen))}; rows folded to depth {depth}'
-        + (f"; {text.hidden_line(shown)}" if shown.hidden else "")
+        + "".join(f"; {escape(note)}" for note in text.notes(shown))
         + "</p>",
         _table(shown.headers, body, numeric),
         f'<p class="note">{escape(text.memory_line(seen))}</p>',

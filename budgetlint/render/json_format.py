@@ -32,18 +32,35 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-def _tensor(layer: LayerReport, tensor: Tensor, precision: Precision) -> dict[str, Any]:
-    storage = precision.weight_format.storage(layer.name, layer.op, tensor)
+class _Tensors:
+    """A tensor's bytes at a precision; remembered when no override can pick its layer by
+    name (then equal tensors, as equal layers share, are stored alike)."""
+
+    def __init__(self, precision: Precision) -> None:
+        self.form = precision.weight_format
+        self.known: dict[Tensor, int] | None = None if self.form.overrides else {}
+
+    def bytes(self, layer: LayerReport, tensor: Tensor) -> int:
+        if self.known is not None and tensor in self.known:
+            return self.known[tensor]
+        storage = self.form.storage(layer.name, layer.op, tensor)
+        found = stored_bytes(((storage, tensor, tensor.elements),))
+        if self.known is not None:
+            self.known[tensor] = found
+        return found
+
+
+def _tensor(layer: LayerReport, tensor: Tensor, tensors: _Tensors) -> dict[str, Any]:
     return {
         "name": f"{layer.name}.{tensor.name}",
         "role": tensor.role,
         "shape": list(tensor.shape),
         "stored": tensor.stored,
-        "bytes": stored_bytes(((storage, tensor, tensor.elements),)),
+        "bytes": tensors.bytes(layer, tensor),
     }
 
 
-def _layer(row: LayerFigures, precision: Precision) -> dict[str, Any]:
+def _layer(row: LayerFigures, tensors: _Tensors) -> dict[str, Any]:
     layer = row.layer
     document = {
         "name": layer.name,
@@ -60,7 +77,7 @@ def _layer(row: LayerFigures, precision: Precision) -> dict[str, Any]:
         "flops": layer.flops,
         "bytes_read": row.traffic.read,
         "bytes_written": row.traffic.written,
-        "tensors": [_tensor(layer, tensor, precision) for tensor in layer.tensors],
+        "tensors": [_tensor(layer, tensor, tensors) for tensor in layer.tensors],
     }
     if row.time is not None:
         document.update(
@@ -105,6 +122,7 @@ def _table(seen: ModelFigures, result: Result) -> dict[str, Any]:
             "sort": result.sort,
             "top": result.top,
             "hidden": shown.hidden,
+            "cut": shown.cut,
             "share_of": shown.share.name,
         },
         "rows": _OnePerLine([_row(row, shown) for row in shown.rows]),
@@ -200,7 +218,8 @@ class _Shared:
 
     def encoded(self, report: ModelReport, seen: ModelFigures, level: int) -> Any:
         """The layers list: encoded once when another model shares it, else made as written."""
-        items = _OnePerLine(_layer(row, seen.precision) for row in seen.layers)
+        tensors = _Tensors(seen.precision)
+        items = _OnePerLine(_layer(row, tensors) for row in seen.layers)
         if self.left[id(report.layers)] < 2:
             return items
         key = (id(report.layers), id(seen.precision))

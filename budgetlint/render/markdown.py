@@ -77,8 +77,8 @@ def layer_table(model: ModelResult, result: Result) -> list[str]:
     for cells in [*(shown.cells(row) for row in shown.rows), shown.total_cells()]:
         lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
     lines += ["", _cell(text.memory_line(seen))]
-    if shown.hidden:
-        lines += ["", text.hidden_line(shown)]
+    for note in text.notes(shown):
+        lines += ["", note]
     return [*lines, ""]
 
 

@@ -157,6 +157,7 @@ class Table:
     share: Measure
     hidden: int  # rows left out because they cost nothing
     tree: bool
+    cut: int = 0  # rows past MAX_SHOWN_ROWS, left out (said below the table)
 
     def fraction(self, row: Row) -> float:
         """The row's share of the total of the share measure (0 when the total is 0)."""
@@ -201,9 +202,7 @@ class _Node:
     children: tuple[_Node, ...]
 
 
-def _nodes(
-    layers: Sequence[LayerFigures], level: int, depth: int | None, show_all: bool
-) -> list[_Node]:
+def _nodes(layers: Sequence[LayerFigures], level: int, depth: int | None) -> list[_Node]:
     nodes = []
     for group, members in _runs(layers, level):
         if group is None:
@@ -212,9 +211,23 @@ def _nodes(
             nodes.append(_Node(row, ()))
             continue
         folded = depth is not None and level + 1 >= depth
-        children = () if folded else tuple(_nodes(members, level + 1, depth, show_all))
+        children = () if folded else tuple(_nodes(members, level + 1, depth))
         nodes.append(_Node(Row(group.name, group.kind, tuple(members), group, level), children))
-    return [node for node in nodes if show_all or not node.row.costs_nothing]
+    return nodes
+
+
+def _costing(nodes: Sequence[_Node]) -> list[_Node]:
+    """The nodes that cost something, at every level."""
+    return [
+        _Node(node.row, tuple(_costing(node.children)))
+        for node in nodes
+        if not node.row.costs_nothing
+    ]
+
+
+# Rows a per-layer table shows at most: a report of 100,000 layers stays readable and
+# quick in every format; the rest are counted below it (JSON's `layers` lists them all).
+MAX_SHOWN_ROWS = 5_000
 
 
 def _leaves(nodes: Sequence[_Node]) -> Iterator[Row]:
@@ -251,17 +264,20 @@ def table(
     def flatten(nodes: Sequence[_Node]) -> list[Row]:
         return list(_drawn(nodes) if tree else _leaves(nodes))
 
-    rows = flatten(_nodes(seen.layers, 0, depth, show_all))
-    hidden = 0 if show_all else len(flatten(_nodes(seen.layers, 0, depth, True))) - len(rows)
+    every = _nodes(seen.layers, 0, depth)
+    rows = flatten(every if show_all else _costing(every))
+    hidden = 0 if show_all else len(flatten(every)) - len(rows)
     share = share_measure(sort, timed)
     if sort != ORDER:
         rows.sort(key=lambda row: -MEASURES[sort].value(row))
     if top is not None:
         rows = rows[:top]
+    cut = max(0, len(rows) - MAX_SHOWN_ROWS)
+    rows = rows[:MAX_SHOWN_ROWS]
     columns = tuple(column for column in COLUMNS if timed or not column.timed)
     headers = tuple(column.header.format(share=share.title) for column in columns)
     total = Row("total", "", seen.layers)
-    return Table(columns, headers, tuple(rows), total, share, hidden, tree)
+    return Table(columns, headers, tuple(rows), total, share, hidden, tree, cut)
 
 
 class Choices(Protocol):

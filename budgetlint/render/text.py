@@ -164,6 +164,21 @@ def hidden_line(shown: rows.Table) -> str:
     return f"{shown.hidden} {noun} with no params, MACs, FLOPs or bytes moved hidden (--all shows)"
 
 
+def cut_line(shown: rows.Table) -> str:
+    return (
+        f"… {shown.cut:,} more rows not shown (a table shows at most {rows.MAX_SHOWN_ROWS:,}: "
+        "--top, --depth or --sort choose them; --format json lists every layer)"
+    )
+
+
+def notes(shown: rows.Table) -> list[str]:
+    """What the table leaves out, one line each."""
+    return [
+        *([hidden_line(shown)] if shown.hidden else []),
+        *([cut_line(shown)] if shown.cut else []),
+    ]
+
+
 def layer_table(model: ModelResult, result: Result, width: int | None = None) -> list[str]:
     """The torchinfo-style table: layers or folded groups, bytes moved and, on a device, time;
     fitted to `width` by the columns' own order of what to drop and shorten."""
@@ -199,9 +214,7 @@ def layer_table(model: ModelResult, result: Result, width: int | None = None) ->
         lines += [_shorten(line, width) for line in held]
     training = training_line(model.report, model.device)
     lines.append(training if width is None else _shorten(training, width))
-    if shown.hidden:
-        hidden = hidden_line(shown)
-        lines.append(hidden if width is None else _shorten(hidden, width))
+    lines += [note if width is None else _shorten(note, width) for note in notes(shown)]
     return lines
 
 
