@@ -84,6 +84,24 @@ def layer_traffic(layer: LayerReport, precision: Precision) -> Traffic:
     return Traffic(activations + weights, packed(numel(layer.output), precision.activation_bits))
 
 
+def traffic_key(layer: LayerReport, precision: Precision) -> tuple[object, ...] | None:
+    """Everything of a layer that layer_traffic reads but its name: equal keys, equal
+    traffic. None when an override may pick the layer by name (then nothing is shared)."""
+    if precision.weights is not None and precision.weights.overrides:
+        return None
+    return (
+        layer.alias,
+        layer.op,
+        layer.inputs,
+        layer.output,
+        layer.state_read,
+        layer.tensors,
+        layer.learnable,
+        layer.buffers,
+        layer.weights_read,
+    )
+
+
 def size_bytes(report: ModelReport, precision: Precision) -> int:
     """Every tensor stored once (a tied weight with its owner), at its storage."""
     form = precision.weights
@@ -114,7 +132,11 @@ class Peak:
 
 def peak_activations(report: ModelReport, bits: int) -> Peak:
     peak = Peak(packed(numel(report.input), bits), "input")
+    last = None
     for layer in report.layers:
+        if layer.live is last:
+            continue  # the same tensors as the row before (a chain): not a new peak
+        last = layer.live
         held = layer.live.bytes(bits)
         if held > peak.bytes:
             peak = Peak(held, layer.name)

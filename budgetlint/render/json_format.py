@@ -207,11 +207,19 @@ class _Shared:
 
     def __init__(self, models: tuple[ModelResult, ...]) -> None:
         self.left = Counter(id(model.report.layers) for model in models)
-        self.figures: dict[tuple[int, int], ModelFigures] = {}
+        self.figures: dict[tuple[object, ...], ModelFigures] = {}
         self.layers: dict[tuple[int, int], _Encoded] = {}
 
     def seen(self, report: ModelReport, device: Device | None) -> ModelFigures:
-        key = (id(report.layers), id(device))
+        # figures read of the device its precision, roofline and overhead only
+        key = (
+            id(report.layers),
+            *(
+                (device.precision, device.roofline, device.overhead)
+                if device
+                else (FLOAT32, None, 0.0)
+            ),
+        )
         if key not in self.figures:
             self.figures[key] = figures(report, device)
         return self.figures[key]

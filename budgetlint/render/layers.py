@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from budgetlint.budgets import tokens
@@ -18,6 +19,7 @@ from budgetlint.engine.memory import (
     naive_activations,
     peak_activations,
     size_bytes,
+    traffic_key,
 )
 from budgetlint.engine.roofline import LayerTime, layer_time
 from budgetlint.engine.training import DEFAULT_TRAINING, TrainMemory, train_flops, train_memory
@@ -63,16 +65,25 @@ class ModelFigures:
         return sum(figures.time.seconds for figures in self.layers if figures.time)
 
 
+def _traffic(layers: tuple[LayerReport, ...], precision: Precision) -> Iterator[Traffic]:
+    """layer_traffic of each layer, once for equal layers (a model repeats its layers)."""
+    known: dict[tuple[object, ...], Traffic] = {}
+    for layer in layers:
+        key = traffic_key(layer, precision)
+        found = known.get(key) if key is not None else None
+        if found is None:
+            found = layer_traffic(layer, precision)
+            if key is not None and len(known) < 10_000:
+                known[key] = found
+        yield found
+
+
 def figures(report: ModelReport, device: Device | None) -> ModelFigures:
     precision = device_precision(device) if device else FLOAT32
     roofline = device.roofline if device else None
     rows = tuple(
-        LayerFigures(
-            layer,
-            layer_traffic(layer, precision),
-            layer_time(layer, precision, roofline) if roofline else None,
-        )
-        for layer in report.layers
+        LayerFigures(layer, traffic, layer_time(layer, precision, roofline) if roofline else None)
+        for layer, traffic in zip(report.layers, _traffic(report.layers, precision), strict=True)
     )
     bits = precision.activation_bits
     return ModelFigures(
