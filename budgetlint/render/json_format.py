@@ -17,7 +17,7 @@ from budgetlint.budgets import Verdict
 from budgetlint.device import Device
 from budgetlint.engine.cost import Tensor
 from budgetlint.engine.evaluate import LayerReport, ModelReport
-from budgetlint.engine.memory import FLOAT32, Precision, size_bytes
+from budgetlint.engine.memory import FLOAT32, Precision, device_precision, size_bytes
 from budgetlint.engine.storage import stored_bytes
 from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import Problem, json_for_logs
@@ -211,11 +211,11 @@ class _Shared:
         self.layers: dict[tuple[int, int], _Encoded] = {}
 
     def seen(self, report: ModelReport, device: Device | None) -> ModelFigures:
-        # figures read of the device its precision, roofline and overhead only
+        # figures reads of the device its precision, roofline and overhead only
         key = (
             id(report.layers),
             *(
-                (device.precision, device.roofline, device.overhead)
+                (device_precision(device), device.roofline, device.overhead)
                 if device
                 else (FLOAT32, None, 0.0)
             ),

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import groupby
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, overload
 
 from budgetlint.graph import Group, Shape
 from budgetlint.problems import Position
@@ -24,18 +25,20 @@ from budgetlint.units import format_bytes, format_time
 T = TypeVar("T")
 
 
-class once(Generic[T]):
+class once(cached_property[T]):
     """functools.cached_property without its lock (Python 3.11 takes one on every first
     access, a tenth of a report's time at 100,000 rows): computed once, then a plain
     attribute of the instance."""
 
-    def __init__(self, compute: Callable[[Any], T]) -> None:
-        self.compute = compute
-        self.name = compute.__name__
-
-    def __get__(self, row: Any, owner: type[Any] | None = None) -> T:
-        value = self.compute(row)
-        row.__dict__[self.name] = value
+    @overload
+    def __get__(self, row: None, owner: type[Any] | None = None) -> once[T]: ...
+    @overload
+    def __get__(self, row: object, owner: type[Any] | None = None) -> T: ...
+    def __get__(self, row: object, owner: type[Any] | None = None) -> once[T] | T:
+        if row is None:
+            return self
+        value = self.func(row)
+        row.__dict__[self.attrname or self.func.__name__] = value
         return value
 
 
