@@ -8,7 +8,7 @@ computes with their bit widths.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from budgetlint.problems import Position
@@ -197,6 +197,27 @@ class Roofline:
     bandwidth: float  # bytes per second
     efficiency: float = 1.0  # share of both peaks reached in practice
     overhead: float = 0.0  # seconds added per layer (launch, sync)
+
+
+def missing_figures(
+    compute: Mapping[str, float], activation_dtype: str, bandwidth: float | None
+) -> tuple[str, ...]:
+    """The device fields a roofline needs and lacks, as written in a spec."""
+    missing = [] if activation_dtype in compute else [f"compute.{activation_dtype}"]
+    return (*missing, *([] if bandwidth is not None else ["bandwidth"]))
+
+
+def roofline_of(
+    compute: Mapping[str, float],
+    activation_dtype: str,
+    bandwidth: float | None,
+    efficiency: float,
+    overhead: float,
+) -> Roofline | None:
+    """The device's roofline at its activation dtype, or None if a figure is missing."""
+    if missing_figures(compute, activation_dtype, bandwidth) or bandwidth is None:
+        return None
+    return Roofline(compute[activation_dtype], bandwidth, efficiency, overhead)
 
 
 @dataclass(frozen=True)

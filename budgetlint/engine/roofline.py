@@ -9,7 +9,6 @@ Arithmetic intensity is FLOPs per byte moved.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from budgetlint.device import Roofline
@@ -37,24 +36,3 @@ def layer_time(layer: LayerReport, precision: Precision, roofline: Roofline) -> 
 
 def latency(report: ModelReport, precision: Precision, roofline: Roofline) -> float:
     return sum(layer_time(layer, precision, roofline).seconds for layer in report.layers)
-
-
-def missing_figures(
-    compute: Mapping[str, float], activation_dtype: str, bandwidth: float | None
-) -> tuple[str, ...]:
-    """The device fields a roofline needs and lacks, as written in a spec."""
-    missing = [] if activation_dtype in compute else [f"compute.{activation_dtype}"]
-    return (*missing, *([] if bandwidth is not None else ["bandwidth"]))
-
-
-def roofline_of(
-    compute: Mapping[str, float],
-    activation_dtype: str,
-    bandwidth: float | None,
-    efficiency: float,
-    overhead: float,
-) -> Roofline | None:
-    """The device's roofline at its activation dtype, or None if a figure is missing."""
-    if missing_figures(compute, activation_dtype, bandwidth) or bandwidth is None:
-        return None
-    return Roofline(compute[activation_dtype], bandwidth, efficiency, overhead)

@@ -27,10 +27,11 @@ from budgetlint.device import (
     Quantization,
     Storage,
     TrainingConfig,
+    missing_figures,
+    roofline_of,
 )
 from budgetlint.engine.cost import TENSOR_ROLES
 from budgetlint.engine.ops import OPS
-from budgetlint.engine.roofline import missing_figures, roofline_of
 from budgetlint.problems import Position, Problem, SpecError, fail
 from budgetlint.spec.load import Document, JsonPath
 from budgetlint.spec.validate import did_you_mean
