@@ -139,6 +139,8 @@ def group(nodes: tuple[Node, ...], prefix: str) -> tuple[Node, ...]:
         run = nodes[index:end]
         if key and len(run) > 1 and any(_node_name(n) != path for n in run):
             out.append(Group(path, group(run, path)))
+        elif key and len(run) == 1 and isinstance(run[0], Combinator) and run[0].name == path:
+            out.append(Group(path, run))  # a module that is one sum or concat (a dense layer)
         else:
             out.extend(run)
         index = end
@@ -292,6 +294,22 @@ def _inner_groups(group: Group) -> set[str]:
     return found
 
 
+def _numbered(node: Group) -> tuple[str, int] | None:
+    """The stem and first number of children named `<stem><n>, <stem><n+1>, ...`
+    (`0, 1, ...`: no stem; `denselayer1, denselayer2, ...`)."""
+    names = []
+    for child in node.items:
+        if not isinstance(child, Group) or not child.name.startswith(f"{node.name}."):
+            return None
+        names.append(child.name[len(node.name) + 1 :])
+    found = re.fullmatch(r"([A-Za-z_]*)(\d+)", names[0]) if names else None
+    if found is None:
+        return None
+    stem, start = found.group(1), int(found.group(2))
+    expected = [f"{stem}{start + turn}" for turn in range(len(names))]
+    return (stem, start) if names == expected and str(start) == found.group(2) else None
+
+
 # -- the spec --------------------------------------------------------------------------
 
 
@@ -358,13 +376,16 @@ class _Writer:
         return {"name": relative, block.name: arguments or None}
 
     def repeat(self, node: Group, relative: str | None) -> dict[str, Any] | None:
-        """`layer1` of identical block uses `layer1.0`, `layer1.1`, ...: a repeat."""
+        """`layer1` of identical block uses `layer1.0`, `layer1.1`, ...: a repeat; uses
+        named `denselayer1`, `denselayer2`, ... a repeat whose turns are named so."""
         if relative is None or self.slots is not None:
             return None
+        numbered = _numbered(node)
+        if numbered is None:
+            return None
+        stem, start = numbered
         uses = []
-        for turn, child in enumerate(node.items):
-            if not isinstance(child, Group) or child.name != f"{node.name}.{turn}":
-                return None
+        for child in node.items:
             block = self.blocks.get(child.name)
             if block is None:
                 return None
@@ -373,8 +394,14 @@ class _Writer:
             return None
         block = self.blocks[node.items[0].name]
         arguments = dict(zip(block.params, uses[0][1], strict=True))
-        body = {block.name: arguments or None}
-        return {"name": relative, "repeat": {"times": len(uses), "body": [body]}}
+        body: dict[str, Any] = {block.name: arguments or None}
+        repeat: dict[str, Any] = {"times": len(uses)}
+        if start:
+            repeat["start"] = start
+        if stem:
+            body = {"name": f"{stem}${{turn}}", **body}
+        repeat["body"] = [body]
+        return {"name": relative, "repeat": repeat}
 
     def template(self, block: Block) -> dict[str, Any]:
         self.slots, self.params, self.cursor = list(block.slots), block.params, 0

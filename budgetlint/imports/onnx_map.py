@@ -95,6 +95,7 @@ class _Mapper:
         self.unknown: list[tuple[str, str]] = []
         self.classes: dict[str, str] = {}
         self.input_shape: Shape = ()
+        self.sequences: dict[str, tuple[Act, int, tuple[int, ...]]] = {}  # a split's parts
         for node in graph.nodes:
             for tensor in node.inputs:
                 self.readers[tensor] = self.readers.get(tensor, 0) + 1
@@ -645,6 +646,38 @@ def split(m: _Mapper, node: OnnxNode) -> None:
         start += size
 
 
+def split_to_sequence(m: _Mapper, node: OnnxNode) -> None:
+    """A split kept as a sequence (an unoptimised export's chunk): its parts are read
+    one by one with SequenceAt."""
+    x = m.act(node.inputs[0])
+    axis = node.attrs.get("axis", 0) % len(x.shape)
+    if len(node.inputs) > 1 and node.inputs[1]:
+        sizes = m.ints(node.inputs[1], "split sizes")
+        if len(sizes) == 1 and m.const(node.inputs[1]).shape == ():  # parts of this size
+            sizes = tuple(
+                min(sizes[0], x.shape[axis] - start) for start in range(0, x.shape[axis], sizes[0])
+            )
+    elif node.attrs.get("keepdims", 1):
+        sizes = (1,) * x.shape[axis]
+    else:
+        raise Unsupported("a split into parts without their axis")
+    if sum(sizes) != x.shape[axis]:
+        raise Unsupported(f"parts {list(sizes)} of an axis of {x.shape[axis]}")
+    m.sequences[node.outputs[0]] = (x, axis, tuple(sizes))
+
+
+def sequence_at(m: _Mapper, node: OnnxNode) -> None:
+    if node.inputs[0] not in m.sequences:
+        raise Unsupported(f"expects '{node.inputs[0]}' to be a split of a computed tensor")
+    x, axis, sizes = m.sequences[node.inputs[0]]
+    index = m.ints(node.inputs[1], "position")
+    if len(index) != 1 or not -len(sizes) <= index[0] < len(sizes):
+        raise Unsupported(f"position {list(index)} of {len(sizes)} parts")
+    part = index[0] % len(sizes)
+    start = sum(sizes[:part])
+    m.layer(node, "slice", {"dim": axis, "start": start, "end": start + sizes[part]}, x)
+
+
 def slice_(m: _Mapper, node: OnnxNode) -> None:
     x = m.act(node.inputs[0])
     starts, ends = m.ints(node.inputs[1], "starts"), m.ints(node.inputs[2], "ends")
@@ -854,6 +887,8 @@ ONNX_OPS: dict[str, Handler] = {
     "Unsqueeze": unsqueeze,
     "Transpose": transpose,
     "Split": split,
+    "SplitToSequence": split_to_sequence,
+    "SequenceAt": sequence_at,
     "Slice": slice_,
     "Gather": gather,
     "Identity": alias,

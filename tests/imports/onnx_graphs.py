@@ -412,3 +412,77 @@ input: [1, 5, 8]
 layers:
   - lstm: {hidden: 16, layers: 2}
 """
+
+
+def sequence_split() -> bytes:
+    """ShuffleNet V2's chunk as an unoptimised export writes it: SplitToSequence, then
+    SequenceAt for each half."""
+    half = 8
+    nodes = [
+        node("SplitToSequence", ["x", "size"], ["parts"], "split", axis=1),
+        node("SequenceAt", ["parts", "zero"], ["left"], "left"),
+        node("SequenceAt", ["parts", "one"], ["right"], "right"),
+    ]
+    branch, inits = conv("right", "r1", "branch2.0", half, half, 1, bias=False)
+    nodes += [*branch, node("Concat", ["left", "r1"], ["y"], "cat", axis=1)]
+    scalars = [
+        numpy_helper.from_array(np.array(v, dtype=np.int64), n)
+        for n, v in (("size", half), ("zero", 0), ("one", 1))
+    ]
+    return model(nodes, [*inits, *scalars], [1, 16, 8, 8])
+
+
+SEQUENCE_SPLIT_SPEC = """
+input: [1, 16, 8, 8]
+layers:
+  - parallel:
+      branches:
+        - [slice: {end: 8}]
+        - - slice: {start: 8, end: 16}
+          - conv2d: {out: 8, kernel: 1, bias: false}
+"""
+
+
+def dense_block_named(layers: int = 3) -> bytes:
+    """A dense block whose layers are modules `block.denselayer1`, `block.denselayer2`, …
+    (a 1×1 conv to 8, a 3×3 conv to 4), each reading all earlier features."""
+    nodes, inits, features = [], [], ["x"]
+    for turn in range(1, layers + 1):
+        cin = 8 + 4 * (turn - 1)
+        if len(features) > 1:
+            nodes.append(
+                node("Concat", features, [f"c{turn}"], f"/block/denselayer{turn}/cat", axis=1)
+            )
+        source = f"c{turn}" if len(features) > 1 else "x"
+        for part in (
+            conv(source, f"a{turn}", f"block.denselayer{turn}.conv1", cin, 8, 1, bias=False),
+            conv(
+                f"a{turn}",
+                f"n{turn}",
+                f"block.denselayer{turn}.conv2",
+                8,
+                4,
+                3,
+                bias=False,
+                pads=[1, 1, 1, 1],
+            ),
+        ):
+            nodes += part[0]
+            inits += part[1]
+        features.append(f"n{turn}")
+    nodes.append(node("Concat", features, ["y"], "/block/cat", axis=1))
+    return model(nodes, inits, [1, 8, 6, 6])
+
+
+DENSE_NAMED_SPEC = """
+input: [1, 8, 6, 6]
+layers:
+  - repeat:
+      times: 3
+      body:
+        - parallel:
+            branches:
+              - []
+              - - conv2d: {out: 8, kernel: 1, bias: false}
+                - conv2d: {out: 4, kernel: 3, padding: 1, bias: false}
+"""

@@ -63,6 +63,8 @@ CASES: list[tuple[str, Callable[[], bytes], str]] = [
     ("strided_view", lambda: g.strided_view(external=False), g.STRIDED_SPEC),
     ("strided_view_external", lambda: g.strided_view(external=True), g.STRIDED_SPEC),
     ("stacked_lstm", g.stacked_lstm, g.LSTM_SPEC),
+    ("sequence_split", g.sequence_split, g.SEQUENCE_SPLIT_SPEC),
+    ("dense_block_named", g.dense_block_named, g.DENSE_NAMED_SPEC),
 ]
 
 
@@ -243,6 +245,15 @@ def test_dense_concatenations_read_the_running_feature_map(tmp_path: Path) -> No
     assert text.count("parallel:") == 2
     assert imported.output == (1, 8 + 4 + 4, 6, 6)
     assert imported.macs == 4 * 6 * 6 * 8 * 3 * 3 + 4 * 6 * 6 * (8 + 4) * 3 * 3
+
+
+def test_dense_layers_fold_into_a_repeat_named_as_the_modules(tmp_path: Path) -> None:
+    """denselayer1, denselayer2, denselayer3: one block, a repeat from 1 named so."""
+    imported, text = _imported(tmp_path, g.dense_block_named())
+    assert text.count("conv2d") == 2  # the block's two convs, written once
+    assert "start: 1" in text and "denselayer${turn}" in text
+    names = [row.name for row in imported.layers if row.learnable]
+    assert names == [f"block.denselayer{t}.conv{c}" for t in (1, 2, 3) for c in (1, 2)]
 
 
 def test_non_series_parallel_graph_is_refused(tmp_path: Path) -> None:

@@ -95,6 +95,17 @@ VERIFIED = (
 )
 
 
+def test_densenet_imports_like_the_zoo_file(tmp_path: Path) -> None:
+    """Each dense layer one parallel (concat), the layers of a dense block a repeat from 1
+    named denselayer${turn}, as specs/zoo/densenet121.yaml writes them."""
+    report = _import(tmp_path, "densenet121")
+    text = (tmp_path / "densenet121.yaml").read_text()
+    params, buffers = _torchvision("densenet121")
+    assert (report.learnable, report.buffers) == (sum(params.values()), sum(buffers.values()))
+    assert len(text.splitlines()) <= 80
+    assert text.count("start: 1") == 4 and text.count("denselayer${turn}") == 4
+
+
 @pytest.mark.parametrize("name", ["swin_t", "maxvit_t"])
 def test_window_attention_models_equal_torchvision_and_the_zoo(tmp_path: Path, name: str) -> None:
     """Swin's shifted_window_attention (kept whole by torch.fx) and MaxViT's
