@@ -286,7 +286,8 @@ def test_zoo_block_off_lists_every_layer_made_from_it(
     assert main(["verify", "resnet18.yaml", "--against", model, "-f", "json"]) == 1
     divergences = json.loads(capsys.readouterr().out)["verifications"][0]["divergences"]
     uses = ("layer1.0", "layer1.1", "layer2.1", "layer3.1", "layer4.1")
-    weights = (64 * 64 * 5 * 5, 64 * 64 * 3 * 3)  # the spec's conv1, torchvision's (layer1)
+    # the spec's conv1; torchvision's (layer1), with bn1 folded into it: a bias of 64
+    weights = (64 * 64 * 5 * 5, 64 * 64 * 3 * 3 + 64)
     assert [(d["spec_layer"], d["quantity"], d["line"]) for d in divergences] == [
         (f"{use}.conv1", "params", line) for use in uses
     ]

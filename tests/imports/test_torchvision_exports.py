@@ -102,3 +102,14 @@ def test_one_changed_layer_is_named(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["verify", str(changed), "--against", str(FIXTURES / "resnet18.onnx")]) == 1
     first = capsys.readouterr().out.splitlines()[0]
     assert "'fc'" in first and "[1, 1001]" in first and "[1, 1000]" in first
+
+
+def test_densenet_export_folds_only_the_batchnorms_after_a_convolution(tmp_path: Path) -> None:
+    """norm0 (after conv0) and each dense layer's norm2 (after conv1) fold into their conv:
+    γ, β and the running mean and variance go, a bias of as many channels comes. The
+    BatchNorms after a concatenation (norm1, the transitions', norm5) stay."""
+    folded = 64 + (6 + 12 + 24 + 16) * 128  # channels of norm0, and of each norm2
+    imported = _report(_import(tmp_path, "densenet121"))
+    torchvision = MEASURED["models"]["densenet121"]
+    assert imported.learnable == torchvision["params"] - 2 * folded + folded
+    assert imported.buffers == torchvision["buffers"] - 2 * folded
