@@ -8,9 +8,11 @@ prefixed by the name of the layer that contains them.
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections import ChainMap
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, cast
@@ -27,9 +29,10 @@ from budgetlint.spec.binding import (
     parameter_slots,
 )
 from budgetlint.spec.blocks import Block, BlockLibrary, value_at
-from budgetlint.spec.expr import ExpressionError, has_template, substitute
+from budgetlint.spec.expr import ExpressionError, has_template, names_read, substitute
 from budgetlint.spec.files import Files
 from budgetlint.spec.load import Document, JsonPath
+from budgetlint.spec.memo import Expansion, Replay, remembered
 from budgetlint.spec.validate import attribute_hint, did_you_mean
 from budgetlint.units import UnitError, parse_count
 
@@ -37,6 +40,7 @@ MAX_UNROLLED = 100_000  # expansion steps per model (see Expander.count)
 MAX_FILE_UNROLLED = 1_000_000  # and for all the models of one spec file together
 MAX_NAME = 200  # characters of a layer name kept (its end: the most specific part)
 LAYER_KEYS = ("name", "functional", "module")  # keys a layer may carry beside its one op
+REMEMBER = True  # block uses alike replay the first one (False: each expands, for tests)
 
 
 class TooMuchWork(SpecError):
@@ -91,16 +95,25 @@ def _label(name: str, scope: str, label: str) -> str:
     return f"{own}.{label}"
 
 
+Where = Position | Callable[[], Position]  # a position, or how to make it when needed
+
+
+def _located(where: Where) -> Position:
+    return where if isinstance(where, Position) else where()
+
+
 @contextlib.contextmanager
-def used(use: str) -> Iterator[None]:
+def used(use: str | Callable[[], str]) -> Iterator[None]:
     """Problems from inside a definition (a block, an architecture file) say which use of
-    it led there: the same cause reached by several uses is then one problem."""
+    it led there: the same cause reached by several uses is then one problem. (The use is
+    said only when there is a problem: a callable makes it then.)"""
     try:
         yield
     except SpecError as error:
-        if not use:
+        said = use if isinstance(use, str) else use()
+        if not said:
             raise
-        raise type(error)(*(problem.used_at(use) for problem in error.problems)) from None
+        raise type(error)(*(problem.used_at(said) for problem in error.problems)) from None
 
 
 @dataclass(frozen=True)
@@ -130,6 +143,11 @@ class Expander:
         self.built: dict[tuple[str, str, Shape], tuple[tuple[Node, ...], tuple[str, ...]]] = {}
         self.serial = 0
         self.units: list[str] = []  # every repeat turn's name, for per_block checkpointing
+        self.remember = REMEMBER
+        self.substituted: dict[tuple[object, ...], Any] = {}  # texts with `${}`, as read
+        self.memo: dict[tuple[object, ...], tuple[Expansion, Document, Mapping[str, Block]]] = {}
+        self.expansions = 0  # block uses expanded for real
+        self.replays = 0  # and replayed from one before
 
     def start_model(self) -> None:
         self.file_unrolled += self.unrolled
@@ -175,16 +193,22 @@ class Expander:
     def value(self, context: Context, path: JsonPath, value: Any) -> Any:
         """Substitute `${...}` in a (possibly nested) value, with a positioned error."""
         if isinstance(value, str) and has_template(value):
+            key = _expression_key(value, context.scope) if self.remember else None
+            if key is not None and key in self.substituted:
+                return _fresh(self.substituted[key])
             try:
-                return substitute(value, context.scope)
+                result = substitute(value, context.scope)
             except ExpressionError as error:
                 raise fail(
                     context.document.position(path),
                     "expression",
                     f"in {short_repr(value)}: {error}",
                 ) from None
+            if key is not None:
+                self.substituted[key] = result
+            return _fresh(result)
         if isinstance(value, list):
-            self.count(context.document.position(path), len(value))
+            self.count(partial(context.document.position, path), len(value))
             return [self.value(context, (*path, i), item) for i, item in enumerate(value)]
         return value
 
@@ -241,13 +265,14 @@ class Expander:
         scope = parent if transparent else name
         return _Use(context, path, key_path, key, body, given, name, scope, position, item)
 
-    def count(self, position: Position, steps: int = 1) -> None:
-        """Bounds the work of unrolling, per model and per file (see the class)."""
+    def count(self, position: Where, steps: int = 1) -> None:
+        """Bounds the work of unrolling, per model and per file (see the class). The
+        position is made only when a bound is passed."""
         self.unrolled += steps
         if self.unrolled > MAX_UNROLLED:
             raise TooMuchWork(
                 Problem(
-                    position,
+                    _located(position),
                     "layer.too_many",
                     f"more than {MAX_UNROLLED:,} layers and repeat turns once unrolled: refused "
                     "(block and arch uses, residuals and parallel branches count too)",
@@ -256,7 +281,7 @@ class Expander:
         if self.file_unrolled + self.unrolled > MAX_FILE_UNROLLED:
             raise TooMuchWork(
                 Problem(
-                    position,
+                    _located(position),
                     "layer.too_many_in_file",
                     f"the models of this file unroll to more than {MAX_FILE_UNROLLED:,} layers "
                     "and repeat turns together: refused",
@@ -342,7 +367,7 @@ class Expander:
         spec = self.mapping(context, path, use.body, "parallel")
         branches = []
         for index in range(len(spec["branches"])):
-            self.count(context.document.position((*path, "branches", index)))
+            self.count(partial(context.document.position, (*path, "branches", index)))
             label = _label(name, scope, f"branches.{index}")
             branches.append(self.layers(context, (*path, "branches", index), scope, label))
         merge = self.value(context, (*path, "merge"), spec.get("merge", DEFAULT_MERGE))
@@ -395,7 +420,7 @@ class Expander:
         nodes: list[Node] = []
         for turn in range(start, start + times):
             if not spec["body"]:  # a turn of anything else counts through its items
-                self.count(context.document.position((*path, "times")))
+                self.count(partial(context.document.position, (*path, "times")))
             # the body's own names and arguments may say which turn this is: ${turn}
             # (a ChainMap, not a copy of the scope per turn: only its first map is ever written)
             scope = ChainMap({"turn": turn}, cast("MutableMapping[str, Any]", context.scope))
@@ -424,12 +449,12 @@ class Expander:
     def block(self, use: _Use, block: Block) -> tuple[Node, ...]:
         context, path, body, name = use.context, use.key_path, use.body, use.scope
         document = context.document
-        where = document.position(path, key=True)
+        where = partial(document.position, path, key=True)  # made only for a message
         if block.name in context.active_blocks:
             chain = " → ".join((*context.active_blocks, block.name))
-            raise fail(where, "block.circular", f"circular block reference: {chain}")
+            raise fail(where(), "block.circular", f"circular block reference: {chain}")
         if body is not None and not isinstance(body, dict):
-            raise fail(where, "block.args", f"block '{block.name}' takes a mapping of parameters")
+            raise fail(where(), "block.args", f"block '{block.name}' takes a mapping of parameters")
         arguments = body or {}
         copied = len(context.active_blocks) + len(block.params) + len(context.file_params)
         self.count(where, copied + len(arguments))
@@ -440,7 +465,7 @@ class Expander:
                 lambda key, raw: self.value(context, (*path, key), raw),
             )
         except BindingError as error:
-            raise _unbound_parameter(document, path, where, block, error) from None
+            raise _unbound_parameter(document, path, where(), block, error) from None
         inner = Context(
             block.document,
             context.blocks,
@@ -450,14 +475,71 @@ class Expander:
             name,
             context.file_params,
         )
-        definition = block.document.position(block.path, key=True)
-        with used(f"in block {block.name} ({definition}), used at {where}"):
-            return self.layers(inner, (*block.path, "layers"), name, "")
+
+        def use_chain() -> str:
+            definition = block.document.position(block.path, key=True)
+            return f"in block {block.name} ({definition}), used at {where()}"
+
+        with used(use_chain):
+            return self.unrolled_block(block, context, inner, where)
+
+    def unrolled_block(
+        self, block: Block, outer: Context, inner: Context, where: Where
+    ) -> tuple[Node, ...]:
+        """The block's layers; a use like one made before (same definition, arguments,
+        blocks in reach and nesting) replays that one under its own names. A replay
+        counts the work it stands for, and one that would pass a bound is expanded
+        for real instead, so that the refusal names the same layer."""
+        name = inner.instance
+        key = (
+            (
+                id(block.document),
+                block.path,
+                repr(sorted(inner.scope.items())),
+                repr(sorted(outer.file_params.items())),
+                id(outer.blocks),
+                outer.active_blocks,
+                outer.active_files,
+            )
+            if self.remember
+            else None
+        )
+        known = self.memo.get(key) if key is not None else None
+        if known is not None and known[0].fits(name, MAX_NAME) and self.affords(known[0].steps):
+            self.replays += 1
+            expansion = known[0]
+            replay = Replay(expansion, name, self.groups, self.serial)
+            self.count(where, expansion.steps)
+            self.serial += expansion.serials
+            self.units.extend(replay.units)
+            return replay.nodes
+        self.expansions += 1
+        steps, serial, units = self.unrolled, self.serial, len(self.units)
+        nodes = self.layers(inner, (*block.path, "layers"), name, "")
+        if key is not None:
+            made = remembered(
+                name,
+                nodes,
+                len(self.groups),
+                range(serial, self.serial),
+                tuple(self.units[units:]),
+                self.unrolled - steps,
+                MAX_NAME,
+            )
+            if made is not None:  # the definition and table keep their ids in use
+                self.memo[key] = (made, block.document, outer.blocks)
+        return nodes
+
+    def affords(self, steps: int) -> bool:
+        """Can `steps` more be counted without passing a bound?"""
+        unrolled = self.unrolled + steps
+        return unrolled <= MAX_UNROLLED and self.file_unrolled + unrolled <= MAX_FILE_UNROLLED
 
     def arch(self, use: _Use) -> list[Node]:
         context, path = use.context, use.key_path
         document, layers_path, blocks = self.architecture_file(context, path, use.body)
-        self.count(context.document.position(path), len(context.active_files) + len(blocks))
+        where = partial(context.document.position, path)
+        self.count(where, len(context.active_files) + len(blocks))
         inner = Context(
             document,
             blocks,
@@ -466,7 +548,7 @@ class Expander:
             (*context.active_files, document.path),
             use.scope,
         )
-        with used(f"in {document.path}, used at {context.document.position(path)}"):
+        with used(lambda: f"in {document.path}, used at {where()}"):
             return list(self.layers(inner, layers_path, use.scope, ""))
 
     def architecture_file(
@@ -484,6 +566,20 @@ class Expander:
         if "layers" not in document.data:
             raise fail(where, "arch.no_layers", f"'{document.path}' has no layers")
         return document, ("layers",), self.file_blocks(document)
+
+
+def _fresh(value: Any) -> Any:
+    """A remembered value, its lists copied (each use owns what it is given)."""
+    return copy.deepcopy(value) if isinstance(value, list) else value
+
+
+def _expression_key(text: str, scope: Mapping[str, Any]) -> tuple[object, ...] | None:
+    """What decides a text's substitution: the text and the values of the names it reads
+    (their reprs: 1, 1.0 and True differ). None: not to be remembered."""
+    names = names_read(text)
+    if names is None:
+        return None
+    return (text, *((name, repr(scope[name])) if name in scope else name for name in names))
 
 
 def _unbound_parameter(

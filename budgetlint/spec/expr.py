@@ -21,6 +21,7 @@ is accepted where an integer is expected.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -100,7 +101,10 @@ class _Token:
     text: str
 
 
-def _tokenize(source: str) -> list[_Token]:
+@functools.lru_cache(maxsize=4096)
+def _tokenize(source: str) -> tuple[_Token, ...]:
+    """The expression's tokens, made once per text (a block's expressions are read again
+    at each of its uses with other values)."""
     tokens: list[_Token] = []
     position = 0
     while position < len(source):
@@ -113,7 +117,7 @@ def _tokenize(source: str) -> list[_Token]:
         tokens.append(_Token(kind, match.group(kind)))
         position = match.end()
     tokens.append(_Token("end", ""))
-    return tokens
+    return tuple(tokens)
 
 
 class _Parser:
@@ -296,6 +300,21 @@ def evaluate(source: str, scope: Mapping[str, Value]) -> Value:
 
 def has_template(text: str) -> bool:
     return "${" in text
+
+
+def names_read(text: str) -> tuple[str, ...] | None:
+    """The names the text's `${...}` expressions read, in order (functions' too): with
+    their values they decide what `substitute` gives. None when one can't be tokenized."""
+    names: list[str] = []
+    for match in _TEMPLATE.finditer(text):
+        if len(match.group(1)) > _MAX_LENGTH:
+            return None
+        try:
+            tokens = _tokenize(match.group(1))
+        except ExpressionError:
+            return None
+        names.extend(token.text for token in tokens if token.kind == "name")
+    return tuple(dict.fromkeys(names))
 
 
 def substitute(text: str, scope: Mapping[str, Value]) -> Value:
