@@ -1,5 +1,34 @@
-"""budgetlint: keep neural-network architectures inside their device budgets."""
+"""budgetlint: keep neural-network architectures inside their device budgets.
 
-from __future__ import annotations
+From Python (README, "Python API"):
+
+    import budgetlint
+    result = budgetlint.check(["specs/mobile.yaml"])     # as `budgetlint check`
+    result.exit_code, result.to_dict()                   # the --format json document
+    for model in budgetlint.evaluate("specs/zoo/resnet50.yaml"):
+        print(model.name, model.params, model.macs)
+
+The names below are imported when first used, so that `import budgetlint` (and the
+command line, which starts here) costs nothing.
+"""
+
+import typing as _typing
 
 __version__ = "0.1.0"
+
+__all__ = ["CheckResult", "ModelEvaluation", "SpecProblems", "check", "evaluate"]
+
+if _typing.TYPE_CHECKING:
+    from budgetlint.api import CheckResult, ModelEvaluation, SpecProblems, check, evaluate
+
+
+def __getattr__(name: str) -> _typing.Any:
+    if name in __all__:
+        from budgetlint import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'budgetlint' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -143,30 +143,14 @@ def configured_specs() -> list[Path] | None:
     """The specs [tool.budgetlint] (or .budgetlint.yaml) names, for commands given no
     files; None (the problem written to stderr: exit 2) when there are none or the
     configuration is wrong."""
-    from budgetlint.config import load_config, project_root
+    from budgetlint import config
     from budgetlint.problems import SpecError
 
-    root = project_root(Path.cwd())
     try:
-        config = load_config(root)
+        return config.configured_specs(Path.cwd())
     except SpecError as error:
         sys.stderr.writelines(f"{problem}\n" for problem in error.problems)
         return None
-    specs = config.spec_files(root)
-    if not specs:
-        from budgetlint.problems import Position, Problem
-        from budgetlint.spec.expand import display_path
-
-        where = config.source if config.source != "defaults" else str(root / "pyproject.toml")
-        patterns = ", ".join(config.specs)
-        found = Problem(
-            Position(display_path(Path(where))),
-            "config.no_specs",
-            f"no spec matches {patterns} (from {config.source})",
-        )
-        sys.stderr.write(f"{found}\n")
-        return None
-    return specs
 
 
 def check(

@@ -101,3 +101,25 @@ def load_config(root: Path) -> Config:
     if dotfile.is_file():
         return _from_yaml(dotfile)
     return Config()
+
+
+def configured_specs(start: Path) -> list[Path]:
+    """The spec files the project's configuration names, for commands given no files;
+    SpecError when the configuration is wrong or matches nothing."""
+    from budgetlint.problems import Problem, SpecError
+    from budgetlint.spec.expand import display_path
+
+    root = project_root(start)
+    config = load_config(root)
+    specs = config.spec_files(root)
+    if not specs:
+        where = config.source if config.source != "defaults" else str(root / "pyproject.toml")
+        patterns = ", ".join(config.specs)
+        raise SpecError(
+            Problem(
+                Position(display_path(Path(where))),
+                "config.no_specs",
+                f"no spec matches {patterns} (from {config.source})",
+            )
+        )
+    return specs

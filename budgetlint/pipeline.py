@@ -14,7 +14,7 @@ from budgetlint.engine.evaluate import ModelReport, evaluate
 from budgetlint.graph import Architecture, Shape
 from budgetlint.problems import Position, Problem, SpecError, fail, unique
 from budgetlint.spec.expand import Spec, display_path, read_spec
-from budgetlint.spec.sources import GitRevision, resolve_revision
+from budgetlint.spec.sources import WORK_TREE, GitRevision, Source, resolve_revision
 
 
 @dataclass(frozen=True)
@@ -227,6 +227,7 @@ def run(
     depth: int | None = None,
     tree: bool = False,
     show_all: bool = False,
+    source: Source = WORK_TREE,
 ) -> Result:
     """Check every file; problems in one file don't stop the others. A file that another
     of them reads (through `arch:` or `include:`) is that spec's part, not a model again.
@@ -248,7 +249,7 @@ def run(
             revision = resolve_revision(base, start, shown)
         except SpecError as error:
             return Result((), (), error.problems, (), base, strict, sort, top)
-    read = [_Read(path, *read_spec(path, input_shape)) for path in paths]
+    read = [_Read(path, *read_spec(path, input_shape, source)) for path in paths]
     parts = architectures_of_others([item.spec for item in read if item.spec is not None])
     as_at_base = _unchanged(read, revision)
     for item in read:
@@ -256,7 +257,7 @@ def run(
         first = as_at_base.get(id(item))
         if item.spec is not None and _key(path) in parts:
             # read again without its own `layers:` model; its problems are its readers'
-            item = _Read(path, *read_spec(path, input_shape, file_architecture=False))
+            item = _Read(path, *read_spec(path, input_shape, source, file_architecture=False))
         problems.extend(item.problems)
         if item.spec is None:
             files.append(display_path(path))

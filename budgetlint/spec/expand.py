@@ -20,7 +20,7 @@ from budgetlint.spec.files import Files
 from budgetlint.spec.files import display_path as display_path
 from budgetlint.spec.load import Document
 from budgetlint.spec.models import ModelSpec, Unbuilt, declared_model, file_model
-from budgetlint.spec.sources import WORK_TREE, Source, confinement_root
+from budgetlint.spec.sources import WORK_TREE, Source, WorkTree, confinement_root
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def read_spec(
 
     Without `file_architecture`, a top-level `layers:` is not made a model of its own
     (the file is another spec's architecture)."""
-    files = Files(source, confinement_root(path) if source is WORK_TREE else None)
+    files = Files(source, confinement_root(path) if isinstance(source, WorkTree) else None)
     try:
         document = files.load(path)
     except SpecError as error:

@@ -58,6 +58,22 @@ class WorkTree:
 WORK_TREE = WorkTree()
 
 
+@dataclass(frozen=True)
+class InlineText(WorkTree):
+    """A spec given as text (budgetlint.evaluate(text=...)) under a name of its own; the
+    files it refers to are read from the work tree, under the same confinement."""
+
+    path: Path
+    data: bytes
+
+    def read_bytes(self, path: Path, display: str, limit: int = MAX_FILE_BYTES) -> bytes:
+        if path != self.path:
+            return super().read_bytes(path, display, limit)
+        if len(self.data) > limit:
+            raise _too_large(display, limit)
+        return self.data
+
+
 def confinement_root(spec: Path) -> Path:
     """The folder a spec's `arch:` and `include:` files must be in: the git work tree
     holding the spec (found from its `.git`, so without running git), else the spec's
