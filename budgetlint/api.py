@@ -73,7 +73,8 @@ class ModelEvaluation:
 
     def to_dict(self) -> dict[str, Any]:
         """This model's entry of the `--format json` document (README, "JSON output")."""
-        [entry] = _document(replace(self.result, models=(self.model,)))["models"]
+        alone = replace(self.result, models=(self.model,))
+        entry: dict[str, Any] = _document(alone)["models"][0]
         return entry
 
 
