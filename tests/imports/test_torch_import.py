@@ -9,6 +9,7 @@ or, for vit_b_16, the zoo's.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -145,6 +146,32 @@ def test_zoo_spec_verifies_against_its_module_in_tools(name: str) -> None:
     assert main(["verify", str(spec), "--against", target]) == 0
     report = evaluate(read_spec(spec)[0].models[0].architecture, DEFAULT)  # type: ignore[union-attr]
     assert report.learnable == ZOO_MODELS["models"][name]["params"]
+
+
+@pytest.mark.parametrize(
+    ("name", "layer", "old"),
+    [
+        ("swin_t", "head", "linear: {out: 1000}"),
+        ("maxvit_t", "classifier.5", "linear: {out: 1000, bias: false}}"),
+    ],
+)
+def test_zoo_spec_one_layer_off_names_it_against_the_module(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, layer: str, old: str
+) -> None:
+    """The classifier one class wider: exit 1, that layer named on its line, alone."""
+    shutil.copytree(ROOT / "specs" / "zoo", tmp_path / "zoo")
+    spec = tmp_path / "zoo" / f"{name}.yaml"
+    lines = spec.read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if f"name: {layer}" in line)
+    if old not in lines[at]:  # the op on the line after the name
+        at += 1
+    assert old in lines[at]
+    lines[at] = lines[at].replace(old, old.replace("1000", "1001"))
+    spec.write_text("\n".join(lines) + "\n")
+    target = f"torch:torchvision.models:{name}"
+    assert main(["verify", str(spec), "--against", target, "-f", "json"]) == 1
+    divergences = json.loads(capsys.readouterr().out)["verifications"][0]["divergences"]
+    assert [(d["spec_layer"], d["quantity"]) for d in divergences] == [(layer, "output")]
 
 
 def test_bad_target_is_one_line_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
