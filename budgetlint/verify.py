@@ -322,7 +322,18 @@ def _with_params(target: Path, input_shape: tuple[int, ...], params: Mapping[str
     (a config's decode step: `input: [1, 1]`, `params: {context: 4096}`)."""
     entry = {"arch": target.name, "input": list(input_shape), "params": dict(params)}
     document = {"version": 1, "models": {"model": {**entry, "devices": []}}}
-    return _Beside(target.parent / f".{target.name}.verify.yaml", json.dumps(document))
+    text = json.dumps(document, default=str)
+    return _Beside(target.parent / f".{target.name}.verify.yaml", text)
+
+
+def _taken(config: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The entry's params that the config's model declares (`context`: not an encoder's)."""
+    from budgetlint.imports import ImportOptions, byte_limit, import_spec
+
+    shown = display_path(Path(config))
+    raw = WORK_TREE.read_bytes(Path(config), shown, byte_limit(config))
+    declared = import_spec(raw, shown, ImportOptions())[0].get("params") or {}
+    return {name: value for name, value in params.items() if name in declared}
 
 
 def _model_report(
@@ -334,8 +345,8 @@ def _model_report(
 
         spec, _ = import_torch(target[len(TORCH_PREFIX) :], ImportOptions(input_shape))
         found, problems = read_spec(Path(f"{target}.yaml"), input_shape, _Text(to_yaml(spec, [])))
-    elif params and Path(target).suffix.lower() == CONFIG_SUFFIX:
-        beside = _with_params(Path(target), input_shape, params)
+    elif params and Path(target).suffix.lower() == CONFIG_SUFFIX and _taken(target, params):
+        beside = _with_params(Path(target), input_shape, _taken(target, params))
         found, problems = read_spec(beside.path, None, beside)
     else:
         found, problems = read_spec(Path(target), input_shape)
