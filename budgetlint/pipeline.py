@@ -13,6 +13,7 @@ from budgetlint.engine.conventions import CONVENTIONS, Convention
 from budgetlint.engine.evaluate import ModelReport, evaluate
 from budgetlint.graph import Architecture, Shape
 from budgetlint.problems import Position, Problem, SpecError, fail, unique
+from budgetlint.rules import FILE_MISSING
 from budgetlint.spec.expand import Spec, display_path, read_spec
 from budgetlint.spec.sources import WORK_TREE, GitRevision, Source, resolve_revision
 
@@ -88,7 +89,7 @@ def _base_reports(
     problems: list[Problem] = []
     if unchanged is None:
         spec, problems = read_spec(path, input_shape, revision)
-    missing = spec is None and problems and problems[0].code == "file.missing"
+    missing = spec is None and problems and problems[0].code == FILE_MISSING
     if missing and problems[0].position.path == shown:
         old = revision.renamed_from(path)
         if old is None:

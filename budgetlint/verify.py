@@ -28,6 +28,7 @@ from budgetlint.engine.cost import numel
 from budgetlint.engine.evaluate import LayerReport, ModelReport, evaluate
 from budgetlint.imports.kinds import CONFIG_SUFFIX, TORCH_PREFIX
 from budgetlint.problems import Position, Problem, SpecError, fail, one_line
+from budgetlint.rules import FILE_CODES
 from budgetlint.spec.expand import ModelSpec, display_path, read_spec
 from budgetlint.spec.load import load_document
 from budgetlint.spec.sources import MAX_FILE_BYTES, WORK_TREE, git_root
@@ -372,7 +373,7 @@ def verify_model(
     try:
         theirs = _model_report(target, architecture.input, params or {})
     except SpecError as error:
-        if against is None and error.problems[0].code.startswith("file."):
+        if against is None and error.problems[0].code in FILE_CODES:
             raise fail(where, error.problems[0].code, one_line(str(error.problems[0]))) from None
         raise
     shown = target if target.startswith(TORCH_PREFIX) else display_path(Path(target))

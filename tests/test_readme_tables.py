@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -28,3 +29,12 @@ def test_a_stale_table_is_found(tmp_path) -> None:  # type: ignore[no-untyped-de
     stale = text.replace("| `html` |", "| `htm` |")
     assert stale != text
     assert readme_tables.current(stale) == text
+
+
+def test_every_link_inside_the_readme_finds_its_heading() -> None:
+    from budgetlint.rules import anchor
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    prose = re.sub(r"```.*?```", "", text, flags=re.S)  # a `# comment` in a block is no heading
+    headings = {anchor(heading) for heading in re.findall(r"^#{1,4} (.+)$", prose, re.M)}
+    assert set(re.findall(r"\]\(#([^)]+)\)", text)) <= headings

@@ -19,6 +19,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from budgetlint.render.formats import FORMATS  # noqa: E402
+from budgetlint.rules import (  # noqa: E402
+    RULES,
+    SCHEMA_KEYWORDS,
+    SPEC_FORMAT,
+    anchor,
+)
 
 README = ROOT / "README.md"
 
@@ -29,8 +35,21 @@ def formats_table() -> list[str]:
     return ["| format | for |", "|---|---|", *rows]
 
 
+def codes_table() -> list[str]:
+    """budgetlint.rules: every problem code, what it means, and the section explaining it."""
+    described = {code: (rule.description, rule.section) for code, rule in RULES.items()}
+    for keyword, description in SCHEMA_KEYWORDS.items():
+        described[f"schema.{keyword}"] = (description, SPEC_FORMAT)
+    rows = [
+        f"| `{code}` | {description} | [{section}](#{anchor(section)}) |"
+        for code, (description, section) in sorted(described.items())
+    ]
+    return ["| code | what is wrong | see |", "|---|---|---|", *rows]
+
+
 TABLES: dict[str, Callable[[], list[str]]] = {
     "formats": formats_table,
+    "problem-codes": codes_table,
 }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from budgetlint.graph import Shape
 from budgetlint.imports.kinds import is_model
 from budgetlint.problems import Position, SpecError, fail
+from budgetlint.rules import FILE_CODES
 from budgetlint.spec.load import Document, load_document
 from budgetlint.spec.sources import Source
 from budgetlint.spec.validate import validate
@@ -70,7 +71,7 @@ class Files:
                 document = load_document(path, shown, self.source)
         except SpecError as error:
             problem = error.problems[0]
-            if referenced_at is not None and problem.code.startswith("file."):
+            if referenced_at is not None and problem.code in FILE_CODES:
                 raise fail(referenced_at, problem.code, f"'{shown}': {problem.message}") from None
             raise
         problems = validate(document)
