@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from budgetlint.render.text import ELLIPSIS, MIN_SHORTENED, table
@@ -100,3 +102,50 @@ def test_without_a_device_every_tensor_is_float32(  # type: ignore[no-untyped-de
     run = cli("report", str(spec), "--format", output)
     assert run.code == 0, run.err
     assert ", convention default, float32)" in run.out
+
+
+ROOFLINE_SPEC = """
+version: 1
+devices:
+  edge:
+    compute: {float32: 100GFLOPS}
+    bandwidth: 10GB/s
+models:
+  m:
+    input: [64, 256]
+    devices: [edge]
+    layers:
+      - linear: {out: 256}
+      - relu
+      - flatten
+      - linear: {out: 8}
+"""
+
+
+def _columns(lines: list[str], header: str) -> dict[str, list[str]]:
+    """The cells of each column of the table whose header line starts with `header`,
+    cut at the extents its dashed line gives, padding kept."""
+    top = next(i for i, line in enumerate(lines) if line.startswith(header))
+    extents = [match.span() for match in re.finditer(r"-+", lines[top + 1])]
+    names = [lines[top][start:end].strip() for start, end in extents]
+    body = lines[top + 2 : lines.index("", top) if "" in lines[top:] else None]
+    body = [row for row in body if not row.startswith(("memory access", "stored", "training"))]
+    return {
+        name: [row.ljust(end)[start:end] for row in body]
+        for name, (start, end) in zip(names, extents, strict=True)
+    }
+
+
+def test_report_device_aligns_bound_left_and_intensity_right(cli, write, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Bound is a word (compute, memory, `-` for a view), FLOP/byte a number: the bug was
+    `numeric - {11}`, which right-aligned the wrong one of the two."""
+    monkeypatch.setenv("COLUMNS", "1000")
+    spec = write("spec.yaml", ROOFLINE_SPEC)
+    run = cli("report", str(spec), "--device", "edge", "--all")
+    assert run.code == 0, run.err
+    columns = _columns(run.out.splitlines(), "Layer")
+    # linear 64x256 -> 256: 21.3 FLOP/byte, past the ridge (100G / 10G = 10): compute-bound
+    assert [cell.strip() for cell in columns["Bound"]] == ["compute", "memory", "-", "memory", ""]
+    assert all(cell == cell.strip().ljust(len(cell)) for cell in columns["Bound"])
+    assert all(cell == cell.strip().rjust(len(cell)) for cell in columns["FLOP/byte"])
+    assert len({len(cell.strip()) for cell in columns["FLOP/byte"]}) > 1  # alignment shows
