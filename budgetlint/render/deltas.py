@@ -11,8 +11,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from budgetlint.budgets import MEASURES
+from budgetlint.device import DEFAULT_DTYPE
 from budgetlint.engine.evaluate import ModelReport
+from budgetlint.engine.memory import size_bytes
 from budgetlint.pipeline import ModelResult
+from budgetlint.render.layers import WITHOUT_DEVICE
 
 TOP_LAYERS = 3
 # Layer metrics in the order a change is explained by: the first that changed.
@@ -48,8 +51,8 @@ def _sizes(model: ModelResult, base: ModelReport) -> list[MetricChange]:
     """Size as each target device's verdicts measure it (its dtype, its quantization);
     devices that measure the same are one row, labelled by dtype (and names if needed)."""
     if not model.targets:
-        before, after = base.size_bytes(32), model.report.size_bytes(32)
-        return [MetricChange("size_bytes", "size (float32)", before, after)]
+        before, after = size_bytes(base, WITHOUT_DEVICE), size_bytes(model.report, WITHOUT_DEVICE)
+        return [MetricChange("size_bytes", f"size ({DEFAULT_DTYPE})", before, after)]
     measure = MEASURES["size"]
     groups: dict[tuple[str, int, int], list[str]] = {}
     for device in model.targets:

@@ -17,13 +17,19 @@ from budgetlint.budgets import Verdict
 from budgetlint.device import Device
 from budgetlint.engine.cost import Tensor
 from budgetlint.engine.evaluate import LayerReport, ModelReport
-from budgetlint.engine.memory import FLOAT32, Precision, device_precision, size_bytes
+from budgetlint.engine.memory import Precision, size_bytes
 from budgetlint.engine.storage import stored_bytes
 from budgetlint.pipeline import ModelResult, Result
 from budgetlint.problems import Problem, json_for_logs
 from budgetlint.render import deltas, rows
 from budgetlint.render.formats import RenderOptions
-from budgetlint.render.layers import LayerFigures, ModelFigures, figures, training_figures
+from budgetlint.render.layers import (
+    LayerFigures,
+    ModelFigures,
+    figures,
+    precision_of,
+    training_figures,
+)
 
 FORMAT_VERSION = 1
 
@@ -129,7 +135,7 @@ def _table(seen: ModelFigures, result: Result) -> dict[str, Any]:
     }
 
 
-def _totals(report: ModelReport, precision: Precision = FLOAT32) -> dict[str, int]:
+def _totals(report: ModelReport, precision: Precision) -> dict[str, int]:
     return {
         "params": report.params,
         "buffers": report.buffers,
@@ -214,11 +220,9 @@ class _Shared:
         # figures reads of the device its precision, roofline and overhead only
         key = (
             id(report.layers),
-            *(
-                (device_precision(device), device.roofline, device.overhead)
-                if device
-                else (FLOAT32, None, 0.0)
-            ),
+            precision_of(device),
+            device.roofline if device else None,
+            device.overhead if device else 0.0,
         )
         if key not in self.figures:
             self.figures[key] = figures(report, device)

@@ -6,10 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from budgetlint.budgets import tokens
-from budgetlint.device import Device, Roofline, TrainingConfig
+from budgetlint.device import DEFAULT_DTYPE, DTYPES, Device, Roofline, TrainingConfig
 from budgetlint.engine.evaluate import LayerReport, ModelReport
 from budgetlint.engine.memory import (
-    FLOAT32,
     Peak,
     Precision,
     Traffic,
@@ -24,6 +23,15 @@ from budgetlint.engine.memory import (
 from budgetlint.engine.roofline import LayerTime, layer_time
 from budgetlint.engine.training import DEFAULT_TRAINING, TrainMemory, train_flops, train_memory
 from budgetlint.units import format_bytes, format_count
+
+# A report without a device: every value stored and moved at the default dtype. The one
+# place that chooses it; device.DEFAULT_DTYPE names it.
+WITHOUT_DEVICE = Precision(DTYPES[DEFAULT_DTYPE].bits, DTYPES[DEFAULT_DTYPE].bits)
+
+
+def precision_of(device: Device | None) -> Precision:
+    """How the device stores and moves values; without one, WITHOUT_DEVICE."""
+    return device_precision(device) if device else WITHOUT_DEVICE
 
 
 @dataclass(frozen=True)
@@ -79,7 +87,7 @@ def _traffic(layers: tuple[LayerReport, ...], precision: Precision) -> Iterator[
 
 
 def figures(report: ModelReport, device: Device | None) -> ModelFigures:
-    precision = device_precision(device) if device else FLOAT32
+    precision = precision_of(device)
     roofline = device.roofline if device else None
     rows = tuple(
         LayerFigures(layer, traffic, layer_time(layer, precision, roofline) if roofline else None)
