@@ -12,7 +12,7 @@ import yaml
 
 from budgetlint.cli import app
 from budgetlint.engine.conventions import CONVENTIONS, DEFAULT_WORK_FLOPS
-from budgetlint.engine.ops import COMBINATORS, OPS
+from budgetlint.engine.ops import COMBINATORS, FREE_OPS, OPS
 from budgetlint.spec.schema import build_schema
 from tests.conftest import ROOT
 from tests.engine.test_ops import ROWS
@@ -91,3 +91,11 @@ def test_readme_pre_commit_rev_names_a_commit_with_the_hook() -> None:
     assert _git("cat-file", "-e", f"{repo['rev']}^{{commit}}").returncode == 0, repo["rev"]
     hooks = yaml.safe_load(_git("show", f"{repo['rev']}:.pre-commit-hooks.yaml").stdout)
     assert {hook["id"] for hook in repo["hooks"]} <= {hook["id"] for hook in hooks}
+
+
+def test_the_readme_lists_every_free_op_as_free() -> None:
+    """One list of views: the README's `free (views)` row names exactly FREE_OPS; the
+    other docs name the table instead of copying it."""
+    row = re.search(r"^\| free \(views\) \| (.+) \|$", README, re.M)
+    assert row is not None
+    assert set(re.findall(r"`(\w+)`(?: \([^)]*\))?(?:,|$)", row.group(1))) == FREE_OPS

@@ -50,7 +50,7 @@ class LayerReport:
     macs: int
     flops: int  # as the convention counts them
     physical_flops: int  # the default convention's count, for time estimates
-    alias: bool = False  # a view of its input (flatten, dropout, identity): no new tensor
+    alias: bool = False  # a view of its input (an op of FREE_OPS): no new tensor
     weights_read: int | None = None  # weight elements read, when not all (a gather)
     state_read: int = 0  # persistent state read (a KV cache)
     live: Live = NOTHING_LIVE  # the tensors alive while it runs

@@ -2,9 +2,9 @@
 
 Memory access cost, as in ShuffleNet V2 (Ma et al. 2018, arXiv:1807.11164)
 and the seeds: a layer reads its inputs, weights and buffers and writes its
-output; a model's cost is the sum over layers. Views (flatten, dropout,
-identity) move nothing. Each tensor is stored at its dtype, sub-byte types
-packed and rounded up to a byte per tensor.
+output; a model's cost is the sum over layers. Views (the free ops,
+engine.ops.FREE_OPS) move nothing. Each tensor is stored at its dtype, sub-byte
+types packed and rounded up to a byte per tensor.
 
 Peak activation memory: the largest total of tensors alive at once, from the
 liveness the evaluator records (a residual's input stays alive across its

@@ -3,7 +3,7 @@
 time = max(FLOPs / (peak compute at the activation dtype · efficiency),
            bytes moved / (bandwidth · efficiency)) + per-layer overhead,
 summed over layers. FLOPs here are physical (the default convention) whatever
-convention the report counts in; views (flatten, dropout, identity) are free.
+convention the report counts in; views (the free ops, engine.ops.FREE_OPS) are free.
 Arithmetic intensity is FLOPs per byte moved.
 """
 

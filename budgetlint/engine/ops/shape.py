@@ -1,4 +1,5 @@
-"""Free ops: flatten, dropout (inference), identity. No params, no work, by design."""
+"""Free ops (engine.ops.FREE_OPS): views of their input, and dropout at inference.
+No params, no work, by design."""
 
 from __future__ import annotations
 
