@@ -264,3 +264,15 @@ def _renderers_imported(*args: str) -> set[str]:
 )
 def test_only_the_chosen_renderer_is_imported(args: tuple[str, ...], renderers: set[str]) -> None:
     assert _renderers_imported(*args) == renderers
+
+
+def test_the_readme_names_formats_by_the_table() -> None:
+    """No hand-kept partial list of formats: `--format a|b` in the README is verify's own
+    pair (text|json); the others say FORMAT and link the generated table."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = re.findall(r"--format ([a-z]+(?:\|[a-z]+)+)", readme)
+    assert listed == ["text|json"]
+    assert "budgetlint verify [FILE...] [--against MODEL] [--model NAME] [--format text|json]" in (
+        readme
+    )
+    assert "[Output formats](#output-formats)" in readme
