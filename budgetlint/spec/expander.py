@@ -144,6 +144,7 @@ class Expander:
         self.serial = 0
         self.units: list[str] = []  # every repeat turn's name, for per_block checkpointing
         self.remember = REMEMBER
+        self.arch_files: dict[tuple[str, str, Shape | None], Document] = {}
         self.substituted: dict[tuple[object, ...], Any] = {}  # texts with `${}`, as read
         self.memo: dict[tuple[object, ...], tuple[Expansion, Document, Mapping[str, Block]]] = {}
         self.expansions = 0  # block uses expanded for real
@@ -554,17 +555,21 @@ class Expander:
     def architecture_file(
         self, context: Context, path: JsonPath, reference: Any, input_shape: Shape | None = None
     ) -> tuple[Document, JsonPath, dict[str, Block]]:
-        where = context.document.position(path)
+        where = partial(context.document.position, path)  # made only for a message
         reference = self.value(context, path, reference)
         if not isinstance(reference, str) or not reference.strip():
-            raise fail(where, "arch.path", "arch takes a file path")
-        target = Path(context.document.path).parent / reference
-        document = self.files.load(target, where, input_shape)
+            raise fail(where(), "arch.path", "arch takes a file path")
+        # the same reference from the same file finds the same document (a sweep's models)
+        found = (context.document.path, reference, input_shape)
+        document = self.arch_files.get(found)
+        if document is None:
+            target = Path(context.document.path).parent / reference
+            document = self.arch_files[found] = self.files.load(target, where(), input_shape)
         if document.path in context.active_files:
             chain = " → ".join((*context.active_files, document.path))
-            raise fail(where, "arch.circular", f"circular arch reference: {chain}")
+            raise fail(where(), "arch.circular", f"circular arch reference: {chain}")
         if "layers" not in document.data:
-            raise fail(where, "arch.no_layers", f"'{document.path}' has no layers")
+            raise fail(where(), "arch.no_layers", f"'{document.path}' has no layers")
         return document, ("layers",), self.file_blocks(document)
 
 

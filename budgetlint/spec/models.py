@@ -124,7 +124,10 @@ def declared_model(
     shape = input_override or _input(spec.get("input")) or shape
     if shape is None:
         raise fail(where, "model.input", f"model '{name}' has no input shape: add 'input:'")
-    use = f"in {source}, used at {document.position((*path, 'arch'))}" if "arch" in spec else ""
+
+    def use() -> str:  # said only with a problem
+        return f"in {source}, used at {document.position((*path, 'arch'))}"
+
     expander.start_model()
     # Models on the same architecture file, parameters and input (a sweep) share one
     # expansion: the second costs one step, not the whole architecture again.
@@ -134,7 +137,7 @@ def declared_model(
         layers, units = expander.built[same]
     else:
         expander.units.clear()
-        with used(use):
+        with used(use if "arch" in spec else ""):
             layers = expander.layers(context, layers_path, "", "layers")
             layers = _nonempty(layers, context, layers_path)
         units = _outermost(expander.units)
