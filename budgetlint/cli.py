@@ -151,32 +151,7 @@ def hook(
     quiet: QuietOption = False,
 ) -> None:
     """pre-commit entry: check the specs that a changed, deleted or renamed file concerns."""
-    from budgetlint.config import load_config, project_root
-    from budgetlint.hook import notice, plan, pre_commit_filters
-    from budgetlint.problems import SpecError
-
-    root = project_root(Path.cwd())
-    try:
-        config = load_config(root)
-        chosen = plan(files or [], config, root, pre_commit_filters(root))
-    except SpecError as error:
-        sys.stderr.writelines(f"{problem}\n" for problem in error.problems)
-        raise typer.Exit(2) from None
-    if chosen.unconfigured:
-        sys.stdout.write(notice(chosen.unconfigured, config) + "\n")
-    if not chosen.specs:
-        raise typer.Exit(0)
-    raise typer.Exit(
-        commands.emit(
-            list(chosen.specs),
-            _value(output),
-            layers=False,
-            strict=strict,
-            architectures=False,
-            quiet=quiet,
-            compact=True,
-        )
-    )
+    raise typer.Exit(commands.hook(files or [], _value(output), strict=strict, quiet=quiet))
 
 
 @app.command()

@@ -139,6 +139,35 @@ def emit(
     return result.exit_code
 
 
+def hook(files: Sequence[Path], output: str | None, *, strict: bool, quiet: bool) -> int:
+    """The specs that the changed files concern (budgetlint.hook.plan), checked: findings
+    and the summary, no tables; nothing concerned is exit 0 in silence."""
+    from budgetlint.config import load_config, project_root
+    from budgetlint.hook import notice, plan, pre_commit_filters
+    from budgetlint.problems import SpecError
+
+    root = project_root(Path.cwd())
+    try:
+        config = load_config(root)
+        chosen = plan(files, config, root, pre_commit_filters(root))
+    except SpecError as error:
+        sys.stderr.writelines(f"{problem}\n" for problem in error.problems)
+        return 2
+    if chosen.unconfigured:
+        sys.stdout.write(notice(chosen.unconfigured, config) + "\n")
+    if not chosen.specs:
+        return 0
+    return emit(
+        list(chosen.specs),
+        output,
+        layers=False,
+        strict=strict,
+        architectures=False,
+        quiet=quiet,
+        compact=True,
+    )
+
+
 def configured_specs() -> list[Path] | None:
     """The specs [tool.budgetlint] (or .budgetlint.yaml) names, for commands given no
     files; None (the problem written to stderr: exit 2) when there are none or the

@@ -9,16 +9,13 @@ in the working directory (the repository root under pre-commit and CI):
 
 from __future__ import annotations
 
-import glob
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from budgetlint.layout import DEFAULT_SPECS, project_folder, spec_names
 from budgetlint.problems import Position, fail
-
-DEFAULT_SPECS = ("specs/**/*.yaml", "specs/**/*.yml")
 
 
 @dataclass(frozen=True)
@@ -28,13 +25,7 @@ class Config:
 
     def spec_files(self, root: Path) -> list[Path]:
         """Every file the globs match (relative to the root, or absolute), in a stable order."""
-        found: dict[Path, None] = {}
-        for pattern in self.specs:
-            for match in sorted(glob.glob(pattern, root_dir=root, recursive=True)):
-                path = Path(match) if Path(match).is_absolute() else root / match
-                if path.is_file():
-                    found.setdefault(Path(os.path.relpath(path)))
-        return list(found)
+        return [Path(name) for name in spec_names(self.specs, str(root))]
 
 
 def _specs(value: Any, where: Position) -> tuple[str, ...]:
@@ -82,12 +73,7 @@ def _from_yaml(path: Path) -> Config:
 
 def project_root(start: Path) -> Path:
     """The nearest folder upwards with a pyproject.toml or .budgetlint.yaml, else `start`."""
-    for folder in (start, *start.parents):
-        if (folder / ".budgetlint.yaml").is_file() or (folder / "pyproject.toml").is_file():
-            return folder
-        if (folder / ".git").exists():
-            break
-    return start
+    return Path(project_folder(str(start)))
 
 
 def load_config(root: Path) -> Config:

@@ -18,8 +18,6 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from importlib import import_module
-from pathlib import Path
 
 # A fast path reads the arguments after the command's name; it returns the exit code,
 # or None to decline (budgetlint.cli then runs the invocation through Typer).
@@ -30,7 +28,7 @@ FAST_PATHS: dict[str, str] = {
     "check": "budgetlint.entry:check",
     "diff": "budgetlint.entry:diff",
     "report": "budgetlint.entry:report",
-    # "hook": "budgetlint.hook:main",  # helper E (issue 11): hook without typer or jsonschema
+    "hook": "budgetlint.entry:hook",
 }
 
 # An option as the command line spells it -> (its parameter, whether it takes a value).
@@ -84,6 +82,7 @@ _OUTPUT_SPELLINGS: Spellings = {
     "--quiet": ("quiet", False),
     "-q": ("quiet", False),
 }
+HOOK_SPELLINGS: Spellings = _OUTPUT_SPELLINGS
 CHECK_SPELLINGS: Spellings = {
     **_OUTPUT_SPELLINGS,
     "--convention": ("convention", True),
@@ -114,6 +113,8 @@ def _choices_known(options: dict[str, str]) -> bool:
 
 
 def _check(files: list[str], options: dict[str, str], base: str | None) -> int | None:
+    from pathlib import Path  # here, not at the top: the hook's fast path imports none
+
     from budgetlint import commands
 
     if not _choices_known(options):
@@ -178,6 +179,8 @@ def _count(options: dict[str, str], name: str) -> int | None:
 
 def report(args: list[str]) -> int | None:
     """`budgetlint report FILE` with its options, as budgetlint.cli.report reads it."""
+    from pathlib import Path
+
     from budgetlint import commands
     from budgetlint.render.measures import SORT_KEYS
 
@@ -211,6 +214,36 @@ def report(args: list[str]) -> int | None:
     )
 
 
+def hook(args: list[str]) -> int | None:
+    """`budgetlint hook [FILE...] [-f FORMAT] [--strict] [-q]`, as budgetlint.cli.hook
+    reads it. A commit that concerns no spec (budgetlint.layout.concerns_nothing) ends
+    here, having imported no dataclass, no expansion and no renderer."""
+    from budgetlint.layout import concerns_nothing
+
+    parsed = parse(args, HOOK_SPELLINGS)
+    if parsed is None:
+        return None
+    files, options = parsed
+    output = options.get("output")
+    if output is not None:
+        from budgetlint.render.formats import FORMATS
+
+        if output not in FORMATS:
+            return None
+    if concerns_nothing(files, os.getcwd()):
+        return 0
+    from pathlib import Path
+
+    from budgetlint import commands
+
+    return commands.hook(
+        [Path(name) for name in files],
+        output,
+        strict="strict" in options,
+        quiet="quiet" in options,
+    )
+
+
 def fast_path(args: Sequence[str]) -> FastPath | None:
     """The fast path for this invocation, if its command has one and no completion is asked."""
     if not args or os.environ.get(_COMPLETION_VARIABLE):
@@ -219,7 +252,8 @@ def fast_path(args: Sequence[str]) -> FastPath | None:
     if target is None:
         return None
     module, _, function = target.partition(":")
-    found: FastPath = getattr(import_module(module), function)
+    __import__(module)  # importlib.import_module would import importlib itself
+    found: FastPath = getattr(sys.modules[module], function)
     return found
 
 

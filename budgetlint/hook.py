@@ -25,20 +25,15 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from budgetlint.config import Config
+from budgetlint.layout import HOOK_ID, PRE_COMMIT_CONFIG, SPEC_KEYS, YAML_SUFFIXES
 from budgetlint.problems import SpecError
 from budgetlint.spec.reads import Scanned, files_read
-
-PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
-HOOK_ID = "budgetlint"
-SPEC_KEYS = ("models", "devices")  # a YAML mapping with one of these is a budget spec
-YAML_SUFFIXES = (".yaml", ".yml")
 
 
 def _key(path: str | Path) -> str:
@@ -130,6 +125,8 @@ def is_budget_spec(path: Path) -> bool:
 
 
 def _tracked_yaml(root: Path) -> list[Path]:
+    import subprocess
+
     done = subprocess.run(
         ["git", "-C", str(root), "ls-files", "-z", "--", *(f"*{s}" for s in YAML_SUFFIXES)],
         capture_output=True,
@@ -179,7 +176,7 @@ def plan(changed: Sequence[Path], config: Config, root: Path, filters: PreCommit
     changed_keys = {_key(path) for path in changed}
     guarded = hook_specs(config, root, filters)
     selected = []
-    scanned: Scanned = {}
+    scanned = Scanned()
     for spec in guarded:
         if _key(spec) in changed_keys:
             selected.append(spec)

@@ -469,3 +469,118 @@ def test_a_computed_arch_path_is_expanded_to_learn_what_it_reads(layout: Path) -
         "specs/zoo/net.yaml",
         "specs/zoo/pick.yaml",
     ]
+
+
+# ---- issue 11: the hook's fast path (budgetlint.entry.hook, over budgetlint.layout)
+
+BROKEN_CONFIG = "[tool.budgetlint]\nspec = []\n"
+
+# (what to do to the layout first, the hook's arguments)
+HOOK_INVOCATIONS: list[tuple[str, list[str]]] = [
+    ("", []),
+    ("", ["README.md", "pyproject.toml"]),
+    ("", ["models/extra.yaml", ".github/workflows/ci.yaml"]),
+    ("", ["specs/zoo/net.yaml"]),
+    ("", ["specs/other.yaml", "--format", "json"]),
+    ("", ["-q", "specs/zoo/net.yaml", "--strict"]),
+    ("", ["specs/zoo/net.yaml", "-f", "markdown", "--quiet"]),
+    ("", ["--format=json", "README.md"]),
+    ("tight", ["specs/zoo/net.yaml"]),
+    ("tight", ["README.md"]),
+    ("deleted", ["README.md"]),
+    ("unconfigured", ["budgets.yml", "models/extra.yaml"]),
+    ("broken config", ["README.md"]),
+]
+
+
+def prepare(layout: Path, change: str) -> None:
+    if change == "tight":
+        (layout / "specs/budgets.yaml").write_text(BUDGETS.format(limit="1k").lstrip("\n"))
+    elif change == "deleted":
+        (layout / "specs/zoo/net.yaml").unlink()
+    elif change == "unconfigured":
+        (layout / "budgets.yml").write_text(OTHER)
+    elif change == "broken config":
+        (layout / "pyproject.toml").write_text(BROKEN_CONFIG)
+
+
+@pytest.mark.parametrize(("change", "args"), HOOK_INVOCATIONS, ids=str)
+def test_the_fast_hook_answers_as_typer_does(
+    layout: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    change: str,
+    args: list[str],
+) -> None:
+    from budgetlint import cli, entry
+
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    prepare(layout, change)
+    fast_code = entry.hook(list(args))
+    fast = capsys.readouterr()
+    typer_code = cli.main(["hook", *args])
+    typed = capsys.readouterr()
+    assert fast_code is not None, "the fast path declined"
+    assert (fast_code, fast.out, fast.err) == (typer_code, typed.out, typed.err)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["--", "-x.yaml"], ["--base", "HEAD"], ["-f", "yaml"], ["-f"], ["-qs"]],
+)
+def test_the_fast_hook_leaves_anything_else_to_typer(args: list[str]) -> None:
+    from budgetlint import entry
+
+    assert entry.hook(args) is None
+
+
+def test_the_entry_routes_hook_to_its_fast_path() -> None:
+    from budgetlint import entry
+
+    assert entry.fast_path(["hook", "README.md"]) is entry.hook
+
+
+SKIPPED_MODULES = ("typer", "click", "pydantic", "jsonschema", "budgetlint.cli")
+SKIPPED_STAGES = ("budgetlint.pipeline", "budgetlint.spec.expand", "budgetlint.spec.validate")
+# Importing dataclasses (inspect, ast, dis, tokenize) costs more than the whole answer.
+SKIPPED_ON_THE_FAST_PATH = ("dataclasses", "budgetlint.problems", "budgetlint.config")
+
+
+def imported_by_the_hook(layout: Path, *args: str) -> tuple[int, list[str]]:
+    """Run `budgetlint hook ARGS` as the console script does, in a fresh interpreter:
+    its exit code and the modules it imported of those it should not need."""
+    script = (
+        "import sys; from budgetlint.entry import main; code = main(sys.argv[1:]); "
+        f"names = {SKIPPED_MODULES + SKIPPED_STAGES + SKIPPED_ON_THE_FAST_PATH!r}; "
+        "print(code, *sorted(m for m in sys.modules if m in names or m.split('.')[0] in names))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, "hook", *args],
+        cwd=layout,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    code, *modules = done.stdout.splitlines()[-1].split()  # after what the hook printed
+    return int(code), modules
+
+
+def test_a_commit_that_concerns_no_spec_imports_no_cli_framework_nor_expansion(
+    layout: Path,
+) -> None:
+    assert imported_by_the_hook(layout, "README.md", "models/extra.yaml") == (0, [])
+    # a relevant file: the spec is checked, through the same pipeline as `check`
+    code, modules = imported_by_the_hook(layout, "specs/zoo/net.yaml")
+    assert code == 0 and "budgetlint.pipeline" in modules and "typer" not in modules
+    # pre-commit config: another hook's `files:` keeps the fast path, budgetlint's own not
+    other = "repos:\n  - repo: local\n    hooks:\n      - {id: lint, files: ^src/}\n"
+    (layout / ".pre-commit-config.yaml").write_text(
+        other + "  - repo: x\n    hooks:\n      - id: budgetlint\n"
+    )
+    assert imported_by_the_hook(layout, "README.md") == (0, [])
+    (layout / ".pre-commit-config.yaml").write_text(
+        other + "  - repo: x\n    hooks:\n      - {id: budgetlint, files: ^specs/}\n"
+    )
+    code, modules = imported_by_the_hook(layout, "README.md")
+    assert code == 0 and "budgetlint.config" in modules and "typer" not in modules

@@ -31,7 +31,7 @@ LAYERS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "model": (("budgetlint.graph", "budgetlint.device"), frozenset({"base"})),
     "engine": (("budgetlint.engine",), frozenset({"base", "model"})),
     "spec": (
-        ("budgetlint.spec", "budgetlint.imports", "budgetlint.config"),
+        ("budgetlint.spec", "budgetlint.imports", "budgetlint.config", "budgetlint.layout"),
         frozenset({"base", "model", "engine"}),
     ),
     "budgets": (("budgetlint.budgets",), frozenset({"base", "model", "engine"})),

@@ -20,7 +20,8 @@ from budgetlint.spec.files import Files
 from budgetlint.spec.files import display_path as display_path
 from budgetlint.spec.load import Document
 from budgetlint.spec.models import ModelSpec, Unbuilt, declared_model, file_model
-from budgetlint.spec.sources import WORK_TREE, Source, WorkTree, confinement_root
+from budgetlint.spec.reads import confinement_root
+from budgetlint.spec.sources import WORK_TREE, Source, WorkTree
 
 
 @dataclass(frozen=True)

@@ -25,35 +25,78 @@ or such a key's), or the top level merges another mapping (`<<:`, which could br
 from __future__ import annotations
 
 import os
-from collections.abc import MutableMapping
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import yaml
 
-from budgetlint.problems import SpecError
-from budgetlint.spec.load import decode
-from budgetlint.spec.sources import WORK_TREE, Source, confinement_root
+if TYPE_CHECKING:  # pathlib only for the callers: the hook's fast path imports none
+    from pathlib import Path
 
+MAX_FILE_BYTES = 2 * 1024 * 1024  # the largest spec file read, here and by spec.sources
 ARCH_KEY = "arch"  # a file path, wherever it is written
 TOP_LEVEL_REFERENCES = ("use", "include")  # a path or a list of paths, at the top level
 MERGE_KEY = "<<"
+MERGE_TAG = "tag:yaml.org,2002:merge"  # `<<`, or any key tagged `!!merge`
 TEMPLATE = "${"  # spec.expr's templates: the text is computed
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@dataclass(frozen=True)
-class References:
-    """What one file names, as written (relative to its folder)."""
+class References(NamedTuple):
+    """What one file names, as written (relative to its folder). A named tuple, not a
+    dataclass: the hook's fast path (budgetlint.layout) imports no dataclasses."""
 
     paths: tuple[str, ...] = ()
     static: bool = True  # False: a reference is computed, only expansion knows it
-    top_keys: frozenset[str] = frozenset()  # the keys of its top-level mapping
+    top_keys: frozenset[str] = frozenset()  # the keys of its top-level mapping (`<<`: merges)
 
 
 NOT_YAML = References()  # unreadable, not YAML, or not one document: reads nothing further
+
+
+def confinement_folder(spec: str | os.PathLike[str]) -> str:
+    """The folder a spec's `arch:` and `include:` files must be in: the git work tree
+    holding the spec (found from its `.git`, so without running git), else the spec's
+    own folder; symbolic links resolved."""
+    folder = os.path.dirname(os.path.abspath(spec))
+    while True:
+        if os.path.exists(os.path.join(folder, ".git")):
+            return os.path.realpath(folder)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return os.path.realpath(os.path.dirname(os.path.abspath(spec)))
+        folder = parent
+
+
+def confinement_root(spec: Path) -> Path:
+    """confinement_folder, as a Path."""
+    from pathlib import Path
+
+    return Path(confinement_folder(spec))
+
+
+def inside(resolved: str, folder: str) -> bool:
+    """Whether a resolved path is the folder or below it."""
+    return resolved == folder or resolved.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def read_text(path: str | os.PathLike[str]) -> str | None:
+    """A file's text as spec.sources and spec.load would take it (a regular file of at
+    most MAX_FILE_BYTES, no NUL byte, UTF-8 with or without a byte-order mark); None
+    where they would refuse it."""
+    try:
+        if not os.path.isfile(path) or os.stat(path).st_size > MAX_FILE_BYTES:
+            return None
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return None
+    if len(raw) > MAX_FILE_BYTES or b"\0" in raw:
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
 
 
 _NOT_TEXT = frozenset(
@@ -72,17 +115,15 @@ def _text(event: yaml.ScalarEvent, loader: Any) -> str | None:
     return None if tag in _NOT_TEXT else str(event.value)
 
 
-def _role(key: str, top: bool) -> int:
-    if key == ARCH_KEY or TEMPLATE in key:  # `"${kind}": net.yaml` is arch when kind is
-        return _PATH
-    return _PATHS if top and key in TOP_LEVEL_REFERENCES else _OTHER
-
-
 def scan(text: str) -> References:
     """The references of one YAML text; NOT_YAML when it is not one YAML document.
 
     One pass over libyaml's events, linear in the text: aliases are looked up, never
-    expanded. Each open collection is a frame [mapping, top, expects a key, role]."""
+    expanded. Each open collection is a frame [mapping, top, expects a key, role]. (The
+    hook runs this on every spec at every commit: event kinds are bound to locals.)"""
+    scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+    mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     loader = _Loader(text)
     paths: list[str] = []
     static = True
@@ -94,51 +135,58 @@ def scan(text: str) -> References:
         while True:
             event = loader.get_event()
             kind = type(event)
-            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            if kind is scalar_event:
+                scalar: yaml.ScalarEvent | None = event
+                if event.anchor is not None:
+                    anchors[event.anchor] = event
+            elif kind in ends:
                 stack.pop()
                 continue
-            if kind is yaml.DocumentStartEvent:
+            elif kind is mapping_start or kind is sequence_start:
+                scalar = None
+                if event.anchor is not None:
+                    anchors[event.anchor] = None
+            elif kind is alias_event:
+                scalar = anchors.get(event.anchor)
+            elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     return NOT_YAML  # the loader refuses a stream of documents
                 continue
-            if kind is yaml.StreamEndEvent or event is None:
+            elif kind is yaml.StreamEndEvent or event is None:
                 break
-            if kind is yaml.AliasEvent:
-                scalar = anchors.get(event.anchor)
-            elif kind is yaml.ScalarEvent:
-                scalar = event
-                if event.anchor is not None:
-                    anchors[event.anchor] = event
-            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-                scalar = None
-                if event.anchor is not None:
-                    anchors[event.anchor] = None
             else:
                 continue  # the stream's start, a document's end
             role = _OTHER  # of the collection this event opens
             if stack:
                 frame = stack[-1]
-                if frame[0] and frame[2]:  # a mapping's key
+                if frame[2]:  # a mapping's key (a list or mapping as a key: no role)
                     frame[2] = False
-                    key = None if scalar is None else str(scalar.value)
-                    frame[3] = _OTHER if key is None else _role(key, frame[1])
-                    if frame[1] and key is not None:
-                        top_keys.add(key)
-                        static = static and key != MERGE_KEY  # may merge `use:` in
-                else:
+                    frame[3] = _OTHER
+                    if scalar is not None:
+                        key = MERGE_KEY if scalar.tag == MERGE_TAG else str(scalar.value)
+                        if key == ARCH_KEY or TEMPLATE in key:  # `${kind}: x` is arch if kind is
+                            frame[3] = _PATH
+                        elif frame[1] and key in TOP_LEVEL_REFERENCES:
+                            frame[3] = _PATHS
+                        if frame[1]:
+                            top_keys.add(key)
+                            static = static and key != MERGE_KEY  # may merge `use:` in
+                else:  # a mapping's value, or a list's item
                     frame[2] = frame[0]  # after a mapping's value, a key
-                    if frame[3] == _PATHS and kind is yaml.SequenceStartEvent and frame[0]:
+                    if frame[3] == _PATHS and kind is sequence_start and frame[0]:
                         role = _PATHS
                     elif frame[3] and scalar is not None:
                         found = _text(scalar, loader)
                         if found is not None and found.strip():
                             static = static and TEMPLATE not in found
                             paths.append(found)
-                    elif frame[3] == _PATHS and kind is yaml.AliasEvent and frame[0]:
+                    elif frame[3] == _PATHS and kind is alias_event and frame[0]:
                         static = False  # `use: *paths`: a list written elsewhere
-            if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-                stack.append([kind is yaml.MappingStartEvent, not stack, True, role])
+            if kind is mapping_start:
+                stack.append([True, not stack, True, role])
+            elif kind is sequence_start:
+                stack.append([False, not stack, False, role])
     except yaml.YAMLError:
         return NOT_YAML
     finally:
@@ -146,51 +194,77 @@ def scan(text: str) -> References:
     return References(tuple(paths), static, frozenset(top_keys))
 
 
-def scan_file(path: Path, source: Source = WORK_TREE) -> References:
+def scan_file(path: str | os.PathLike[str]) -> References:
     """The references of a file (bounded read); NOT_YAML when it can't be read."""
-    try:
-        return scan(decode(source.read_bytes(path, str(path)), str(path)))
-    except SpecError:
-        return NOT_YAML
+    text = read_text(path)
+    return NOT_YAML if text is None else scan(text)
 
 
-def _key(path: str | Path) -> str:
+def _key(path: str | os.PathLike[str]) -> str:
     return os.path.normpath(os.path.abspath(path))
 
 
-def _inside(path: str, root: Path) -> bool:
-    try:
-        resolved = Path(path).resolve()
-    except (OSError, RuntimeError):  # a symbolic link loop
-        resolved = Path(path)
-    return resolved.is_relative_to(root)
+class Scanned:
+    """What files_read learned, kept for the next spec: each file's references, each
+    folder's confinement folder and each path's resolution (symbolic links followed), so
+    that a library read by many specs is read and resolved once."""
+
+    def __init__(self) -> None:
+        self.references: dict[str, References] = {}
+        self.roots: dict[str, str] = {}
+        self.resolved: dict[str, str] = {}
+        self.files: dict[str, bool] = {}  # whether each path is a regular file
+
+    def of(self, name: str) -> References:
+        if name not in self.references:
+            self.references[name] = scan_file(name) if self.is_file(name) else NOT_YAML
+        return self.references[name]
+
+    def is_file(self, name: str) -> bool:
+        if name not in self.files:
+            self.files[name] = os.path.isfile(name)
+        return self.files[name]
+
+    def root(self, spec: str) -> str:
+        folder = os.path.dirname(spec)
+        if folder not in self.roots:
+            self.roots[folder] = confinement_folder(spec)
+        return self.roots[folder]
+
+    def inside(self, name: str, root: str) -> bool:
+        return inside(self.real(name), root)
+
+    def real(self, name: str) -> str:
+        """os.path.realpath, with each folder resolved once: a file that is no symbolic
+        link resolves to its resolved folder, and the specs of a repository share few."""
+        if name not in self.resolved:
+            folder, base = os.path.split(name)
+            if not base or folder == name or os.path.islink(name):
+                self.resolved[name] = os.path.realpath(name)
+            else:
+                self.resolved[name] = os.path.join(self.real(folder), base)
+        return self.resolved[name]
 
 
-Scanned = MutableMapping[str, References]  # file key → its references, shared across specs
-
-
-def files_read(spec: Path, scanned: Scanned | None = None) -> frozenset[str] | None:
+def files_read(
+    spec: str | os.PathLike[str], scanned: Scanned | None = None
+) -> frozenset[str] | None:
     """Every file the spec reads (normalised absolute paths, the spec first among
-    them), missing ones included; None when a reference is computed (see above).
-
-    `scanned` keeps each file's scan for the next spec: a library read by many specs
-    is read once."""
-    scanned = {} if scanned is None else scanned
-    root = confinement_root(spec)
+    them), missing ones included; None when a reference is computed (see above)."""
+    scanned = Scanned() if scanned is None else scanned
     start = _key(spec)
+    root = scanned.root(start)
     found = {start: None}
     pending = [start]
     while pending:
         name = pending.pop()
-        if name not in scanned:
-            scanned[name] = scan_file(Path(name)) if os.path.isfile(name) else NOT_YAML
-        references = scanned[name]
+        references = scanned.of(name)
         if not references.static:
             return None
         folder = os.path.dirname(name)
         for reference in references.paths:
             target = _key(os.path.join(folder, reference))
-            if target not in found and _inside(target, root):
+            if target not in found and scanned.inside(target, root):
                 found[target] = None
                 pending.append(target)
     return frozenset(found)

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import os
-import subprocess
-import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 from budgetlint.problems import Position, SpecError, fail
+from budgetlint.spec.reads import MAX_FILE_BYTES as MAX_FILE_BYTES  # one limit for every read
 
-MAX_FILE_BYTES = 2 * 1024 * 1024
+if TYPE_CHECKING:  # git is run only with --base: the hook and `check` import no subprocess
+    import subprocess
 
 
 class Source(Protocol):
@@ -74,21 +73,12 @@ class InlineText(WorkTree):
         return self.data
 
 
-def confinement_root(spec: Path) -> Path:
-    """The folder a spec's `arch:` and `include:` files must be in: the git work tree
-    holding the spec (found from its `.git`, so without running git), else the spec's
-    own folder; symbolic links resolved."""
-    folder = Path(os.path.abspath(spec)).parent
-    for candidate in (folder, *folder.parents):
-        if (candidate / ".git").exists():
-            return candidate.resolve()
-    return folder.resolve()
-
-
 GIT_MISSING = 127  # the shell's "command not found", for a git that isn't installed
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    import subprocess
+
     command = ["git", "-C", str(root), *args]
     try:
         return subprocess.run(command, capture_output=True, check=False)
@@ -126,6 +116,9 @@ class _CatFile:
     def start(self, root: Path) -> bool:
         """Whether the process runs (False: git can't be started)."""
         if self.pipes is None:
+            import subprocess
+            import weakref
+
             try:
                 process = subprocess.Popen(
                     ["git", "-C", str(root), "cat-file", "--batch"],
@@ -282,6 +275,8 @@ def _blob_id(path: Path, like: str) -> str | None:
         data = WORK_TREE.read_bytes(path, str(path))
     except SpecError:
         return None
+    import hashlib
+
     digest = hashlib.sha256() if len(like) == 64 else hashlib.sha1(usedforsecurity=False)
     digest.update(b"blob %d\0" % len(data))
     digest.update(data)

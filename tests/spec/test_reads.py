@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from budgetlint.spec.expand import read_spec
-from budgetlint.spec.reads import NOT_YAML, References, files_read, scan
+from budgetlint.spec.reads import NOT_YAML, References, Scanned, files_read, scan
 from tests.conftest import ROOT
 
 NET = """
@@ -237,9 +237,26 @@ def test_a_reference_outside_the_repository_is_not_followed(tmp_path: Path) -> N
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)
     write_tree(repo, {"b.yaml": model("../elsewhere.yaml")})
-    scanned: dict[str, References] = {}
+    scanned = Scanned()
     assert relative(files_read(repo / "b.yaml", scanned) or set(), repo) == {"b.yaml"}
-    assert str(outside) not in scanned  # never opened
+    assert str(outside) not in scanned.references  # never opened
+
+
+def test_a_symbolic_link_out_of_the_repository_is_not_followed(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "x.yaml").write_text("version: 1\ninclude: [more.yaml]\n")
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "out").symlink_to(elsewhere)
+    (repo / "zoo").mkdir()
+    (repo / "in").symlink_to(repo / "zoo")
+    write_tree(
+        repo, {"zoo/n.yaml": NET, "b.yaml": model("out/x.yaml"), "c.yaml": model("in/n.yaml")}
+    )
+    scanned = Scanned()
+    assert relative(files_read(repo / "b.yaml", scanned) or set(), repo) == {"b.yaml"}
+    assert relative(files_read(repo / "c.yaml", scanned) or set(), repo) == {"c.yaml", "in/n.yaml"}
 
 
 def test_each_file_is_scanned_once_across_specs(tmp_path: Path) -> None:
@@ -247,12 +264,12 @@ def test_each_file_is_scanned_once_across_specs(tmp_path: Path) -> None:
     write_tree(
         tmp_path, {"a.yaml": model("net.yaml"), "b.yaml": model("net.yaml"), "net.yaml": NET}
     )
-    scanned: dict[str, References] = {}
+    scanned = Scanned()
     files_read(tmp_path / "a.yaml", scanned)
     net = os.path.normpath(tmp_path / "net.yaml")
-    kept = scanned[net]
+    kept = scanned.references[net]
     files_read(tmp_path / "b.yaml", scanned)
-    assert scanned[net] is kept and len(scanned) == 3
+    assert scanned.references[net] is kept and len(scanned.references) == 3
 
 
 @pytest.mark.parametrize(
@@ -266,6 +283,12 @@ def test_each_file_is_scanned_once_across_specs(tmp_path: Path) -> None:
             References(("x.yaml", "u.yaml"), True, frozenset({"models", "use"})),
         ),
         ("include: d.yaml\n", References(("d.yaml",), True, frozenset({"include"}))),
+        # a list and a mapping as keys, then references after them
+        (
+            "? [k]\n: v\n? {a: 1}\n: {arch: y.yaml}\nm: {n: {arch: x.yaml}}\n",
+            References(("y.yaml", "x.yaml"), True, frozenset({"m"})),
+        ),
+        ("!!merge x: {}\n", References((), False, frozenset({"<<"}))),
         ("arch: !!str 3\nx: {arch: 3}\n", References(("3",), True, frozenset({"arch", "x"}))),
     ],
 )
@@ -277,7 +300,7 @@ def test_the_shipped_specs_read_exactly_what_expansion_reads(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(ROOT)
-    scanned: dict[str, References] = {}
+    scanned = Scanned()
     for spec in sorted((ROOT / "specs").rglob("*.yaml")):
         found = files_read(spec, scanned)
         expanded, _ = read_spec(spec)
