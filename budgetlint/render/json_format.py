@@ -230,13 +230,14 @@ class _Shared:
 
     def encoded(self, report: ModelReport, seen: ModelFigures, level: int) -> Any:
         """The layers list: encoded once when another model shares it, else made as written."""
+        key = (id(report.layers), id(seen.precision))
+        if key in self.layers:
+            return self.layers[key]
         tensors = _Tensors(seen.precision)
         items = _OnePerLine(_layer(row, tensors) for row in seen.layers)
         if self.left[id(report.layers)] < 2:
-            return items
-        key = (id(report.layers), id(seen.precision))
-        if key not in self.layers:
-            self.layers[key] = _Encoded("".join(_encode(items, level)))
+            return items  # the last model with these layers: written as made
+        self.layers[key] = _Encoded("".join(_encode(items, level)))
         return self.layers[key]
 
     def done(self, report: ModelReport) -> None:
