@@ -190,8 +190,10 @@ OWN_MODELS: dict[str, str] = {
 }
 BUILT_HERE = {"lenet"}
 # Verified against torchvision's module only (tests/imports/test_torch_import.py, where
-# torch is installed): the ONNX importer doesn't yet read their attention as exported,
-# a relative position bias gathered from a smaller learned table and added to the scores.
+# torch is installed): torch.onnx.export folds each block's relative position bias, a
+# (2w − 1)² × heads table looked up at a constant index, into a [1, heads, w², w²]
+# constant added to the scores; the file no longer holds the table, and the ONNX
+# importer doesn't read that constant as one.
 TORCH_ONLY = {"swin_t", "maxvit_t"}
 
 
