@@ -51,7 +51,9 @@ file, picks one. A layer may say `functional: true` (called as a function) and
 `module: NAME` (the same module object as other layers of its block use with
 that name), which is what the module-hooking tools need.
 
-Prices are FLOPs per unit of each kind of work; a kind not listed costs 0.
+Prices are FLOPs per unit of each kind of work (what each kind is: the
+README's counting tables, from budgetlint/engine/work.py). A kind a table
+doesn't list is in that convention's `free` set: it counts 0 there.
 """
 
 

@@ -25,6 +25,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from budgetlint.engine.work import priced_as
+
 
 @dataclass(frozen=True)
 class Backward:
@@ -90,13 +92,6 @@ BACKWARD.update(
 )
 ADAPTER_KINDS = frozenset({"lora_a_macs", "lora_b_macs"})
 
-# Kinds priced as another kind (no convention lists them).
-PRICED_AS: dict[str, str] = {
-    f"{op}_{part}_macs": f"{op}_macs"
-    for op in ("lstm", "gru", "rnn")
-    for part in ("input", "initial")
-}
-
 # Work that selective recomputation (Korthikanti et al. 2022) runs again in the backward:
 # the attention core, QKᵀ, softmax, dropout and AV.
 SELECTIVE_RECOMPUTE = frozenset(
@@ -105,12 +100,12 @@ SELECTIVE_RECOMPUTE = frozenset(
 
 
 def backward_of(kind: str) -> Backward:
-    return BACKWARD.get(kind, ELEMENTWISE)  # anything else is element-wise work
+    return BACKWARD.get(kind, ELEMENTWISE)  # a kind not written out is element-wise work
 
 
 def backward_flops(
     work: tuple[tuple[str, int], ...],
-    prices: Mapping[str, int],
+    prices: Mapping[str, int],  # every kind's price: Convention.prices()
     input_grad: bool,
     trains: bool,
     adapted: bool = False,
@@ -119,7 +114,7 @@ def backward_flops(
     train; `adapted`: it has LoRA adapters (which always train) or its weights train."""
     total = 0
     for kind, count in work:
-        price = prices.get(PRICED_AS.get(kind, kind), 0)
+        price = prices[priced_as(kind)]  # a share of a kind (lstm_input_macs) at its price
         if not price:
             continue
         rule = backward_of(kind)
@@ -131,4 +126,4 @@ def backward_flops(
 
 def recompute_flops(work: tuple[tuple[str, int], ...], prices: Mapping[str, int]) -> int:
     """Forward FLOPs of the attention core, run again under selective recomputation."""
-    return sum(prices.get(kind, 0) * count for kind, count in work if kind in SELECTIVE_RECOMPUTE)
+    return sum(prices[kind] * count for kind, count in work if kind in SELECTIVE_RECOMPUTE)

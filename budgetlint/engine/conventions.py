@@ -2,9 +2,12 @@
 
 Every op reports convention-free facts: its true MACs, and its work as
 (kind, count) pairs, MACs included (conv_macs, linear_macs, …) so that a
-convention can price a conv's MACs differently from a linear's. A convention
-prices each kind; a kind it doesn't list costs 0. Each convention is one table,
-written out here; the README's counting table is tested against DEFAULT's.
+convention can price a conv's MACs differently from a linear's. The kinds are
+the rows of engine/work.py. A convention prices each kind it counts and names
+each kind it doesn't in its `free` set: every kind is one or the other, checked
+when the convention is made (at import), so that a new kind, or a misspelt one,
+can't cost 0 unnoticed. Each convention is one table, written out here; the
+README's counting table is generated from DEFAULT's (tools/counting_table.py).
 """
 
 from __future__ import annotations
@@ -12,17 +15,30 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from budgetlint.engine.cost import OpCost
+from budgetlint.engine.work import PARTS, WORK_KINDS, unknown
+
+
+def kinds(names: str) -> frozenset[str]:
+    """Work kinds written as one name per word; a name that is not a kind fails here."""
+    found = frozenset(names.split())
+    if missing := unknown(sorted(found)):
+        raise ValueError(f"unknown work kinds: {', '.join(missing)}")
+    return found
 
 
 @dataclass(frozen=True)
 class Convention:
     name: str
     summary: str
-    work_flops: Mapping[str, int]
+    work_flops: Mapping[str, int]  # FLOPs per unit of each kind the tool counts
+    free: frozenset[str] = frozenset()  # every other kind: the tool doesn't count it
     buffers_are_params: bool = False
-    # Prices for ops called as functions; None: the same as modules (tools that trace).
+    # Prices for ops called as functions, among the kinds above; any other kind a
+    # functional call reports is free (the tool doesn't see that call). None: the same as
+    # modules (tools that trace).
     functional_work_flops: Mapping[str, int] | None = None
     # A module object called several times counts only its last call (torchstat's records).
     last_call_only: bool = False
@@ -36,11 +52,26 @@ class Convention:
     # Kinds the table prices whose every occurrence (one op's count) is priced by a
     # function of that count instead: a tool whose per-op figure is not linear in it.
     occurrence_flops: Mapping[str, Callable[[int], int]] = field(default_factory=dict)
+    # Every work kind's price (0 when free), for modules and for functional calls.
+    module_prices: Mapping[str, int] = field(init=False, repr=False, compare=False)
+    functional_prices: Mapping[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if errors := table_errors(self):
+            raise ValueError(f"convention {self.name}: {'; '.join(errors)}")
+        unpriced = {kind: 0 for kind in (*self.free, *PARTS)}
+        prices = MappingProxyType({**unpriced, **self.work_flops})
+        functional = prices
+        if self.functional_work_flops is not None:
+            functional = MappingProxyType(
+                {**{kind: 0 for kind in prices}, **self.functional_work_flops}
+            )
+        object.__setattr__(self, "module_prices", prices)
+        object.__setattr__(self, "functional_prices", functional)
 
     def prices(self, functional: bool = False) -> Mapping[str, int]:
-        if functional and self.functional_work_flops is not None:
-            return self.functional_work_flops
-        return self.work_flops
+        """The price of every work kind: FLOPs per unit, 0 for the free ones."""
+        return self.functional_prices if functional else self.module_prices
 
     def flops(self, cost: OpCost, functional: bool = False) -> int:
         table = self.prices(functional)
@@ -48,9 +79,9 @@ class Convention:
 
     def _priced(self, table: Mapping[str, int], kind: str, count: int) -> int:
         rule = self.occurrence_flops.get(kind)
-        if rule is not None and table.get(kind, 0):
+        if rule is not None and table[kind]:
             return rule(count)
-        return table.get(kind, 0) * count
+        return table[kind] * count
 
     def params(self, cost: OpCost, op: str = "", functional: bool = False) -> int:
         if op in self.params_unseen or (functional and self.leaf_params_only):
@@ -59,7 +90,33 @@ class Convention:
         return cost.params - unseen + (cost.buffers if self.buffers_are_params else 0)
 
 
-# FLOPs per unit of work in the default convention; a kind missing here costs 0.
+def table_errors(convention: Convention) -> list[str]:
+    """What is wrong with a convention's tables: unknown kinds, kinds neither priced nor
+    free (or both), shares of another kind priced on their own."""
+    priced, free = set(convention.work_flops), set(convention.free)
+    functional = set(convention.functional_work_flops or {})
+    errors = [
+        f"{what} names unknown work kinds: {', '.join(names)}"
+        for what, names in (
+            ("work_flops", unknown(priced)),
+            ("free", unknown(free)),
+            ("functional_work_flops", unknown(functional)),
+            ("occurrence_flops", unknown(convention.occurrence_flops)),
+        )
+        if names
+    ]
+    checks = (
+        ("neither priced nor free", set(WORK_KINDS) - PARTS - priced - free),
+        ("both priced and free", priced & free),
+        ("priced apart from the kind they are part of", (priced | free) & PARTS),
+        ("priced for functional calls but not for modules", functional - priced),
+        ("priced by occurrence but not priced", set(convention.occurrence_flops) - priced),
+    )
+    errors += [f"{', '.join(sorted(names))}: {why}" for why, names in checks if names]
+    return errors
+
+
+# FLOPs per unit of work in the default convention; the kinds it doesn't count are `free`.
 DEFAULT_WORK_FLOPS: dict[str, int] = {
     "conv_macs": 2,  # a multiply and an add
     "conv_transpose_macs": 2,
@@ -125,6 +182,14 @@ DEFAULT = Convention(
     "einsum merges and recurrent layers; FLOPs = 2 × MACs plus the element-wise work in "
     "the table below; params exclude buffers (running statistics).",
     work_flops=DEFAULT_WORK_FLOPS,
+    free=kinds(
+        """
+        conv_output conv_transpose_output_macs linear_output
+        unfused_attention_softmax batchnorm_affine layernorm_rows softmax_rows
+        softmax_tensor maxpool_output maxpool_input avgpool_output avgpool_input
+        adaptive_avgpool_output adaptive_avgpool_floor_kernel adaptive_avgpool_input
+        """
+    ),
 )
 
 PADDLE = Convention(
@@ -147,6 +212,21 @@ PADDLE = Convention(
         "adaptive_avgpool_floor_kernel": 1,
         "adaptive_avgpool_output": 1,
     },
+    free=kinds(
+        """
+        conv_output conv_transpose_macs linear_bias linear_output matmul_macs
+        einsum_macs attention_bias attention_macs fused_attention_macs
+        attention_softmax unfused_attention_softmax attention_scale lstm_macs
+        gru_macs rnn_macs recurrent_gates recurrent_bias lstm_cell gru_cell
+        rnn_tanh_cell rnn_relu_cell batchnorm_affine layernorm layernorm_rows
+        layernorm_affine groupnorm groupnorm_affine layernorm2d layernorm2d_affine
+        layer_scale rmsnorm rmsnorm_affine relu relu6 gelu silu sigmoid tanh
+        hardswish hardsigmoid scale softmax softmax_rows softmax_tensor
+        maxpool_window maxpool_output maxpool_input avgpool_window avgpool_input
+        adaptive_avgpool_window adaptive_avgpool_input mean_input upsample_nearest
+        upsample_bilinear add mul lora_a_macs lora_b_macs lora_scale lora_merge
+        """
+    ),
     buffers_are_params=True,
     functional_work_flops={},  # paddle.flops hooks layers only
     # parameters created on a non-leaf Layer (ViT's class token and positions)
@@ -176,6 +256,22 @@ TORCHVISION = Convention(
         "gru_macs": 1,
         "rnn_macs": 1,
     },
+    free=kinds(
+        """
+        conv_bias conv_output conv_transpose_output_macs conv_transpose_bias
+        linear_bias linear_output attention_bias attention_softmax
+        unfused_attention_softmax attention_scale recurrent_gates recurrent_bias
+        lstm_cell gru_cell rnn_tanh_cell rnn_relu_cell batchnorm batchnorm_affine
+        layernorm layernorm_rows layernorm_affine groupnorm groupnorm_affine
+        layernorm2d layernorm2d_affine layer_scale rmsnorm rmsnorm_affine relu relu6
+        leaky_relu gelu silu sigmoid tanh hardswish hardsigmoid scale softmax
+        softmax_rows softmax_tensor maxpool_window maxpool_output maxpool_input
+        avgpool_window avgpool_output avgpool_input adaptive_avgpool_window
+        adaptive_avgpool_output adaptive_avgpool_floor_kernel adaptive_avgpool_input
+        mean_input upsample_nearest upsample_bilinear add mul lora_a_macs
+        lora_b_macs lora_scale lora_merge
+        """
+    ),
 )
 
 TORCH = Convention(
@@ -198,6 +294,22 @@ TORCH = Convention(
         # nn.LSTM on CPU runs one oneDNN kernel that has no FLOP formula: 0
         # the fused CPU attention kernel has no FLOP formula registered: 0
     },
+    free=kinds(
+        """
+        conv_bias conv_output conv_transpose_output_macs conv_transpose_bias
+        linear_bias linear_output attention_bias fused_attention_macs
+        attention_softmax unfused_attention_softmax attention_scale lstm_macs
+        recurrent_gates recurrent_bias lstm_cell gru_cell rnn_tanh_cell
+        rnn_relu_cell batchnorm batchnorm_affine layernorm layernorm_rows
+        layernorm_affine groupnorm groupnorm_affine layernorm2d layernorm2d_affine
+        layer_scale rmsnorm rmsnorm_affine relu relu6 leaky_relu gelu silu sigmoid
+        tanh hardswish hardsigmoid scale softmax softmax_rows softmax_tensor
+        maxpool_window maxpool_output maxpool_input avgpool_window avgpool_output
+        avgpool_input adaptive_avgpool_window adaptive_avgpool_output
+        adaptive_avgpool_floor_kernel adaptive_avgpool_input mean_input
+        upsample_nearest upsample_bilinear add mul lora_scale lora_merge
+        """
+    ),
 )
 
 
@@ -236,6 +348,21 @@ FVCORE = Convention(
         "upsample_nearest": 1,
         "upsample_bilinear": 4,
     },
+    free=kinds(
+        """
+        conv_bias conv_output conv_transpose_output_macs conv_transpose_bias
+        linear_bias linear_output attention_bias fused_attention_macs
+        attention_softmax unfused_attention_softmax attention_scale lstm_macs
+        gru_macs rnn_macs recurrent_gates recurrent_bias lstm_cell gru_cell
+        rnn_tanh_cell rnn_relu_cell layernorm_rows layer_scale rmsnorm
+        rmsnorm_affine relu relu6 leaky_relu gelu silu sigmoid tanh hardswish
+        hardsigmoid scale softmax softmax_rows softmax_tensor maxpool_window
+        maxpool_output maxpool_input avgpool_window avgpool_output avgpool_input
+        adaptive_avgpool_window adaptive_avgpool_output
+        adaptive_avgpool_floor_kernel mean_input add mul lora_a_macs lora_b_macs
+        lora_scale lora_merge
+        """
+    ),
     # our einsums (a merge 'bik,bkj->bij', MaxViT's QKᵀ and AV) are none of fvcore's
     # special cases: each is counted to numpy's 4 printed digits (MaxViT-T: 1,072 more)
     occurrence_flops={"einsum_macs": numpy_printed_einsum_macs},
@@ -275,6 +402,20 @@ THOP = Convention(
         "lstm_cell": 4,
         "gru_cell": 4,
     },
+    free=kinds(
+        """
+        conv_bias conv_output conv_transpose_macs conv_transpose_bias linear_bias
+        linear_output matmul_macs einsum_macs attention_projection_macs
+        attention_bias attention_macs fused_attention_macs attention_softmax
+        unfused_attention_softmax attention_scale rnn_tanh_cell rnn_relu_cell
+        layernorm_rows groupnorm groupnorm_affine layernorm2d layernorm2d_affine
+        layer_scale rmsnorm rmsnorm_affine relu relu6 leaky_relu gelu silu sigmoid
+        tanh hardswish hardsigmoid scale softmax_tensor maxpool_window
+        maxpool_output maxpool_input avgpool_window avgpool_input
+        adaptive_avgpool_window adaptive_avgpool_input mean_input add mul
+        lora_a_macs lora_b_macs lora_scale lora_merge
+        """
+    ),
     functional_work_flops={},  # thop hooks modules only
     leaf_params_only=True,
     # no rule for these module types, or parameters held outside leaf modules
@@ -346,6 +487,17 @@ PTFLOPS = Convention(
         "rnn_tanh_cell": 1,
         "rnn_relu_cell": 1,
     },
+    free=kinds(
+        """
+        conv_output conv_transpose_output_macs linear_output einsum_macs
+        recurrent_gates layernorm_rows layernorm_affine layernorm2d
+        layernorm2d_affine layer_scale rmsnorm rmsnorm_affine sigmoid tanh hardswish
+        hardsigmoid scale softmax_rows softmax_tensor maxpool_window maxpool_output
+        avgpool_window avgpool_output adaptive_avgpool_window
+        adaptive_avgpool_output adaptive_avgpool_floor_kernel mean_input add mul
+        lora_a_macs lora_b_macs lora_scale lora_merge
+        """
+    ),
     # ptflops also patches torch.nn.functional: a bare call is counted once (F.linear's
     # patch is commented out in 0.7.5: a functional linear counts 0)
     functional_work_flops={
@@ -386,6 +538,23 @@ TORCHSTAT = Convention(
         "maxpool_input": 1,
         "avgpool_input": 1,
     },
+    free=kinds(
+        """
+        conv_output conv_transpose_macs conv_transpose_output_macs
+        conv_transpose_bias linear_bias linear_output matmul_macs einsum_macs
+        attention_projection_macs attention_bias attention_macs fused_attention_macs
+        attention_softmax unfused_attention_softmax attention_scale lstm_macs
+        gru_macs rnn_macs recurrent_gates recurrent_bias lstm_cell gru_cell
+        rnn_tanh_cell rnn_relu_cell layernorm layernorm_rows layernorm_affine
+        groupnorm groupnorm_affine layernorm2d layernorm2d_affine layer_scale
+        rmsnorm rmsnorm_affine gelu silu sigmoid tanh hardswish hardsigmoid scale
+        softmax softmax_rows softmax_tensor maxpool_window maxpool_output
+        avgpool_window avgpool_output adaptive_avgpool_window
+        adaptive_avgpool_output adaptive_avgpool_floor_kernel adaptive_avgpool_input
+        mean_input upsample_nearest upsample_bilinear add mul lora_a_macs
+        lora_b_macs lora_scale lora_merge
+        """
+    ),
     functional_work_flops={},  # torchstat hooks modules only
     last_call_only=True,
 )
@@ -414,6 +583,22 @@ TORCHSTAT_MADD = Convention(
         "maxpool_output": -1,
         "avgpool_window": 1,
     },
+    free=kinds(
+        """
+        conv_transpose_output_macs conv_transpose_bias linear_bias matmul_macs
+        einsum_macs attention_projection_macs attention_bias attention_macs
+        fused_attention_macs attention_softmax unfused_attention_softmax
+        attention_scale lstm_macs gru_macs rnn_macs recurrent_gates recurrent_bias
+        lstm_cell gru_cell rnn_tanh_cell rnn_relu_cell layernorm layernorm_rows
+        layernorm_affine groupnorm groupnorm_affine layernorm2d layernorm2d_affine
+        layer_scale rmsnorm rmsnorm_affine leaky_relu gelu silu sigmoid tanh
+        hardswish hardsigmoid scale softmax_rows maxpool_input avgpool_output
+        avgpool_input adaptive_avgpool_window adaptive_avgpool_output
+        adaptive_avgpool_floor_kernel adaptive_avgpool_input mean_input
+        upsample_nearest upsample_bilinear add mul lora_a_macs lora_b_macs
+        lora_scale lora_merge
+        """
+    ),
     functional_work_flops={},
     last_call_only=True,
 )
@@ -454,6 +639,20 @@ TENSORFLOW = Convention(
         "fused_attention_macs": 2,  # BatchMatMulV2
         "attention_softmax": 6,  # Softmax 5 and the 1/√hd Mul on each score
     },
+    free=kinds(
+        """
+        conv_output conv_transpose_macs conv_transpose_output_macs
+        conv_transpose_bias linear_output unfused_attention_softmax attention_scale
+        lstm_macs gru_macs rnn_macs recurrent_gates recurrent_bias lstm_cell
+        gru_cell rnn_tanh_cell rnn_relu_cell batchnorm batchnorm_affine groupnorm
+        groupnorm_affine layernorm2d layernorm2d_affine layer_scale rmsnorm
+        rmsnorm_affine relu relu6 leaky_relu silu sigmoid tanh hardswish hardsigmoid
+        scale softmax_rows softmax_tensor maxpool_output maxpool_input
+        avgpool_output avgpool_input adaptive_avgpool_window adaptive_avgpool_output
+        adaptive_avgpool_floor_kernel upsample_nearest upsample_bilinear mul
+        lora_a_macs lora_b_macs lora_scale lora_merge
+        """
+    ),
 )
 
 FLOPS_CNN = Convention(
@@ -474,6 +673,23 @@ FLOPS_CNN = Convention(
         "linear_bias": 1,
         "relu": 1,
     },
+    free=kinds(
+        """
+        conv_transpose_macs conv_transpose_output_macs conv_transpose_bias
+        attention_projection_macs attention_bias attention_softmax
+        unfused_attention_softmax attention_scale lstm_macs gru_macs rnn_macs
+        recurrent_gates recurrent_bias lstm_cell gru_cell rnn_tanh_cell
+        rnn_relu_cell batchnorm batchnorm_affine layernorm layernorm_rows
+        layernorm_affine groupnorm groupnorm_affine layernorm2d layernorm2d_affine
+        layer_scale rmsnorm rmsnorm_affine relu6 leaky_relu gelu silu sigmoid tanh
+        hardswish hardsigmoid scale softmax softmax_rows softmax_tensor
+        maxpool_window maxpool_output maxpool_input avgpool_window avgpool_output
+        avgpool_input adaptive_avgpool_window adaptive_avgpool_output
+        adaptive_avgpool_floor_kernel adaptive_avgpool_input mean_input
+        upsample_nearest upsample_bilinear add mul lora_a_macs lora_b_macs
+        lora_scale lora_merge
+        """
+    ),
 )
 
 CONVENTIONS: dict[str, Convention] = {
