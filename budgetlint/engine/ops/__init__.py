@@ -1,8 +1,25 @@
 """The ops table: every op budgetlint knows, one row each, grouped by family.
 
-Adding an op is one function in its family module, one row here and one row
-of tests; nothing else in the engine changes. The combinators (residual,
-parallel, repeat) and blocks are not ops: the expander handles them.
+Adding an op is one function in its family module (its docstring states the
+formula), one row here and one formula row in tests/engine/test_ops.py (ROWS);
+nothing else in the engine changes. The tests then ask for what the op touches:
+
+- engine/saved.py: a SAVES row, what its backward keeps (tests/engine/test_training.py);
+- engine/work.py: the op named in `emitted_by` of each work kind it reports; a new
+  kind is a row there and, in every convention of engine/conventions.py, a price or
+  a place in its `free` set (tests/engine/test_work.py);
+- README.md: the op in the "Ops" section (tests/test_meta.py).
+
+Then regenerate, from the repository's root, the files built from these tables
+(tests/test_meta.py, tests/engine/test_work.py, tests/engine/test_conventions_doc.py
+fail until they are current):
+
+    python -m budgetlint.spec.schema > budgetlint/schemas/budgetlint.schema.json
+    python tools/counting_table.py --write            # README's counting tables
+    python tools/conventions_doc.py > docs/conventions.md
+
+The combinators (residual, parallel, repeat) and blocks are not ops: the expander
+handles them; the merges of parallel branches are engine/ops/merge.py's MERGES.
 """
 
 from __future__ import annotations
@@ -86,17 +103,17 @@ OPS: dict[str, OpDef] = {
     "gru": OpDef(recurrent.gru, recurrent.RECURRENT_ATTRS, "nn.GRU on [N, T, F]"),
     "rnn": OpDef(recurrent.rnn, recurrent.RNN_ATTRS, "nn.RNN (tanh or relu) on [N, T, F]"),
     # activation
-    "relu": OpDef(activation.relu),
-    "relu6": OpDef(activation.relu6),
-    "leaky_relu": OpDef(activation.leaky_relu, activation.LEAKY_RELU_ATTRS),
-    "gelu": OpDef(activation.gelu, activation.GELU_ATTRS),
-    "silu": OpDef(activation.silu, doc="also known as swish"),
-    "sigmoid": OpDef(activation.sigmoid),
-    "tanh": OpDef(activation.tanh),
-    "hardswish": OpDef(activation.hardswish),
-    "hardsigmoid": OpDef(activation.hardsigmoid),
+    "relu": OpDef(activation.elementwise("relu")),
+    "relu6": OpDef(activation.elementwise("relu6")),
+    "leaky_relu": OpDef(activation.elementwise("leaky_relu"), activation.LEAKY_RELU_ATTRS),
+    "gelu": OpDef(activation.elementwise("gelu"), activation.GELU_ATTRS),
+    "silu": OpDef(activation.elementwise("silu"), doc="also known as swish"),
+    "sigmoid": OpDef(activation.elementwise("sigmoid")),
+    "tanh": OpDef(activation.elementwise("tanh")),
+    "hardswish": OpDef(activation.elementwise("hardswish")),
+    "hardsigmoid": OpDef(activation.elementwise("hardsigmoid")),
     "softmax": OpDef(activation.softmax, activation.SOFTMAX_ATTRS),
-    "scale": OpDef(activation.scale, doc="x·c, x/c, x+c or x−c with a constant c"),
+    "scale": OpDef(activation.elementwise("scale"), doc="x·c, x/c, x+c or x−c with a constant c"),
     # pooling
     "maxpool2d": OpDef(pool.maxpool2d, pool.MAXPOOL_ATTRS),
     "avgpool2d": OpDef(pool.avgpool2d, pool.AVGPOOL_ATTRS),
