@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 from budgetlint.engine.conventions import CONVENTIONS  # noqa: E402
 from budgetlint.engine.evaluate import evaluate  # noqa: E402
 from budgetlint.spec.expand import read_spec  # noqa: E402
-from tests.engine.test_conventions import (  # noqa: E402
+from tests.data.measured import (  # noqa: E402
     FIDELITY,
     MEASURED,
     MODELS,

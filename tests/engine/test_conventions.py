@@ -7,7 +7,6 @@ ran thop 0.1.1, fvcore 0.1.5, ptflops 0.7.5, torch 2.14.1's FlopCounterMode, tor
 
 from __future__ import annotations
 
-import json
 import math
 import shutil
 from dataclasses import replace
@@ -25,29 +24,9 @@ from budgetlint.problems import Position
 from budgetlint.spec.binding import bind_attributes
 from budgetlint.spec.expand import read_spec
 from tests.conftest import ROOT
+from tests.data.measured import FIDELITY, MEASURED, MODELS, TENSORFLOW, TOOLS, VIT, measured
 
-MEASURED = json.loads((ROOT / "tests" / "data" / "measured_counters.json").read_text())
 HERE = Position("test.yaml")
-
-# convention → (the tool's entry in the JSON, the field with its headline number)
-TOOLS: dict[str, tuple[str, str]] = {
-    "thop": ("thop", "macs"),
-    "fvcore": ("fvcore", "total"),
-    "ptflops": ("ptflops_pytorch", "macs"),
-    "torch": ("torch_flop_counter", "total"),
-    "torchstat": ("torchstat", "Flops"),
-    "torchstat-madd": ("torchstat", "MAdd"),
-    "paddle": ("paddle", "flops"),
-}
-
-
-def measured(entry: dict[str, Any], convention: str) -> int | None:
-    tool, field = TOOLS[convention]
-    found = entry.get(tool)
-    if not isinstance(found, dict) or "error" in found:
-        return None
-    value = found["totals"][field] if tool == "torchstat" else found.get(field)
-    return None if value is None else int(value)
 
 
 def layer(op: str, **attrs: Any) -> Layer:
@@ -128,10 +107,6 @@ def test_each_op_as_the_tool_counts_it(convention: str, case: str) -> None:
     assert one_op(shape, node, convention).flops == expected
 
 
-MODELS = ["lenet", "resnet18", "resnet50", "mobilenet_v2", "vgg16", "vit_b_16", "convnext_tiny"]
-MODELS += ["efficientnet_b0", "shufflenet_v2_x1_0", "mobilenet_v3_large", "densenet121"]
-
-
 def zoo(name: str, convention: str, text: str | None = None) -> ModelReport:
     spec, problems = read_spec(ROOT / "specs" / "zoo" / f"{name}.yaml")
     assert spec is not None and not problems
@@ -201,8 +176,9 @@ def test_torchvision_published_gflops(name: str, gflops: str) -> None:
     assert f"{zoo(name, 'torchvision').flops / 1e9:.{decimals}f}" == gflops
 
 
-def test_flops_cnn_rule_from_the_seeds() -> None:
-    # (2·Cin·K² − 1)·H·W·Cout without bias; no −1 with a bias (seeds/003)
+def test_flops_cnn_rule_as_published() -> None:
+    # (2·Cin·K² − 1)·H·W·Cout without bias; no −1 with a bias (sagartesla/flops-cnn's
+    # flops_calculation.py, as the Zhihu answers on counting a CNN's FLOPs quote it)
     no_bias = one_op((1, 3, 5, 5), layer("conv2d", out=1, kernel=3, bias=False), "flops-cnn")
     assert no_bias.flops == (2 * 1 * 3 * 3 * 3 - 1) * 3 * 3 * 1
     with_bias = one_op((1, 3, 5, 5), layer("conv2d", out=1, kernel=3), "flops-cnn")
@@ -213,7 +189,6 @@ def test_flops_cnn_rule_from_the_seeds() -> None:
 
 # The TF1 profiler, measured by tools/measure_tensorflow.py (tensorflow-cpu 2.21.0,
 # tf.compat.v1 graphs of the same architectures) into tests/data/measured_tensorflow.json.
-TENSORFLOW = json.loads((ROOT / "tests" / "data" / "measured_tensorflow.json").read_text())
 TF_OP_CASES: dict[str, tuple[tuple[int, ...], Node]] = {
     "conv2d_bias": OP_CASES["conv2d"],
     "conv2d_nobias": OP_CASES["conv2d_nobias"],
@@ -256,9 +231,6 @@ def test_zoo_totals_equal_tensorflow(name: str) -> None:
 
 # ViT-B/16 under paddle.flops (paddle 3.3.1) and the TF1 profiler (tensorflow-cpu 2.21.0),
 # built layer for layer by tools/measure_vit.py (tests/data/measured_vit.json).
-VIT = json.loads((ROOT / "tests" / "data" / "measured_vit.json").read_text())
-
-
 @pytest.mark.parametrize("convention", ["paddle", "tensorflow"])
 def test_vit_b_16_equals_paddle_and_tensorflow(convention: str) -> None:
     report = zoo("vit_b_16", convention)
@@ -275,7 +247,6 @@ def test_vit_b_16_equals_paddle_and_tensorflow(convention: str) -> None:
 # torchvision models, measured by tools/measure_fidelity.py (thop 0.1.1, fvcore 0.1.5,
 # ptflops 0.7.5, torch 2.14.1's FlopCounterMode; 2026-12-01) into
 # tests/data/measured_fidelity.json. torchstat fails on all of these single cases.
-FIDELITY = json.loads((ROOT / "tests" / "data" / "measured_fidelity.json").read_text())
 TRANSPOSE = ((), (layer("permute", dims=[0, 2, 1]),))  # x and xᵀ, for x @ xᵀ
 FIDELITY_CASES: dict[str, tuple[tuple[int, ...], Node]] = {
     "functional_linear": ((1, 4, 8), replace(layer("linear", out=16), functional=True)),
