@@ -8,6 +8,7 @@ budgetlint's own output.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -30,8 +31,9 @@ GOLDEN_DEFAULT = [
     ("mobilenet_v2", 3_504_872, 300_774_272, 34_112),
 ]
 
-# The seeds' paddle.flops detail table for LeNet at 1x1x28x28
-# (../shared/seeds/000_*.txt): layer, input, output, params, FLOPs.
+# paddle.flops' detail table for LeNet at 1x1x28x28, as printed in the article
+# "CNN中模型的参数量与FLOPs计算" that budgetlint started from (copied into
+# tests/data/paddle_flops_article.txt): layer, input, output, params, FLOPs.
 PADDLE_LENET_TABLE = [
     ("conv2d", [1, 1, 28, 28], [1, 6, 28, 28], 60, 47040),
     ("relu", [1, 6, 28, 28], [1, 6, 28, 28], 0, 0),
@@ -73,7 +75,8 @@ def test_lenet_paddle_table_layer_by_layer(cli) -> None:  # type: ignore[no-unty
 
 
 def test_seed_single_conv_under_paddle(write, cli) -> None:  # type: ignore[no-untyped-def]
-    # seeds: Conv2D(2, 4, 3x3, padding 1) on 1x2x320x320 → 76 params, 7,782,400 FLOPs
+    # the same article: Conv2D(2, 4, 3x3, padding 1) on 1x2x320x320 → 76 params and
+    # 0.00778 GFLOPs, which it works out as 76·320·320 = 7,782,400
     spec = write(
         "conv.yaml",
         """
@@ -86,6 +89,30 @@ def test_seed_single_conv_under_paddle(write, cli) -> None:  # type: ignore[no-u
     run = cli("report", str(spec), "--convention", "paddle", "--format", "json")
     totals = run.json()["models"][0]["totals"]
     assert (totals["params"], totals["flops"]) == (76, 7_782_400)
+
+
+ARTICLE = Path(__file__).parent / "data" / "paddle_flops_article.txt"
+# paddle's printed names for the layers of the table
+PADDLE_NAMES = {"conv2d": "conv2d", "re_lu": "relu", "max_pool2d": "maxpool2d", "linear": "linear"}
+
+
+def test_the_paddle_figures_are_the_articles() -> None:
+    text = ARTICLE.read_text(encoding="utf-8")
+    rows = re.findall(
+        r"^\|\s*([a-z_0-9]+?)_\d+\s*\|\s*(\[.*?\])\s*\|\s*(\[.*?\])\s*\|"
+        r"\s*(\d+)\s*\|\s*(\d+)\s*\|$",
+        text,
+        re.M,
+    )
+    table = [
+        (PADDLE_NAMES[name], json.loads(a), json.loads(b), int(p), int(f))
+        for name, a, b, p, f in rows
+    ]
+    assert table == PADDLE_LENET_TABLE
+    totals = re.findall(r"^Total GFlops: ([\d.]+)\s+Total Params: ([\d.]+)$", text, re.M)
+    (conv_gflops, conv_params), (lenet_gflops, lenet_params) = totals
+    assert (float(lenet_params), round(float(lenet_gflops) * 1e9)) == PADDLE_LENET_TOTALS
+    assert float(conv_params) == 76 and f"{7_782_400 / 1e9:.5f}" == conv_gflops
 
 
 MEASURED = Path(__file__).parent / "data" / "measured_counters.json"

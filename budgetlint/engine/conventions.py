@@ -657,7 +657,8 @@ TENSORFLOW = Convention(
 
 FLOPS_CNN = Convention(
     name="flops-cnn",
-    summary="the seeds' rule from sagartesla/flops-cnn: (2·Cin·K² − 1)·H·W·Cout for a "
+    summary="the rule of sagartesla/flops-cnn, which the Zhihu answers on counting a CNN's "
+    "FLOPs quote: (2·Cin·K² − 1)·H·W·Cout for a "
     "conv (no −1 with a bias), (2·I − 1)·O for a linear layer likewise, and one per "
     "element for relu; everything else 0.",
     work_flops={

@@ -1,7 +1,8 @@
 """Memory: bytes moved per layer (memory access cost) and activations held at once.
 
 Memory access cost, as in ShuffleNet V2 (Ma et al. 2018, arXiv:1807.11164)
-and the seeds: a layer reads its inputs, weights and buffers and writes its
+and the Chinese article on params, FLOPs and memory access (参数量、计算量、访存量) that
+budgetlint started from: a layer reads its inputs, weights and buffers and writes its
 output; a model's cost is the sum over layers. Views (the free ops,
 engine.ops.FREE_OPS) move nothing. Each tensor is stored at its dtype, sub-byte
 types packed and rounded up to a byte per tensor.

@@ -63,7 +63,8 @@ def test_depthwise_conv_traffic() -> None:
 
 
 def test_add_reads_two_tensors_and_writes_one() -> None:
-    # the seeds: Elementwise Sum of two (N, C, H, W) tensors moves (2 + 1)·NCHW·sizeof
+    # 参数量、计算量、访存量 (the article): Elementwise Sum of two (N, C, H, W) tensors
+    # moves (2 + 1)·NCHW·sizeof
     n, c, h, w = 1, 16, 8, 8
     report = model((n, c, h, w), Parallel("sum", ((), ()), "add", 1, HERE))
     assert mac_bytes(report, F32) == (2 + 1) * n * c * h * w * 4
