@@ -257,8 +257,9 @@ WORK_KINDS: dict[str, WorkKind] = {
         "element of a ∏⌊in/out⌋ kernel, per output",
         "the window size rounded down, per output",
         ("adaptive_avgpool2d",),
-        quirk="paddle and thop take the kernel as ∏⌊in/out⌋, which misses the overlap of "
-        "PyTorch's adaptive windows: the ∏⌊in/out⌋ of their (∏⌊in/out⌋ + 1)",
+        quirk="paddle takes the kernel as ∏⌊in/out⌋ and thop as ∏(in/out) (the same when the "
+        "output size divides the input's), missing the overlap of PyTorch's adaptive "
+        "windows: the kernel of their (kernel + 1) per output",
     ),
     "adaptive_avgpool_input": WorkKind(
         INPUT,
