@@ -9,11 +9,12 @@ import re
 import shutil
 import sys
 from collections.abc import Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from budgetlint.render.formats import DEFAULT, FORMATS, ON_GITHUB_ACTIONS, RenderOptions
-from budgetlint.render.measures import MEASURES, ORDER
+from budgetlint.render.measures import MEASURES, ORDER, unsortable
 
 if TYPE_CHECKING:
     from budgetlint.graph import Shape
@@ -115,15 +116,21 @@ def emit(
         base=base,
         strict=strict,
         device=device,
+        unusable=partial(unsortable, sort) if sort else None,
+        architectures=architectures,
+    )
+    width = _terminal_columns() if chosen.fitted and output_file is None else None
+    options = RenderOptions(
+        layers=layers,
+        quiet=quiet,
+        width=width,
+        compact=compact,
         sort=sort or ORDER,
         top=top,
-        architectures=architectures,
         depth=depth,
         tree=tree,
         show_all=show_all,
     )
-    width = _terminal_columns() if chosen.fitted and output_file is None else None
-    options = RenderOptions(layers=layers, quiet=quiet, width=width, compact=compact)
     rendered = chosen.pieces()(result, options)
     if output_file is None:
         sys.stdout.writelines(rendered)

@@ -48,13 +48,8 @@ class Result:
     files: tuple[str, ...]
     base_ref: str | None = None
     strict: bool = False
-    sort: str = "order"  # how report orders its layer rows
-    top: int | None = None  # and how many it shows
     warnings: tuple[Problem, ...] = ()  # checked anyway, but said (a base that can't be read)
     unchecked: Unchecked = Unchecked()
-    depth: int | None = None  # report: levels of the spec's nesting kept (None: every layer)
-    tree: bool = False  # report: groups drawn above their members
-    show_all: bool = False  # report: rows that cost nothing shown too
 
     @property
     def reports(self) -> tuple[ModelReport, ...]:
@@ -222,18 +217,16 @@ def run(
     base: str | None = None,
     strict: bool = False,
     device: str | None = None,
-    sort: str = "order",
-    top: int | None = None,
+    unusable: Callable[[Device], Problem | None] | None = None,
     architectures: bool = True,
-    depth: int | None = None,
-    tree: bool = False,
-    show_all: bool = False,
     source: Source = WORK_TREE,
 ) -> Result:
     """Check every file; problems in one file don't stop the others. A file that another
     of them reads (through `arch:` or `include:`) is that spec's part, not a model again.
     Without `architectures` (the configured specs), a file's own top-level `layers:` is
-    checked for problems but is no model: it has no budgets, the specs that read it do."""
+    checked for problems but is no model: it has no budgets, the specs that read it do.
+    `unusable` refuses the device a report is shown on (`device`): its problem, and
+    that file's models are not shown."""
     models: list[ModelResult] = []
     evaluated = _Evaluations()
     verdicts: list[Verdict] = []
@@ -249,7 +242,7 @@ def run(
             shown = display_path(paths[0]) if paths else "."
             revision = resolve_revision(base, start, shown)
         except SpecError as error:
-            return Result((), (), error.problems, (), base, strict, sort, top)
+            return Result((), (), error.problems, (), base, strict)
     read = [_Read(path, *read_spec(path, input_shape, source)) for path in paths]
     parts = architectures_of_others([item.spec for item in read if item.spec is not None])
     as_at_base = _unchanged(read, revision)
@@ -268,9 +261,9 @@ def run(
         spec = _selected(item.spec, model, problems)
         chosen = CONVENTIONS[convention or spec.convention]
         shown_on = _device(spec, device, problems)
-        unsortable = _unsortable(shown_on, sort)
-        if unsortable is not None:  # nothing to order the rows by: say so, show nothing
-            problems.append(unsortable)
+        refused = unusable(shown_on) if unusable and shown_on else None
+        if refused is not None:  # the report can't be shown on that device: say so, show nothing
+            problems.append(refused)
             continue
         before = (
             _base_reports(path, revision, convention, input_shape, warnings, first, evaluated)
@@ -309,13 +302,8 @@ def run(
         tuple(files),
         base,
         strict,
-        sort,
-        top,
         unique(warnings),
         unchecked.freeze(),
-        depth=depth,
-        tree=tree,
-        show_all=show_all,
     )
 
 
@@ -371,28 +359,3 @@ def _device(spec: Spec, name: str | None, problems: list[Problem]) -> Device | N
         )
         return None
     return spec.devices[name]
-
-
-def _unsortable(device: Device | None, sort: str) -> Problem | None:
-    """A sort by time on a device that lacks the figures to estimate it."""
-    if device is None or device.roofline is not None or not _sort_needs_time(sort):
-        return None
-    return Problem(
-        device.position,
-        "cli.sort",
-        f"--sort {sort} needs the roofline of device '{device.name}', which has no "
-        + " and no ".join(device.roofline_missing)
-        + f" (add them to the device, or sort by {', '.join(_untimed_sorts())})",
-    )
-
-
-def _sort_needs_time(sort: str) -> bool:
-    from budgetlint.render.measures import MEASURES  # the sort keys and what each needs
-
-    return sort in MEASURES and MEASURES[sort].timed
-
-
-def _untimed_sorts() -> list[str]:
-    from budgetlint.render.measures import MEASURES
-
-    return [name for name, measure in MEASURES.items() if not measure.timed]

@@ -25,6 +25,12 @@ class RenderOptions:
     quiet: bool = False  # only the findings that fail, no tables (text and github)
     width: int | None = None  # tables fit this many columns (None: as wide as they are)
     compact: bool = False  # the pre-commit hook: findings and the summary, no tables
+    # report's tables (budgetlint.render.rows.Choices)
+    sort: str = "order"  # how the layer rows are ordered (render.measures.SORT_KEYS)
+    top: int | None = None  # and how many are shown
+    depth: int | None = None  # levels of the spec's nesting kept (None: every layer)
+    tree: bool = False  # groups drawn above their members
+    show_all: bool = False  # rows that cost nothing shown too
 
 
 Renderer = Callable[["Result", RenderOptions], str]

@@ -198,12 +198,12 @@ def _power(decade: int) -> str:
     return f"10<tspan dy='-6' font-size='9'>{decade}</tspan>"
 
 
-def model_section(model: ModelResult, result: Result) -> list[str]:
+def model_section(model: ModelResult, options: RenderOptions) -> list[str]:
     seen = figures(model.report, model.device)
-    shown = rows.chosen(seen, result, default_depth=1)
+    shown = rows.chosen(seen, options, default_depth=1)
     body = [shown.cells(row) for row in shown.rows] + [shown.total_cells()]
     numeric = {index for index, column in enumerate(shown.columns) if column.numeric}
-    depth = result.depth or 1
+    depth = options.depth or 1
     parts = [
         f"<h2>{escape(model.report.name)}</h2>",
         f'<p class="note">{escape(text.details(model, seen))}; rows folded to depth {depth}'
@@ -253,6 +253,6 @@ def render(result: Result, options: RenderOptions) -> str:
             parts.append(f'<p class="over">{escape(said)}</p>')
     parts += verdicts(result)
     for model in result.models if layers or not result.verdicts else ():
-        parts += model_section(model, result)
+        parts += model_section(model, options)
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

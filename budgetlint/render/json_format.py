@@ -117,16 +117,16 @@ def _row(row: rows.Row, shown: rows.Table) -> dict[str, Any]:
     return document
 
 
-def _table(seen: ModelFigures, result: Result) -> dict[str, Any]:
+def _table(seen: ModelFigures, options: RenderOptions) -> dict[str, Any]:
     """The rows the text table shows (folded, hidden, sorted, cut), and how they were chosen."""
-    shown = rows.chosen(seen, result)
+    shown = rows.chosen(seen, options)
     return {
         "view": {
-            "depth": result.depth,
-            "tree": result.tree,
-            "all": result.show_all,
-            "sort": result.sort,
-            "top": result.top,
+            "depth": options.depth,
+            "tree": options.tree,
+            "all": options.show_all,
+            "sort": options.sort,
+            "top": options.top,
             "hidden": shown.hidden,
             "cut": shown.cut,
             "share_of": shown.share.name,
@@ -253,7 +253,7 @@ _LAYERS_LEVEL = 3  # document → models → model → layers
 
 
 def _model(
-    model: ModelResult, result: Result, layers: bool, shared: _Shared | None = None
+    model: ModelResult, result: Result, options: RenderOptions, shared: _Shared | None = None
 ) -> dict[str, Any]:
     shared = shared or _Shared((model,))
     report = model.report
@@ -297,8 +297,8 @@ def _model(
         },
         "layers": shared.encoded(report, seen, _LAYERS_LEVEL),
     }
-    if layers:
-        document.update(_table(seen, result))
+    if options.layers:
+        document.update(_table(seen, options))
     base_ref = result.base_ref
     if base_ref is not None:
         base = model.base
@@ -366,7 +366,7 @@ def _problem(problem: Problem) -> dict[str, Any]:
     }
 
 
-def _models(result: Result, layers: bool) -> Iterator[str]:
+def _models(result: Result, options: RenderOptions) -> Iterator[str]:
     """The models list, one model made (and written) at a time."""
     if not result.models:
         yield "[]"
@@ -374,7 +374,7 @@ def _models(result: Result, layers: bool) -> Iterator[str]:
     shared = _Shared(result.models)
     for index, model in enumerate(result.models):
         yield ("," if index else "[") + "\n    "
-        yield from _encode(_model(model, result, layers, shared), 2)
+        yield from _encode(_model(model, result, options, shared), 2)
         shared.done(model.report)
     yield "\n  ]"
 
@@ -385,7 +385,7 @@ def chunks(result: Result, options: RenderOptions) -> Iterator[str]:
         "format_version": FORMAT_VERSION,
         "files": list(result.files),
         "base_ref": result.base_ref,
-        "models": _Pieces(_models(result, options.layers)),
+        "models": _Pieces(_models(result, options)),
         "verdicts": _OnePerLine(_verdict(verdict) for verdict in result.verdicts),
         "problems": _OnePerLine(_problem(problem) for problem in result.problems),
         "warnings": _OnePerLine(_problem(warning) for warning in result.warnings),

@@ -63,10 +63,10 @@ def _heading(result: Result) -> str:
     return f"## budgetlint: all {len(result.verdicts)} budgets hold"
 
 
-def layer_table(model: ModelResult, result: Result) -> list[str]:
+def layer_table(model: ModelResult, options: RenderOptions) -> list[str]:
     """The per-layer (or folded) table of `report`, as a markdown table."""
     seen = figures(model.report, model.device)
-    shown = rows.chosen(seen, result)
+    shown = rows.chosen(seen, options)
     align = ["---:" if column.numeric else "---" for column in shown.columns]
     lines = [
         f"### {_cell(text.title(model, seen))}",
@@ -160,7 +160,7 @@ def render(result: Result, options: RenderOptions) -> str:
         lines += [f"Compared with {_code(result.base_ref)}.", ""]
     if layers:
         for shown in result.models:
-            lines += layer_table(shown, result)
+            lines += layer_table(shown, options)
         lines += ["### Training", ""]
         lines += [
             f"- **{_cell(m.report.name)}**: {_cell(training_line(m.report, m.device))}"
@@ -206,6 +206,6 @@ def render(result: Result, options: RenderOptions) -> str:
 def step_summary(result: Result, options: RenderOptions) -> str:
     """For GitHub's step summary: a report's table folded to the spec's stages (unless
     --depth says otherwise), then Mermaid charts of the budgets used and the MACs per stage."""
-    folded = replace(result, depth=result.depth or 1) if options.layers else result
+    folded = replace(options, depth=options.depth or 1) if options.layers else options
     charts = charts_of(result.models, result.verdicts)
-    return render(folded, options) + ("\n" + "\n".join(charts) if charts else "")
+    return render(result, folded) + ("\n" + "\n".join(charts) if charts else "")

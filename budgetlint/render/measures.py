@@ -1,5 +1,5 @@
 """What a report's rows can be sorted by (`--sort`) and what its Share column is a share
-of: one table that the CLI's choices, the pipeline's checks and the rows read.
+of: one table that the CLI's choices, report's check of its device and the rows read.
 
 It imports nothing of the pipeline, so that `--help` lists the sort keys without
 loading the engine; a measure reads one figure of a row (budgetlint.render.rows.Row).
@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from budgetlint.device import Device
+    from budgetlint.problems import Problem
     from budgetlint.render.rows import Row
 
 
@@ -25,7 +27,7 @@ class Measure:
 
     def value(self, row: Row) -> float:
         amount: float | None = getattr(row, self.figure)
-        if amount is None:  # the pipeline refuses a timed sort without a roofline
+        if amount is None:  # unsortable() refuses a timed sort without a roofline
             raise ValueError(f"{row.name} has no {self.title}: the device has no roofline")
         return amount
 
@@ -42,6 +44,22 @@ MEASURES: dict[str, Measure] = {
 }
 ORDER = "order"  # the model's own order: no measure
 SORT_KEYS = (ORDER, *MEASURES)
+
+
+def unsortable(sort: str, device: Device) -> Problem | None:
+    """A sort by time on a device that lacks the figures to estimate it (report --device)."""
+    from budgetlint.problems import Problem
+
+    if device.roofline is not None or sort not in MEASURES or not MEASURES[sort].timed:
+        return None
+    untimed = [name for name, measure in MEASURES.items() if not measure.timed]
+    return Problem(
+        device.position,
+        "cli.sort",
+        f"--sort {sort} needs the roofline of device '{device.name}', which has no "
+        + " and no ".join(device.roofline_missing)
+        + f" (add them to the device, or sort by {', '.join(untimed)})",
+    )
 
 
 def share_measure(sort: str, timed: bool) -> Measure:

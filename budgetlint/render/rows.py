@@ -300,7 +300,7 @@ def table(
 
 
 class Choices(Protocol):
-    """What a run asked of its report tables (pipeline.Result has these)."""
+    """What a run asked of its report tables (render.formats.RenderOptions has these)."""
 
     @property
     def depth(self) -> int | None: ...

@@ -106,17 +106,17 @@ def _dtypes(device: Device | None) -> str:
     return weights if weights == activations else f"{weights} weights, {activations} activations"
 
 
-def _view(result: Result) -> str:
+def _view(options: RenderOptions) -> str:
     """How the rows are chosen, when not every layer in model order."""
     parts = []
-    if result.depth is not None:
-        parts.append(f"depth {result.depth}")
-    if result.tree:
+    if options.depth is not None:
+        parts.append(f"depth {options.depth}")
+    if options.tree:
         parts.append("tree")
-    if result.top is not None:
-        parts.append(f"top {result.top} by {result.sort}")
-    elif result.sort != "order":
-        parts.append(f"by {result.sort}")
+    if options.top is not None:
+        parts.append(f"top {options.top} by {options.sort}")
+    elif options.sort != "order":
+        parts.append(f"by {options.sort}")
     return f"  [{', '.join(parts)}]" if parts else ""
 
 
@@ -179,11 +179,12 @@ def notes(shown: rows.Table) -> list[str]:
     ]
 
 
-def layer_table(model: ModelResult, result: Result, width: int | None = None) -> list[str]:
+def layer_table(model: ModelResult, options: RenderOptions) -> list[str]:
     """The torchinfo-style table: layers or folded groups, bytes moved and, on a device, time;
     fitted to `width` by the columns' own order of what to drop and shorten."""
     seen = figures(model.report, model.device)
-    shown = rows.chosen(seen, result)
+    shown = rows.chosen(seen, options)
+    width = options.width
     body = [shown.cells(row) for row in shown.rows] + [shown.total_cells()]
     keys = [column.key for column in shown.columns]
 
@@ -200,7 +201,7 @@ def layer_table(model: ModelResult, result: Result, width: int | None = None) ->
         shorten=indices(rows.FIT_SHORTEN),
         drop_last=indices(rows.FIT_DROP_LAST),
     )
-    heading = one_line(model.report.name + _view(result) + "  " + details(model, seen))
+    heading = one_line(model.report.name + _view(options) + "  " + details(model, seen))
     lines = [heading if width is None else _shorten(heading, width), *fitted]
     joined = memory_line(seen)
     if width is None or len(joined) <= width:
@@ -348,7 +349,7 @@ def tables(result: Result, options: RenderOptions) -> list[str]:
     layers, width = options.layers, options.width
     if layers:
         for model in result.models:
-            lines.extend([*layer_table(model, result, width), ""])
+            lines.extend([*layer_table(model, options), ""])
     if result.base_ref is not None and result.models:
         lines.extend([*change_table(result.models, result.base_ref, width), ""])
     if result.verdicts:
