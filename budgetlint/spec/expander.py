@@ -145,11 +145,19 @@ class Expander:
         self.serial = 0
         self.units: list[str] = []  # every repeat turn's name, for per_block checkpointing
         self.remember = REMEMBER
+        self.longest = 0  # characters of the longest name made in the block use being expanded
         self.arch_files: dict[tuple[str, str, Shape | None], Document] = {}
         self.substituted: dict[tuple[object, ...], Any] = {}  # texts with `${}`, as read
         self.memo: dict[tuple[object, ...], tuple[Expansion, Document, Mapping[str, Block]]] = {}
         self.expansions = 0  # block uses expanded for real
         self.replays = 0  # and replayed from one before
+
+    def child(self, parent: str, segment: str) -> str:
+        """A name below `parent` (see child_name), its length kept: a replay needs to know
+        whether a name made inside a block use was cut."""
+        name = child_name(parent, segment)
+        self.longest = max(self.longest, len(name))
+        return name
 
     def start_model(self) -> None:
         self.file_unrolled += self.unrolled
@@ -260,7 +268,7 @@ class Expander:
                 f"a layer name must be text, not {short_repr(given)}",
             )
         transparent = given == ""
-        name = child_name(parent, default if given is None or transparent else str(given))
+        name = self.child(parent, default if given is None or transparent else str(given))
         key = self.value(context, key_path, key)
         if not isinstance(key, str):
             raise fail(position, "layer.op", f"an op name must be text, not {short_repr(key)}")
@@ -432,7 +440,7 @@ class Expander:
                 item = spec["body"][0]
                 nodes.extend(self.item(numbered, (*path, "body", 0), item, name, str(turn)))
             else:
-                turn_name = child_name(name, str(turn))
+                turn_name = self.child(name, str(turn))
                 with self.grouped(turn_name, "repeat", context.document.position(path)):
                     nodes.extend(self.layers(numbered, (*path, "body"), turn_name, ""))
         return nodes
@@ -445,8 +453,8 @@ class Expander:
         item = body[0] if len(body) == 1 else None
         given = item.get("name") if isinstance(item, dict) else None
         if given is None or given == "":
-            return child_name(name, str(turn))
-        return child_name(name, str(self.value(context, (*path, "body", 0, "name"), given)))
+            return self.child(name, str(turn))
+        return self.child(name, str(self.value(context, (*path, "body", 0, "name"), given)))
 
     def block(self, use: _Use, block: Block) -> tuple[Node, ...]:
         context, path, body, name = use.context, use.key_path, use.body, use.scope
@@ -514,10 +522,16 @@ class Expander:
             self.count(where, expansion.steps)
             self.serial += expansion.serials
             self.units.extend(replay.units)
+            self.longest = max(self.longest, len(name) + expansion.longest)
             return replay.nodes
         self.expansions += 1
-        steps, serial, units = self.unrolled, self.serial, len(self.units)
-        nodes = self.layers(inner, (*block.path, "layers"), name, "")
+        steps, serial, units, longest = self.unrolled, self.serial, len(self.units), self.longest
+        self.longest = 0
+        try:
+            nodes = self.layers(inner, (*block.path, "layers"), name, "")
+            made_longest = self.longest
+        finally:
+            self.longest = max(longest, self.longest)
         if key is not None:
             made = remembered(
                 name,
@@ -526,6 +540,7 @@ class Expander:
                 range(serial, self.serial),
                 tuple(self.units[units:]),
                 self.unrolled - steps,
+                made_longest,
                 MAX_NAME,
             )
             if made is not None:  # the definition and table keep their ids in use

@@ -302,6 +302,7 @@ def has_template(text: str) -> bool:
     return "${" in text
 
 
+@functools.lru_cache(maxsize=4096)
 def names_read(text: str) -> tuple[str, ...] | None:
     """The names the text's `${...}` expressions read, in order (functions' too): with
     their values they decide what `substitute` gives. None when one can't be tokenized."""

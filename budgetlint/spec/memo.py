@@ -42,32 +42,16 @@ def remembered(
     serials: range,
     units: tuple[str, ...],
     steps: int,
+    longest: int,
     limit: int,
 ) -> Expansion | None:
-    """The expansion, when a prefix swap can rename it: all its names start with its
-    prefix and none was cut at `limit` characters (a cut name has exactly `limit`)."""
-    if not prefix:
+    """The expansion, when a prefix swap can rename it: every name made inside it starts
+    with its prefix (they are all made below it), so it can unless one was cut at `limit`
+    characters (a cut name has exactly `limit`); `longest` is the longest name made."""
+    if not prefix or longest >= limit:
         return None
-    names = [name for node in nodes for name in _names(node, outer)]
-    names.extend(units)
-    if not all(name.startswith(prefix) and len(name) < limit for name in names):
-        return None
-    longest = max((len(name) for name in names), default=len(prefix)) - len(prefix)
-    return Expansion(prefix, nodes, outer, serials.start, len(serials), units, steps, longest)
-
-
-def _names(node: Node, outer: int) -> list[str]:
-    """Every name a node holds (its groups made inside the use included), recursively."""
-    names = [node.name, *(group.name for group in node.groups[outer:])]
-    if isinstance(node, Layer):
-        return [*names, node.module] if node.module else names
-    if isinstance(node, Residual):
-        children: tuple[Node, ...] = (*node.body, *node.shortcut)
-    else:
-        children = tuple(item for branch in node.branches for item in branch)
-    for child in children:
-        names.extend(_names(child, outer))
-    return names
+    beyond = max(longest - len(prefix), 0)
+    return Expansion(prefix, nodes, outer, serials.start, len(serials), units, steps, beyond)
 
 
 class Replay:
