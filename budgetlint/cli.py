@@ -285,7 +285,7 @@ def verify(
 @app.command()
 def schema(output_file: OutputFileOption = None) -> None:
     """Print the JSON Schema of the spec format (or write it to FILE, for editors' modelines)."""
-    from budgetlint.spec.schema import schema_text
+    from budgetlint.spec.schema_file import schema_text
 
     if output_file is None:
         sys.stdout.write(schema_text())

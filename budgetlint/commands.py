@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sys
 from collections.abc import Iterable, Sequence
 from functools import partial
@@ -67,8 +66,19 @@ def _write_step_summary(result: Result, options: RenderOptions) -> None:
 
 
 def _terminal_columns() -> int:
-    """COLUMNS, else the terminal's width, else 100 (output piped or captured)."""
-    return shutil.get_terminal_size((DEFAULT_COLUMNS, 24)).columns
+    """COLUMNS, else the terminal's width, else 100 (output piped or captured): the
+    columns of shutil.get_terminal_size, without importing shutil (and its compressors)."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    stdout = sys.__stdout__
+    if columns <= 0 and stdout is not None:
+        try:
+            columns = os.get_terminal_size(stdout.fileno()).columns
+        except (AttributeError, ValueError, OSError):  # not a terminal, or no descriptor
+            columns = 0
+    return columns or DEFAULT_COLUMNS
 
 
 def write_output(path: Path, text: str | Iterable[str]) -> int:

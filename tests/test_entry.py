@@ -239,6 +239,10 @@ def test_an_internal_error_is_one_line_and_exit_2(monkeypatch, capsys) -> None: 
 
 # Modules `check` must not import: the CLI framework's and the frameworks'.
 NOT_IMPORTED = ("typer", "click", "pydantic", "rich", "budgetlint.cli", "torch", "onnx")
+# Nor what only another path needs: git (--base), hints for problems, the schema's
+# generator, importlib.resources, shutil's compressors.
+NOT_NEEDED = ("subprocess", "hashlib", "difflib", "budgetlint.spec.schema", "importlib.resources")
+NOT_NEEDED_BY_STDOUT = ("shutil", "tempfile")
 
 _IMPORTED = textwrap.dedent(
     """
@@ -272,22 +276,25 @@ RENDERERS = {"text", "json_format", "github", "sarif", "markdown", "html", "char
 
 
 @pytest.mark.parametrize(
-    ("args", "renderers"),
+    ("args", "uses"),
     [
         (["check", "specs/mobile.yaml"], {"text"}),
         (["check", "specs/mobile.yaml", "-f", "json"], {"json_format"}),
         (["check", "specs/llm.yaml", "--strict", "-q"], {"text"}),
         (["report", "specs/zoo/resnet50.yaml"], {"text"}),
-        (["report", "specs/zoo/resnet50.yaml", "-f", "sarif"], {"sarif"}),
+        (["report", "specs/zoo/resnet50.yaml", "-f", "sarif"], {"sarif", "git"}),
     ],
     ids=lambda value: " ".join(value) if isinstance(value, list) else "",
 )
-def test_the_fast_path_imports_no_cli_framework(args: list[str], renderers: set[str]) -> None:
-    """Nor jsonschema for a valid spec, nor a renderer it doesn't write with."""
+def test_the_fast_path_imports_no_cli_framework(args: list[str], uses: set[str]) -> None:
+    """Nor jsonschema for a valid spec, nor a renderer it doesn't write with, nor what
+    only other paths need."""
     code, modules = _imported(*args)
     assert code in (0, 1)
-    assert not modules & {*NOT_IMPORTED, "jsonschema"}
-    unused = {f"budgetlint.render.{name}" for name in RENDERERS - renderers}
+    assert not modules & {*NOT_IMPORTED, "jsonschema", *NOT_NEEDED_BY_STDOUT}
+    if "git" not in uses:  # SARIF names files from the repository's root: git says it
+        assert not modules & set(NOT_NEEDED)
+    unused = {f"budgetlint.render.{name}" for name in RENDERERS - uses}
     assert not modules & unused
 
 
@@ -302,3 +309,17 @@ def test_the_console_script_is_the_entry_module() -> None:
 
     (script,) = entry_points(group="console_scripts", name="budgetlint")
     assert script.value == "budgetlint.entry:main"
+
+
+@pytest.mark.parametrize("columns", [None, "", "80", "0", "-5", "wide", "300"])
+def test_terminal_columns_as_shutil_reads_them(columns: str | None, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from budgetlint import commands
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    expected = shutil.get_terminal_size((commands.DEFAULT_COLUMNS, 24)).columns
+    assert commands._terminal_columns() == expected

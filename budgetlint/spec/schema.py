@@ -8,7 +8,6 @@ Regenerate with `python -m budgetlint.spec.schema > budgetlint/schemas/budgetlin
 from __future__ import annotations
 
 import json
-from importlib.resources import files
 from typing import Any
 
 from budgetlint.device import BUDGET_KINDS, DEFAULT_DTYPE, DEFAULT_SCALE_DTYPE, DTYPES
@@ -28,7 +27,6 @@ from budgetlint.units import (
 )
 
 SCHEMA_ID = "https://budgetlint.dev/schemas/budgetlint.schema.json"
-SCHEMA_FILE = "budgetlint.schema.json"
 NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_.-]*$"
 
 
@@ -691,15 +689,6 @@ def _annotated(node: Any, name: str = "") -> Any:
         else:
             done[key] = _annotated(value)
     return done
-
-
-def schema_text() -> str:
-    return files("budgetlint.schemas").joinpath(SCHEMA_FILE).read_text("utf-8")
-
-
-def load_schema() -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads(schema_text())
-    return schema
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
@@ -32,7 +31,7 @@ def _validator() -> Any:
             return
         yield from descend(validator, reference, instance, schema)
 
-    from budgetlint.spec.schema import load_schema
+    from budgetlint.spec.schema_file import load_schema
 
     return extend(Draft7Validator, {"$ref": ref})(load_schema())
 
@@ -42,7 +41,7 @@ def _compiled() -> Callable[[str], Callable[[Any], bool]]:
     """The schema's predicates; for a schema they can't follow, ones that say "ask
     jsonschema" (never valid), so that a new keyword slows checking, never skips it."""
     from budgetlint.spec.compiled import Unsupported, compile_schema
-    from budgetlint.spec.schema import load_schema
+    from budgetlint.spec.schema_file import load_schema
 
     try:
         return compile_schema(load_schema())
@@ -51,6 +50,8 @@ def _compiled() -> Callable[[str], Callable[[Any], bool]]:
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    import difflib  # only for a problem's hint
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

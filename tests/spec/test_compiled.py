@@ -10,7 +10,7 @@ from jsonschema import Draft7Validator
 
 from budgetlint.spec.compiled import Unsupported, compile_schema
 from budgetlint.spec.load import load_document
-from budgetlint.spec.schema import load_schema
+from budgetlint.spec.schema_file import load_schema
 from tests.conftest import ROOT
 
 SCHEMA = load_schema()
