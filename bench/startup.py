@@ -308,6 +308,19 @@ def rows(
     return found
 
 
+def _models_judged(command: Sequence[str]) -> list[tuple[str, str]]:
+    done = subprocess.run(
+        [*command, "--format", "json"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    return [(model["spec"], model["name"]) for model in json.loads(done.stdout)["models"]]
+
+
+def same_selection(budgetlint: str) -> bool:
+    """Whether the hook row's hook judges the models its `check` row judges (its premise)."""
+    hook = _models_judged([budgetlint, "hook", "specs/zoo/resnet50.yaml"])
+    return hook == _models_judged([budgetlint, "check", "specs/mobile.yaml"])
+
+
 def _importable(python: str, module: str) -> bool:
     probe = f"import torch, torchvision, {module}"
     done = subprocess.run([python, "-c", probe], capture_output=True, check=False)
@@ -354,7 +367,7 @@ def _editable(python: str) -> bool:
         text=True,
         check=True,
     )
-    return Path(done.stdout.strip()).resolve().is_relative_to(ROOT)
+    return Path(done.stdout.strip()).resolve().parent == ROOT / "budgetlint"
 
 
 def _ms(seconds: float) -> str:
@@ -400,6 +413,10 @@ def main(argv: list[str] | None = None) -> int:
         print("warning: budgetlint is installed editable here; measure `pip install .`")
     with tempfile.TemporaryDirectory(prefix="budgetlint-bench-") as folder:
         files = write_files(Path(folder), budgetlint)
+        if not same_selection(budgetlint):
+            print(
+                "warning: `hook specs/zoo/resnet50.yaml` reads other files than the check beside it"
+            )
         chosen = [
             row
             for row in rows(python, budgetlint, files, args.peers_python)
