@@ -108,13 +108,13 @@ def test_a_sweep_encodes_each_architecture_once(
 ) -> None:
     """200 models on 4 architecture files: each file's layers are encoded once."""
     encoded: list[str] = []
-    layer = json_format._layer
+    line = json_format._LayerLines.line
 
-    def counted(row: Any, tensors: Any) -> dict[str, Any]:
+    def counted(self: Any, row: Any) -> str:
         encoded.append(row.layer.name)
-        return layer(row, tensors)
+        return line(self, row)
 
-    monkeypatch.setattr(json_format, "_layer", counted)
+    monkeypatch.setattr(json_format._LayerLines, "line", counted)
     for index in range(4):
         (tmp_path / f"arch{index}.yaml").write_text(
             f"version: 1\nlayers: [{CHAIN.chain_layers(25 + index)}]\n"

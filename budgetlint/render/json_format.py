@@ -92,6 +92,77 @@ def _layer(row: LayerFigures, tensors: _Tensors) -> dict[str, Any]:
     return document
 
 
+class _LayerLines:
+    """Each layer's line of JSON, as `_ONE_LINE.encode(_layer(row, tensors))` writes it.
+    All but its name and position is a function of its op, shapes, figures and tensors:
+    equal layers (a model repeats its layers) share that part, encoded once."""
+
+    def __init__(self, tensors: _Tensors) -> None:
+        self.tensors = tensors
+        self.known: dict[tuple[object, ...], tuple[str, tuple[str, ...], str]] = {}
+
+    def line(self, row: LayerFigures) -> str:
+        layer = row.layer
+        key = (
+            layer.op,
+            layer.inputs,
+            layer.output,
+            layer.params,
+            layer.buffers,
+            layer.macs,
+            layer.flops,
+            row.traffic,
+            row.time,
+            layer.tensors,
+        )
+        if self.tensors.known is None:  # an override picks tensors by name: nothing shared
+            return _ONE_LINE.encode(_layer(row, self.tensors))
+        if key not in self.known:
+            self.known[key] = _parts(row, self.tensors)
+        middle, tensor_tails, times = self.known[key]
+        named = ", ".join(
+            '{"name": ' + json.dumps(f"{layer.name}.{tensor.name}") + tail
+            for tensor, tail in zip(layer.tensors, tensor_tails, strict=True)
+        )
+        where = layer.position
+        return (
+            '{"name": '
+            + json.dumps(layer.name)
+            + ', "op": '
+            + json.dumps(layer.op)
+            + ', "file": '
+            + json.dumps(where.path)
+            + f', "line": {where.line}, "column": {where.column}'
+            + middle
+            + f', "tensors": [{named}]'
+            + times
+            + "}"
+        )
+
+
+def _parts(row: LayerFigures, tensors: _Tensors) -> tuple[str, tuple[str, ...], str]:
+    """A layer's line cut where its name and position go: the text between the position
+    and the tensors, each tensor's text after its name, and the text after the tensors."""
+    document = _layer(row, tensors)
+    keys = list(document)
+    start, end = keys.index("column") + 1, keys.index("tensors")
+    middle = "".join(
+        f", {json.dumps(key)}: {_ONE_LINE.encode(document[key])}" for key in keys[start:end]
+    )
+    tails = tuple(
+        _ONE_LINE.encode({key: value for key, value in tensor.items() if key != "name"}).replace(
+            "{", ", ", 1
+        )
+        if len(tensor) > 1
+        else "}"
+        for tensor in document["tensors"]
+    )
+    times = "".join(
+        f", {json.dumps(key)}: {_ONE_LINE.encode(document[key])}" for key in keys[end + 1 :]
+    )
+    return middle, tails, times
+
+
 def _row(row: rows.Row, shown: rows.Table) -> dict[str, Any]:
     where = row.position
     document: dict[str, Any] = {
@@ -189,8 +260,9 @@ def _encode(value: Any, level: int) -> Iterator[str]:
         yield from value.pieces
     elif isinstance(value, _OnePerLine):
         opened = False
-        for item in value.items:
-            yield ("," if opened else "[") + pad + _ONE_LINE.encode(item)
+        for item in value.items:  # an item already encoded is a str
+            line = item if isinstance(item, str) else _ONE_LINE.encode(item)
+            yield ("," if opened else "[") + pad + line
             opened = True
         yield "\n" + "  " * level + "]" if opened else "[]"
     elif isinstance(value, dict) and value:
@@ -233,8 +305,8 @@ class _Shared:
         key = (id(report.layers), id(seen.precision))
         if key in self.layers:
             return self.layers[key]
-        tensors = _Tensors(seen.precision)
-        items = _OnePerLine(_layer(row, tensors) for row in seen.layers)
+        lines = _LayerLines(_Tensors(seen.precision))
+        items = _OnePerLine(lines.line(row) for row in seen.layers)
         if self.left[id(report.layers)] < 2:
             return items  # the last model with these layers: written as made
         self.layers[key] = _Encoded("".join(_encode(items, level)))
