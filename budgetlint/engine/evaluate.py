@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 
 from budgetlint.engine.backward import backward_flops, recompute_flops
@@ -248,6 +248,8 @@ class _Facts:
     params: int  # as the convention counts them
     flops: int  # as the convention counts them, per sample when it counts so
     physical_flops: int
+    # (backward, recompute) FLOPs by (input grad, weights train, trainable, core)
+    backward: dict[tuple[bool, ...], tuple[int, int]] = field(default_factory=dict)
 
 
 MAX_REMEMBERED = 10_000  # distinct (op, attributes, shape) facts kept per model
@@ -460,37 +462,44 @@ class _Walker:
             )
         if input_grad or trainable:
             self.save(name, unit, saves, tensors, output, base_trains and trainable > 0)
-        prices = self.convention.prices(functional)
         core = (input_grad or trainable > 0) and any(item.core for item in saves)
         self.modules.append(module)
         live = NOTHING_LIVE if alias else self.live_now()
-        self.rows.append(
-            LayerReport(
-                name=name,
-                op=op,
-                position=node.position,
-                inputs=inputs,
-                output=cost.output,
-                params=facts.params,
-                learnable=cost.params,
-                buffers=cost.buffers,
-                macs=cost.macs,
-                flops=facts.flops,
-                physical_flops=facts.physical_flops,
-                alias=alias,
-                weights_read=cost.weights_read,
-                state_read=cost.state_read,
-                live=live,
-                state_held=cost.state_held,
-                tensors=facts.tensors,
-                groups=node.groups,
-                trainable=trainable,
-                backward_flops=backward_flops(
-                    cost.work, prices, input_grad, base_trains and trainable > 0, trainable > 0
-                )
+        weights_train = base_trains and trainable > 0
+        flags = (input_grad, weights_train, trainable > 0, core)
+        backward = facts.backward.get(flags)
+        if backward is None:
+            prices = self.convention.prices(functional)
+            backward = (
+                backward_flops(cost.work, prices, input_grad, weights_train, trainable > 0)
                 // self.batch,
-                recompute_flops=recompute_flops(cost.work, prices) // self.batch if core else 0,
-                unit=unit,
+                recompute_flops(cost.work, prices) // self.batch if core else 0,
+            )
+            facts.backward[flags] = backward
+        self.rows.append(  # positional, in the fields' order: it runs for every layer
+            LayerReport(
+                name,
+                op,
+                node.position,
+                inputs,
+                cost.output,
+                facts.params,
+                cost.params,
+                cost.buffers,
+                cost.macs,
+                facts.flops,
+                facts.physical_flops,
+                alias,
+                cost.weights_read,
+                cost.state_read,
+                live,
+                cost.state_held,
+                facts.tensors,
+                node.groups,
+                trainable,
+                backward[0],
+                backward[1],
+                unit,
             )
         )
 
