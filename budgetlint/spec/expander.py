@@ -37,7 +37,7 @@ from budgetlint.spec.validate import attribute_hint, did_you_mean
 from budgetlint.units import UnitError, parse_count
 
 MAX_UNROLLED = 100_000  # expansion steps per model (see Expander.count)
-MAX_FILE_UNROLLED = 150_000  # and for all the models of one spec file together (unique work:
+MAX_FILE_UNROLLED = 125_000  # and for all the models of one spec file together (unique work:
 # models sharing an expansion count it once), so that every file ends in seconds
 MAX_NAME = 200  # characters of a layer name kept (its end: the most specific part)
 LAYER_KEYS = ("name", "functional", "module")  # keys a layer may carry beside its one op
