@@ -148,8 +148,8 @@ class Expander:
         self.longest = 0  # characters of the longest name made in the block use being expanded
         self.arch_files: dict[tuple[str, str, Shape | None], Document] = {}
         self.substituted: dict[tuple[object, ...], Any] = {}  # texts with `${}`, as read
-        self.memo: dict[tuple[object, ...], tuple[Expansion, Document, Mapping[str, Block]]] = {}
-        self.expansions = 0  # block uses expanded for real
+        self.memo: dict[tuple[object, ...], tuple[Expansion, tuple[object, ...]]] = {}
+        self.expansions = 0  # block and arch uses expanded for real
         self.replays = 0  # and replayed from one before
 
     def child(self, parent: str, segment: str) -> str:
@@ -490,31 +490,35 @@ class Expander:
             definition = block.document.position(block.path, key=True)
             return f"in block {block.name} ({definition}), used at {where()}"
 
-        with used(use_chain):
-            return self.unrolled_block(block, context, inner, where)
-
-    def unrolled_block(
-        self, block: Block, outer: Context, inner: Context, where: Where
-    ) -> tuple[Node, ...]:
-        """The block's layers; a use like one made before (same definition, arguments,
-        blocks in reach and nesting) replays that one under its own names. A replay
-        counts the work it stands for, and one that would pass a bound is expanded
-        for real instead, so that the refusal names the same layer."""
-        name = inner.instance
+        # what decides the expansion but for names: the definition, its arguments, the
+        # blocks in reach and the nesting (which the work counted and the circles depend on)
         key = (
-            (
-                id(block.document),
-                block.path,
-                repr(sorted(inner.scope.items())),
-                repr(sorted(outer.file_params.items())),
-                id(outer.blocks),
-                outer.active_blocks,
-                outer.active_files,
-            )
-            if self.remember
-            else None
+            id(block.document),
+            block.path,
+            repr(sorted(inner.scope.items())),
+            repr(sorted(context.file_params.items())),
+            id(context.blocks),
+            context.active_blocks,
+            context.active_files,
         )
-        known = self.memo.get(key) if key is not None else None
+        with used(use_chain):
+            layers = (*block.path, "layers")
+            return self.expand_use(key, inner, layers, where, (block.document, context.blocks))
+
+    def expand_use(
+        self,
+        key: tuple[object, ...],
+        inner: Context,
+        path: JsonPath,
+        where: Where,
+        alive: tuple[object, ...],
+    ) -> tuple[Node, ...]:
+        """The layers of a block or `arch:` use; a use like one made before (the same
+        `key`) replays that one under its own names. A replay counts the work it stands
+        for, and one that would pass a bound is expanded for real instead, so that the
+        refusal names the same layer. `alive` keeps the objects whose ids the key holds."""
+        name = inner.instance
+        known = self.memo.get(key) if self.remember else None
         if known is not None and known[0].fits(name, MAX_NAME) and self.affords(known[0].steps):
             self.replays += 1
             expansion = known[0]
@@ -528,11 +532,11 @@ class Expander:
         steps, serial, units, longest = self.unrolled, self.serial, len(self.units), self.longest
         self.longest = 0
         try:
-            nodes = self.layers(inner, (*block.path, "layers"), name, "")
+            nodes = self.layers(inner, path, name, "")
             made_longest = self.longest
         finally:
             self.longest = max(longest, self.longest)
-        if key is not None:
+        if self.remember:
             made = remembered(
                 name,
                 nodes,
@@ -543,8 +547,8 @@ class Expander:
                 made_longest,
                 MAX_NAME,
             )
-            if made is not None:  # the definition and table keep their ids in use
-                self.memo[key] = (made, block.document, outer.blocks)
+            if made is not None:
+                self.memo[key] = (made, alive)
         return nodes
 
     def affords(self, steps: int) -> bool:
@@ -565,8 +569,9 @@ class Expander:
             (*context.active_files, document.path),
             use.scope,
         )
+        key = ("arch", id(document), context.active_files)  # it has no arguments
         with used(lambda: f"in {document.path}, used at {where()}"):
-            return list(self.layers(inner, layers_path, use.scope, ""))
+            return list(self.expand_use(key, inner, layers_path, where, (document,)))
 
     def architecture_file(
         self, context: Context, path: JsonPath, reference: Any, input_shape: Shape | None = None

@@ -286,3 +286,41 @@ def test_the_spec_type_is_compared_whole() -> None:
     group = grouped.groups[-1]
     other = replace(group, serial=group.serial + 1)
     assert replace(grouped, groups=(*grouped.groups[:-1], other)) != grouped
+
+
+def test_an_architecture_used_twice_in_layers_is_expanded_once(
+    write: Callable[[str, str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(
+        "backbone.yaml",
+        "version: 1\nblocks:\n  b: {layers: [{linear: {out: 8}}, relu]}\nlayers: [b, b]\n",
+    )
+    path = write(
+        "s.yaml", "version: 1\ninput: [1, 8]\nlayers: [arch: backbone.yaml, arch: backbone.yaml]\n"
+    )
+    expanders = _Expanders(monkeypatch)
+    remembered = read_spec(path)
+    # the first arch use and its first block use expand; the rest replay
+    assert (expanders.expansions, expanders.replays) == (2, 2)
+    assert remembered == _read(path, monkeypatch, remember=False)
+    spec = remembered[0]
+    assert spec is not None
+    names = [layer.name for layer in spec.models[0].architecture.layers]
+    expected = [f"layers.{use}.{block}.{layer}" for use in "01" for block in "01" for layer in "01"]
+    assert names == expected
+
+
+def test_a_chain_of_architectures_each_used_twice_is_refused_where_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(40):
+        (tmp_path / f"a{i}.yaml").write_text(
+            f"version: 1\nlayers: [arch: a{i + 1}.yaml, arch: a{i + 1}.yaml]\n"
+        )
+    (tmp_path / "a40.yaml").write_text("version: 1\nlayers: [relu]\n")
+    (tmp_path / "s.yaml").write_text("version: 1\ninput: [1, 4]\nlayers: [arch: a0.yaml]\n")
+    expanders = _Expanders(monkeypatch)
+    _, remembered = _read(tmp_path / "s.yaml", monkeypatch, remember=True)
+    assert [p.code for p in remembered] == ["layer.too_many"]
+    assert remembered == _read(tmp_path / "s.yaml", monkeypatch, remember=False)[1]
+    assert expanders.made[0].expansions <= 3 * 41
