@@ -156,13 +156,13 @@ REPORT_SPELLINGS: Spellings = {
     "-f": ("output", True),
     "--model": ("model", True),
     "--convention": ("convention", True),
-    "--input": ("input", True),
+    "--input": ("input_shape", True),
     "--device": ("device", True),
     "--sort": ("sort", True),
     "--top": ("top", True),
     "--depth": ("depth", True),
     "--tree": ("tree", False),
-    "--all": ("all", False),
+    "--all": ("show_all", False),
     "--output": ("output_file", True),
     "-o": ("output_file", True),
 }
@@ -193,8 +193,8 @@ def report(args: list[str]) -> int | None:
         return None
     if not all(_is_count(options[name]) for name in ("top", "depth") if name in options):
         return None
-    shape = commands.parse_shape(options["input"]) if "input" in options else None
-    if "input" in options and shape is None:
+    shape = commands.parse_shape(options["input_shape"]) if "input_shape" in options else None
+    if "input_shape" in options and shape is None:
         return None
     output_file = options.get("output_file")
     return commands.emit(
@@ -210,7 +210,7 @@ def report(args: list[str]) -> int | None:
         output_file=Path(output_file) if output_file is not None else None,
         depth=_count(options, "depth"),
         tree=tree,
-        show_all="all" in options,
+        show_all="show_all" in options,
     )
 
 

@@ -323,3 +323,28 @@ def test_terminal_columns_as_shutil_reads_them(columns: str | None, monkeypatch)
         monkeypatch.setenv("COLUMNS", columns)
     expected = shutil.get_terminal_size((commands.DEFAULT_COLUMNS, 24)).columns
     assert commands._terminal_columns() == expected
+
+
+@pytest.mark.parametrize(
+    ("command", "spellings"),
+    [
+        ("check", entry.CHECK_SPELLINGS),
+        ("diff", entry.DIFF_SPELLINGS),
+        ("report", entry.REPORT_SPELLINGS),
+        ("hook", entry.HOOK_SPELLINGS),
+    ],
+)
+def test_the_fast_path_spells_options_as_the_typer_command_does(
+    command: str, spellings: entry.Spellings
+) -> None:
+    """Each option the fast path reads is the Typer command's own: same spelling, same
+    parameter, a value where Typer takes one (so an option renamed in one place fails)."""
+    import typer.main
+
+    from budgetlint import cli
+
+    params = typer.main.get_command(cli.app).commands[command].params  # type: ignore[attr-defined]
+    options = {spelled: param for param in params for spelled in param.opts}
+    assert set(spellings) <= set(options)
+    for spelled, (name, takes_value) in spellings.items():
+        assert (options[spelled].name, not options[spelled].is_flag) == (name, takes_value)

@@ -49,6 +49,7 @@ class OpDef:
     fn: OpFn
     attrs: tuple[Attr, ...] = ()
     doc: str = ""
+    view: bool = False  # free by design: a view of its input (or dropout), no params, no work
 
     def attr(self, name: str) -> Attr | None:
         return next((attr for attr in self.attrs if attr.name == name), None)
@@ -126,16 +127,16 @@ OPS: dict[str, OpDef] = {
     "pixel_unshuffle": OpDef(shuffle.pixel_unshuffle, shuffle.PIXEL_SHUFFLE_ATTRS),
     "channel_shuffle": OpDef(shuffle.channel_shuffle, shuffle.CHANNEL_SHUFFLE_ATTRS),
     # free by design: views, no params, no work
-    "flatten": OpDef(shape.flatten, shape.FLATTEN_ATTRS),
-    "reshape": OpDef(shape.reshape, shape.RESHAPE_ATTRS),
-    "permute": OpDef(shape.permute, shape.PERMUTE_ATTRS),
-    "select": OpDef(shape.select, shape.SELECT_ATTRS, "x[:, index] along dim"),
-    "slice": OpDef(shape.slice_, shape.SLICE_ATTRS, "x[start:end] along dim"),
-    "dropout": OpDef(shape.identity, shape.DROPOUT_ATTRS, "no cost at inference"),
-    "identity": OpDef(shape.identity),
+    "flatten": OpDef(shape.flatten, shape.FLATTEN_ATTRS, view=True),
+    "reshape": OpDef(shape.reshape, shape.RESHAPE_ATTRS, view=True),
+    "permute": OpDef(shape.permute, shape.PERMUTE_ATTRS, view=True),
+    "select": OpDef(shape.select, shape.SELECT_ATTRS, "x[:, index] along dim", view=True),
+    "slice": OpDef(shape.slice_, shape.SLICE_ATTRS, "x[start:end] along dim", view=True),
+    "dropout": OpDef(shape.identity, shape.DROPOUT_ATTRS, "no cost at inference", view=True),
+    "identity": OpDef(shape.identity, view=True),
 }
 
 # Free by design (views: no params, no work), as opposed to unknown: tests hold them to zero.
-FREE_OPS = frozenset({"flatten", "reshape", "permute", "select", "slice", "dropout", "identity"})
+FREE_OPS = frozenset(name for name, op in OPS.items() if op.view)
 
 COMBINATORS = ("residual", "parallel", "repeat")
