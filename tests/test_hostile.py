@@ -22,6 +22,7 @@ from budgetlint.spec.expander import MAX_UNROLLED
 from budgetlint.spec.expr import evaluate as evaluate_expression
 from budgetlint.units import parse_count, parse_time
 from tests.conftest import ROOT
+from tests.doubling import doubling
 from tests.gitrepo import Repo
 
 # --- S1: nothing user-written reaches a GitHub log as a workflow command -------------
@@ -218,22 +219,10 @@ class _Counting:
         monkeypatch.setattr(expander.Expander, "count", count)
 
 
-def _doubling(kind: str, levels: int = 40) -> str:
-    uses = {
-        "block": "b{p}, b{p}",
-        "parallel": "parallel: {{branches: [[b{p}], [b{p}]], merge: add}}",
-        "residual": "residual: {{body: [b{p}], shortcut: [b{p}]}}",
-        "repeat": "repeat: {{times: 2, body: [b{p}]}}",
-    }[kind]
-    blocks = "\n".join(f"  b{i}: {{layers: [{uses.format(p=i - 1)}]}}" for i in range(1, levels))
-    head = "version: 1\ninput: [1, 4]\nblocks:\n  b0: {layers: []}\n"
-    return f"{head}{blocks}\nlayers: [b{levels - 1}]\n"
-
-
 @pytest.mark.parametrize("kind", ["block", "parallel", "residual", "repeat"])
 def test_doubling_expansions_are_counted_and_refused(write, monkeypatch, kind: str) -> None:  # type: ignore[no-untyped-def]
     counter = _Counting(monkeypatch)
-    _, problems = read_spec(write("d.yaml", _doubling(kind)))
+    _, problems = read_spec(write("d.yaml", doubling(kind)))
     assert [p.code for p in problems] == ["layer.too_many"]
     assert counter.steps <= MAX_UNROLLED + 100  # refused as soon as the bound is passed
 

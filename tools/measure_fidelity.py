@@ -52,6 +52,7 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from measure_counters import F4, I64, dump_json, measure, tool_notes, versions
+from zoo_models import LstmLanguageModel  # the zoo's lstm_lm, one definition
 
 
 class FirstOutput(nn.Module):
@@ -83,17 +84,6 @@ class MatMulTranspose(nn.Module):
 class EinsumTranspose(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.einsum("bik,bjk->bij", x, x)
-
-
-class LstmLanguageModel(nn.Module):
-    def __init__(self, vocab: int = 1000, dim: int = 128, hidden: int = 256) -> None:
-        super().__init__()
-        self.embedding = nn.Embedding(vocab, dim)
-        self.lstm = nn.LSTM(dim, hidden, num_layers=2, batch_first=True)
-        self.decoder = nn.Linear(hidden, vocab)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.lstm(self.embedding(x))[0])
 
 
 def _recurrent(factory: Callable[[], nn.Module]) -> Callable[[], nn.Module]:

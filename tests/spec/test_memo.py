@@ -19,6 +19,7 @@ from budgetlint.spec import expander, expr
 from budgetlint.spec.expand import Spec, read_spec
 from budgetlint.spec.expander import MAX_NAME, MAX_UNROLLED, Expander
 from tests.conftest import ROOT, Run
+from tests.doubling import doubling
 
 SPECS = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "specs").rglob("*.yaml"))
 
@@ -157,23 +158,11 @@ def test_a_thousand_models_over_four_architectures_cost_the_four(
     assert [Path(source).relative_to(tmp_path).as_posix() for source in work[0][1]] == four
 
 
-def _doubling(kind: str, levels: int = 40) -> str:
-    uses = {
-        "block": "b{p}, b{p}",
-        "parallel": "parallel: {{branches: [[b{p}], [b{p}]], merge: add}}",
-        "residual": "residual: {{body: [b{p}], shortcut: [b{p}]}}",
-        "repeat": "repeat: {{times: 2, body: [b{p}]}}",
-    }[kind]
-    blocks = "\n".join(f"  b{i}: {{layers: [{uses.format(p=i - 1)}]}}" for i in range(1, levels))
-    head = "version: 1\ninput: [1, 4]\nblocks:\n  b0: {layers: [relu]}\n"
-    return f"{head}{blocks}\nlayers: [b{levels - 1}]\n"
-
-
 @pytest.mark.parametrize("kind", ["block", "parallel", "residual", "repeat"])
 def test_a_replay_counts_its_work_so_doubling_is_refused_where_it_was(
     write: Callable[[str, str], Path], monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
-    path = write("d.yaml", _doubling(kind))
+    path = write("d.yaml", doubling(kind, leaf="relu"))
     expanders = _Expanders(monkeypatch)
     _, remembered = _read(path, monkeypatch, remember=True)
     _, expanded = _read(path, monkeypatch, remember=False)
@@ -188,7 +177,7 @@ def test_a_sweep_within_the_bound_is_not_refused(
     write: Callable[[str, str], Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # 2^11 relu layers from 2^12 - 1 block uses: within 100,000 steps once unrolled
-    path = write("d.yaml", _doubling("block", levels=12))
+    path = write("d.yaml", doubling("block", levels=12, leaf="relu"))
     expanders = _Expanders(monkeypatch)
     spec, problems = read_spec(path)
     assert problems == [] and spec is not None
