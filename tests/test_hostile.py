@@ -22,7 +22,7 @@ from budgetlint.spec.expander import MAX_UNROLLED
 from budgetlint.spec.expr import evaluate as evaluate_expression
 from budgetlint.units import parse_count, parse_time
 from tests.conftest import ROOT
-from tests.doubling import doubling
+from tests.doubling import arch_chain, doubling
 from tests.gitrepo import Repo
 
 # --- S1: nothing user-written reaches a GitHub log as a workflow command -------------
@@ -228,14 +228,9 @@ def test_doubling_expansions_are_counted_and_refused(write, monkeypatch, kind: s
 
 
 def test_a_chain_of_arch_files_each_used_twice_is_refused(tmp_path: Path, monkeypatch) -> None:
-    for i in range(40):
-        (tmp_path / f"a{i}.yaml").write_text(
-            f"version: 1\nlayers: [arch: a{i + 1}.yaml, arch: a{i + 1}.yaml]\n"
-        )
-    (tmp_path / "a40.yaml").write_text("version: 1\nlayers: []\n")
-    (tmp_path / "s.yaml").write_text("version: 1\ninput: [1, 4]\nlayers: [arch: a0.yaml]\n")
+    spec = arch_chain(tmp_path)
     counter = _Counting(monkeypatch)
-    _, problems = read_spec(tmp_path / "s.yaml")
+    _, problems = read_spec(spec)
     assert [p.code for p in problems] == ["layer.too_many"]
     assert counter.steps <= MAX_UNROLLED + 100
 

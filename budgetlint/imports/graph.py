@@ -70,6 +70,30 @@ def apply_op(op: str, attrs: Mapping[str, Any], shape: Shape) -> tuple[OpCost, d
     return cost, kept
 
 
+def op_step(
+    key: int,
+    op: str,
+    attrs: Mapping[str, Any],
+    source: tuple[int, Shape],
+    name: str,
+    origin: str,
+    functional: bool = False,
+) -> Step:
+    """Step `key`: `op` of OPS on the (step, shape) of its one input (apply_op's cost)."""
+    step, shape = source
+    cost, kept = apply_op(op, attrs, shape)
+    return Step(
+        key=key,
+        op=op,
+        attrs=MappingProxyType(kept),
+        inputs=(step,),
+        output=cost.output,
+        name=name,
+        source=origin,
+        functional=functional,
+    )
+
+
 def merge_step(
     key: int,
     how: str,

@@ -31,6 +31,7 @@ from budgetlint.imports.graph import (
     Unsupported,
     apply_op,
     merge_step,
+    op_step,
 )
 from budgetlint.imports.onnx_read import OnnxGraph, OnnxNode, StaticValue
 from budgetlint.imports.onnx_static import STATIC_OPS, shape_of
@@ -146,18 +147,12 @@ class _Mapper:
         weight: str = "",
         output: int = 0,
     ) -> Step:
-        cost, kept = apply_op(op, attrs, source.shape)
-        step = Step(
-            key=len(self.steps) + 1,
-            op=op,
-            attrs=MappingProxyType(kept),
-            inputs=(source.step,),
-            output=cost.output,
-            name=self.name_of(node, weight),
-            source=node.name,
+        key = len(self.steps) + 1
+        step = op_step(
+            key, op, attrs, (source.step, source.shape), self.name_of(node, weight), node.name
         )
         self.steps.append(step)
-        self.acts[node.outputs[output]] = Act(step.key, cost.output)
+        self.acts[node.outputs[output]] = Act(step.key, step.output)
         return step
 
     def merge(self, node: OnnxNode, how: str, sources: tuple[Act, ...], axis: int = 1) -> None:

@@ -26,8 +26,8 @@ from budgetlint.imports.graph import (
     ImportedGraph,
     Step,
     Unsupported,
-    apply_op,
     merge_step,
+    op_step,
 )
 from budgetlint.problems import Position, Problem, SpecError, fail
 
@@ -226,21 +226,12 @@ class _Builder:
     def layer(
         self, op: str, attrs: dict[str, Any], source: Act, name: str, functional: bool = False
     ) -> Act:
-        cost, kept = apply_op(op, attrs, source.shape)
-        step = Step(
-            key=len(self.steps) + 1,
-            op=op,
-            attrs=MappingProxyType(kept),
-            inputs=(source.step,),
-            output=cost.output,
-            name=name,
-            source=name,
-            functional=functional,
-        )
+        key = len(self.steps) + 1
+        step = op_step(key, op, attrs, (source.step, source.shape), name, name, functional)
         self.steps.append(step)
         if "." in name or not functional:
             self.remember(name)
-        return Act(step.key, cost.output)
+        return Act(step.key, step.output)
 
     def remember(self, path: str) -> None:
         parts = path.split(".")

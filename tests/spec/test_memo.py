@@ -19,7 +19,7 @@ from budgetlint.spec import expander, expr
 from budgetlint.spec.expand import Spec, read_spec
 from budgetlint.spec.expander import MAX_NAME, MAX_UNROLLED, Expander
 from tests.conftest import ROOT, Run
-from tests.doubling import doubling
+from tests.doubling import arch_chain, doubling
 
 SPECS = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "specs").rglob("*.yaml"))
 
@@ -302,14 +302,9 @@ def test_an_architecture_used_twice_in_layers_is_expanded_once(
 def test_a_chain_of_architectures_each_used_twice_is_refused_where_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for i in range(40):
-        (tmp_path / f"a{i}.yaml").write_text(
-            f"version: 1\nlayers: [arch: a{i + 1}.yaml, arch: a{i + 1}.yaml]\n"
-        )
-    (tmp_path / "a40.yaml").write_text("version: 1\nlayers: [relu]\n")
-    (tmp_path / "s.yaml").write_text("version: 1\ninput: [1, 4]\nlayers: [arch: a0.yaml]\n")
+    spec = arch_chain(tmp_path, leaf="relu")
     expanders = _Expanders(monkeypatch)
-    _, remembered = _read(tmp_path / "s.yaml", monkeypatch, remember=True)
+    _, remembered = _read(spec, monkeypatch, remember=True)
     assert [p.code for p in remembered] == ["layer.too_many"]
-    assert remembered == _read(tmp_path / "s.yaml", monkeypatch, remember=False)[1]
+    assert remembered == _read(spec, monkeypatch, remember=False)[1]
     assert expanders.made[0].expansions <= 3 * 41
