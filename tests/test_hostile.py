@@ -401,6 +401,41 @@ def test_a_diamond_of_includes_is_read_once_per_file(write, monkeypatch) -> None
     assert visits <= 2 * 41
 
 
+@pytest.mark.parametrize(
+    ("arch", "code"),
+    [
+        ("layers: [relu]\n", "schema.required"),  # no `version:`: invalid
+        ("version: 1\nlayers: [relu\n", "yaml.syntax"),
+        ("version: 1\nlayers: [!!python/object:os.system x]\n", "yaml.tag"),
+    ],
+)
+def test_a_broken_file_many_models_read_is_read_once(
+    write, cli, monkeypatch, arch: str, code: str
+) -> None:  # type: ignore[no-untyped-def]
+    from budgetlint.spec import files
+
+    write("arch.yaml", arch)
+    models = "".join(
+        f"  m{i}: {{input: [1, 4, 4, {i + 1}], devices: [d], arch: arch.yaml}}\n" for i in range(20)
+    )
+    spec = write(
+        "s.yaml", f"version: 1\ndevices:\n  d: {{budgets: {{params: 1G}}}}\nmodels:\n{models}"
+    )
+    reads = 0
+    original = files.load_document
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal reads
+        reads += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(files, "load_document", counting)
+    run = cli("check", str(spec), "--format", "json")
+    assert run.code == 2
+    assert {p["code"] for p in run.json()["problems"]} == {code}
+    assert reads == 2  # the spec, and the broken file once (not once a model)
+
+
 def test_broken_budget_figures_are_exact_integers(write, cli) -> None:  # type: ignore[no-untyped-def]
     big = 2**31 - 1
     spec = write(

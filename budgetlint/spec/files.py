@@ -36,6 +36,9 @@ class Files:
         self.root = root  # None: no confinement here (a git revision confines itself)
         self.documents: dict[str, Document] = {}
         self.read: dict[str, None] = {}  # every file tried, loaded or not, in order
+        # and the ones that could not be: a file that many models read is read once, even
+        # when it is broken (a 2 MiB broken file read by 1,000 models must not cost 1,000 reads)
+        self.failed: dict[str, SpecError] = {}
 
     def confine(self, path: Path, shown: str, referenced_at: Position) -> None:
         if self.root is None:
@@ -65,19 +68,25 @@ class Files:
             self.confine(path, shown, referenced_at)
         self.read.setdefault(shown)
         try:
-            if is_model(path):
-                document = _import_model(path, shown, self.source, input_shape)
-            else:
-                document = load_document(path, shown, self.source)
+            if key not in self.failed:
+                self.documents[key] = self._read(path, shown, input_shape)
+                return self.documents[key]
         except SpecError as error:
-            problem = error.problems[0]
-            if referenced_at is not None and problem.code in FILE_CODES:
-                raise fail(referenced_at, problem.code, f"'{shown}': {problem.message}") from None
-            raise
+            self.failed[key] = error
+        failed = self.failed[key]
+        problem = failed.problems[0]
+        if referenced_at is not None and problem.code in FILE_CODES:
+            raise fail(referenced_at, problem.code, f"'{shown}': {problem.message}") from None
+        raise type(failed)(*failed.problems) from None  # not the first raise's traceback
+
+    def _read(self, path: Path, shown: str, input_shape: Shape | None) -> Document:
+        if is_model(path):
+            document = _import_model(path, shown, self.source, input_shape)
+        else:
+            document = load_document(path, shown, self.source)
         problems = validate(document)
         if problems:
             raise SpecError(*problems)
-        self.documents[key] = document
         return document
 
 
