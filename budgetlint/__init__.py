@@ -12,17 +12,20 @@ The names below are imported when first used, so that `import budgetlint` (and t
 command line, which starts here) costs nothing.
 """
 
-import typing as _typing
+from __future__ import annotations
 
 __version__ = "0.1.0"
 
 __all__ = ["CheckResult", "ModelEvaluation", "SpecProblems", "check", "evaluate"]
 
-if _typing.TYPE_CHECKING:
+TYPE_CHECKING = False  # typing itself is not imported: the hook's fast path starts here
+if TYPE_CHECKING:
+    from typing import Any
+
     from budgetlint.api import CheckResult, ModelEvaluation, SpecProblems, check, evaluate
 
 
-def __getattr__(name: str) -> _typing.Any:
+def __getattr__(name: str) -> Any:
     if name in __all__:
         from budgetlint import api
 

@@ -161,15 +161,19 @@ def hook(files: Sequence[Path], output: str | None, *, strict: bool, quiet: bool
     and the summary, no tables; nothing concerned is exit 0 in silence."""
     from budgetlint.config import load_config, project_root
     from budgetlint.hook import notice, plan, pre_commit_filters
+    from budgetlint.hook_cache import HookCache
     from budgetlint.problems import SpecError
 
     root = project_root(Path.cwd())
+    cache = HookCache.of_project(str(root))
     try:
-        config = load_config(root)
-        chosen = plan(files, config, root, pre_commit_filters(root))
+        config = load_config(root, cache)
+        chosen = plan(files, config, root, pre_commit_filters(root), cache)
     except SpecError as error:
         sys.stderr.writelines(f"{problem}\n" for problem in error.problems)
         return 2
+    finally:
+        cache.save()
     if chosen.unconfigured:
         sys.stdout.write(notice(chosen.unconfigured, config) + "\n")
     if not chosen.specs:

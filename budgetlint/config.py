@@ -12,10 +12,13 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from budgetlint.layout import DEFAULT_SPECS, project_folder, spec_names
+from budgetlint.layout import DEFAULT_SPECS, NO_TABLE, project_folder, pyproject_globs, spec_names
 from budgetlint.problems import Position, fail
+
+if TYPE_CHECKING:
+    from budgetlint.hook_cache import HookCache
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,20 @@ def _specs(value: Any, where: Position) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _from_pyproject(path: Path) -> Config | None:
+def _without_table(path: Path, cache: HookCache) -> bool:
+    """Whether the cache knows pyproject.toml's bytes as TOML without [tool.budgetlint]."""
+    from budgetlint.hook_cache import CONFIG
+
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return False
+    return cache.answer(CONFIG, raw, pyproject_globs) == NO_TABLE
+
+
+def _from_pyproject(path: Path, cache: HookCache | None = None) -> Config | None:
+    if cache is not None and _without_table(path, cache):
+        return None  # tomllib not imported: the hook's answer for these bytes
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10
@@ -45,7 +61,8 @@ def _from_pyproject(path: Path) -> Config | None:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise fail(Position(str(path)), "config.toml", f"can't read: {error}") from None
-    table = data.get("tool", {}).get("budgetlint")
+    tool = data.get("tool", {})
+    table = tool.get("budgetlint") if isinstance(tool, dict) else None
     if table is None:
         return None
     unknown = set(table) - {"specs"}
@@ -76,11 +93,12 @@ def project_root(start: Path) -> Path:
     return Path(project_folder(str(start)))
 
 
-def load_config(root: Path) -> Config:
-    """pyproject.toml's [tool.budgetlint], else .budgetlint.yaml, else the defaults."""
+def load_config(root: Path, cache: HookCache | None = None) -> Config:
+    """pyproject.toml's [tool.budgetlint], else .budgetlint.yaml, else the defaults. With
+    the hook's cache, a pyproject.toml known to have no such table is not parsed again."""
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
-        config = _from_pyproject(pyproject)
+        config = _from_pyproject(pyproject, cache)
         if config is not None:
             return config
     dotfile = root / ".budgetlint.yaml"

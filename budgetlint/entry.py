@@ -13,11 +13,10 @@ only when its command runs.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 # A fast path reads the arguments after the command's name; it returns the exit code,
 # or None to decline (budgetlint.cli then runs the invocation through Typer).
@@ -273,8 +272,10 @@ def internal_error(error: Exception) -> int:
 def _silence_stdout() -> None:
     """The reader is gone: what is still buffered goes nowhere, not into a second error
     when Python flushes stdout at exit."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):  # captured in tests
+    try:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # captured in tests
+        return
 
 
 def _run_fast(run: FastPath, args: list[str]) -> int | None:
@@ -290,27 +291,25 @@ def _run_fast(run: FastPath, args: list[str]) -> int | None:
         return internal_error(error)
 
 
-@contextlib.contextmanager
-def _few_collections() -> Iterator[None]:
-    """Python's cycle collector rescans every live object as a run allocates: at 100,000
-    layers that is half of the time. A run makes almost no cycles and its memory is
-    bounded by the work bounds, so it collects seldom (as mypy does); then as before."""
+def main(argv: Sequence[str] | None = None) -> int:
+    # Python's cycle collector rescans every live object as a run allocates: at 100,000
+    # layers that is half of the time. A run makes almost no cycles and its memory is
+    # bounded by the work bounds, so it collects seldom (as mypy does); then as before.
+    # (try/finally, not a context manager: contextlib is one import less for the hook)
     before = gc.get_threshold()
     gc.set_threshold(100_000, 50, 1000)
     try:
-        yield
+        return _main(list(sys.argv[1:] if argv is None else argv))
     finally:
         gc.set_threshold(*before)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    with _few_collections():
-        run = fast_path(args)
-        if run is not None:
-            code = _run_fast(run, args[1:])
-            if code is not None:
-                return code
-        from budgetlint.cli import main as typer_main
+def _main(args: list[str]) -> int:
+    run = fast_path(args)
+    if run is not None:
+        code = _run_fast(run, args[1:])
+        if code is not None:
+            return code
+    from budgetlint.cli import main as typer_main
 
-        return typer_main(args)
+    return typer_main(args)

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from budgetlint.config import Config
+from budgetlint.hook_cache import HookCache
 from budgetlint.layout import HOOK_ID, PRE_COMMIT_CONFIG, SPEC_KEYS, YAML_SUFFIXES
 from budgetlint.problems import SpecError
 from budgetlint.spec.reads import Scanned, files_read
@@ -172,11 +173,19 @@ class Plan:
     unconfigured: tuple[Path, ...]  # changed budget specs that are not among the specs
 
 
-def plan(changed: Sequence[Path], config: Config, root: Path, filters: PreCommitFilters) -> Plan:
+def plan(
+    changed: Sequence[Path],
+    config: Config,
+    root: Path,
+    filters: PreCommitFilters,
+    cache: HookCache | None = None,
+) -> Plan:
+    """The specs to check; with a cache, each file's references are taken from (and kept
+    in) it by content."""
     changed_keys = {_key(path) for path in changed}
     guarded = hook_specs(config, root, filters)
     selected = []
-    scanned = Scanned()
+    scanned = Scanned(cache)
     for spec in guarded:
         if _key(spec) in changed_keys:
             selected.append(spec)

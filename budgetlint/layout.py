@@ -2,11 +2,13 @@
 
 The pre-commit hook runs on every commit, and most commits touch no budget spec: saying
 so must cost next to nothing. This module answers that question with the standard
-library, PyYAML and spec/reads alone (no dataclass: importing `dataclasses` costs more
-than the whole answer), and only when it is sure: `concerns_nothing` is True when the
-hook would check no spec and print nothing, and False whenever it can't tell (a
-relevant file, a notice to give, a configuration that the full path must read or
-report). budgetlint.config and budgetlint.hook build on the same facts.
+library, PyYAML and spec/reads alone (no dataclass, no typing: importing `dataclasses`
+costs more than the whole answer), with the answers kept by content between commits
+(budgetlint.hook_cache: no tomllib, and no scan of a file whose bytes it has seen),
+and only when it is sure: `concerns_nothing` is True when the hook would check no spec
+and print nothing, and False whenever it can't tell (a relevant file, a notice to
+give, a configuration that the full path must read or report). budgetlint.config and
+budgetlint.hook build on the same facts.
 """
 
 from __future__ import annotations
@@ -14,10 +16,14 @@ from __future__ import annotations
 import glob
 import os
 import sys
-from collections.abc import Iterable
-from typing import Any
 
+from budgetlint.hook_cache import CONFIG, HookCache
 from budgetlint.spec.reads import MERGE_KEY, Scanned, files_read, read_text, scan_file
+
+TYPE_CHECKING = False  # typing is not imported on the hook's fast path
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
 
 DEFAULT_SPECS = ("specs/**/*.yaml", "specs/**/*.yml")
 PYPROJECT = "pyproject.toml"
@@ -26,6 +32,7 @@ PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 HOOK_ID = "budgetlint"
 SPEC_KEYS = ("models", "devices")  # a YAML mapping with one of these is a budget spec
 YAML_SUFFIXES = (".yaml", ".yml")
+NO_TABLE: tuple[str, ...] = ()  # pyproject_globs: TOML without [tool.budgetlint]
 
 
 def project_folder(start: str) -> str:
@@ -55,33 +62,51 @@ def spec_names(patterns: Iterable[str], root: str) -> list[str]:
     return list(found)
 
 
-def configured_globs(root: str) -> tuple[str, ...] | None:
+def configured_globs(root: str, cache: HookCache | None = None) -> tuple[str, ...] | None:
     """The spec globs of [tool.budgetlint] when pyproject.toml plainly has them (or no
     table, and no .budgetlint.yaml: the defaults); None for anything else, which
-    budgetlint.config reads and reports."""
+    budgetlint.config reads and reports. With a cache, the answer for the same bytes of
+    pyproject.toml is taken from it (and kept in it)."""
     pyproject = os.path.join(root, PYPROJECT)
     if os.path.isfile(pyproject):
-        if sys.version_info >= (3, 11):
-            import tomllib
-        else:  # pragma: no cover - Python 3.10
-            import tomli as tomllib
         try:
-            with open(pyproject, encoding="utf-8") as handle:
-                data = tomllib.loads(handle.read())
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            with open(pyproject, "rb") as handle:
+                raw = handle.read()
+        except OSError:
             return None
-        tool = data.get("tool", {})
-        if not isinstance(tool, dict):
-            return None
-        table = tool.get("budgetlint")
-        if table is not None:
-            if not isinstance(table, dict) or set(table) - {"specs"}:
-                return None
-            specs = table.get("specs", list(DEFAULT_SPECS))
-            specs = [specs] if isinstance(specs, str) else specs
-            plain = isinstance(specs, list) and all(isinstance(item, str) for item in specs)
-            return tuple(specs) if plain and specs else None
+        found = (
+            pyproject_globs(raw) if cache is None else cache.answer(CONFIG, raw, pyproject_globs)
+        )
+        if found != NO_TABLE:
+            return found
     return None if os.path.isfile(os.path.join(root, DOTFILE)) else DEFAULT_SPECS
+
+
+def pyproject_globs(raw: bytes) -> tuple[str, ...] | None:
+    """The spec globs of pyproject.toml's bytes when its [tool.budgetlint] plainly has
+    them; NO_TABLE when it is TOML without that table; None for anything else (which
+    budgetlint.config reads and reports). Read as text, as `open(encoding="utf-8")` does."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        data = tomllib.loads(text)
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        return None
+    table = tool.get("budgetlint")
+    if table is None:
+        return NO_TABLE
+    if not isinstance(table, dict) or set(table) - {"specs"}:
+        return None
+    specs = table.get("specs", list(DEFAULT_SPECS))
+    specs = [specs] if isinstance(specs, str) else specs
+    plain = isinstance(specs, list) and all(isinstance(item, str) for item in specs)
+    return tuple(specs) if plain and specs else None
 
 
 def hook_names_files(root: str) -> bool:
@@ -119,13 +144,13 @@ def _hooks(data: Any) -> list[dict[Any, Any]]:
     return found
 
 
-def may_be_budget_spec(path: str) -> bool:
+def may_be_budget_spec(path: str, cache: HookCache | None = None) -> bool:
     """False only for a file that is surely no budget spec: not YAML by its name, not a
     file, not one YAML document, or a top level that names neither models nor devices
     (nor merges anything in)."""
     if os.path.splitext(path)[1] not in YAML_SUFFIXES or not os.path.isfile(path):
         return False
-    keys = scan_file(path).top_keys
+    keys = scan_file(path, cache).top_keys
     return any(key in keys for key in (*SPEC_KEYS, MERGE_KEY))
 
 
@@ -140,25 +165,32 @@ def concerns_nothing(changed: Iterable[str], cwd: str) -> bool:
     whatever the pre-commit filters (they only leave specs out, so this may answer
     False where the filtered answer is nothing, never the reverse); a hook with its
     own `files:` is left to budgetlint.hook."""
+    root = project_folder(cwd)
+    cache = HookCache.of_project(root)
     try:
-        root = project_folder(cwd)
-        globs = configured_globs(root)
-        if globs is None or hook_names_files(root):
-            return False
-        specs = spec_names(globs, root)
-        configured = {_key(spec) for spec in specs}
-        changed_keys = {_key(name) for name in changed}
-        if changed_keys & configured:
-            return False
-        if any(may_be_budget_spec(name) for name in changed):
-            return False
-        scanned = Scanned()
-        for spec in specs:
-            reads = files_read(spec, scanned)
-            if reads is None or reads & changed_keys:
-                return False
-            if not all(scanned.is_file(name) for name in reads):
-                return False
+        return _concerns_nothing(changed, root, cache)
     except (OSError, ValueError):  # the full path says what went wrong
         return False
+    finally:
+        cache.save()
+
+
+def _concerns_nothing(changed: Iterable[str], root: str, cache: HookCache) -> bool:
+    globs = configured_globs(root, cache)
+    if globs is None or hook_names_files(root):
+        return False
+    specs = spec_names(globs, root)
+    configured = {_key(spec) for spec in specs}
+    changed_keys = {_key(name) for name in changed}
+    if changed_keys & configured:
+        return False
+    if any(may_be_budget_spec(name, cache) for name in changed):
+        return False
+    scanned = Scanned(cache)
+    for spec in specs:
+        reads = files_read(spec, scanned)
+        if reads is None or reads & changed_keys:
+            return False
+        if not all(scanned.is_file(name) for name in reads):
+            return False
     return True

@@ -118,6 +118,12 @@ def test_bad_config(layout: Path, cli, name: str, text: str, message: str) -> No
     assert run.code == 2 and message in run.err
 
 
+def test_a_tool_key_that_is_no_table_holds_no_config(layout: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    (layout / "pyproject.toml").write_text("tool = 3\n")  # once an internal error
+    assert load_config(layout) == Config()
+    assert cli("hook", "specs/other.yaml").code == 0
+
+
 # ---- the real pre-commit, with this repository's hook, from the README snippet
 
 

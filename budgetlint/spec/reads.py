@@ -24,13 +24,17 @@ or such a key's), or the top level merges another mapping (`<<:`, which could br
 
 from __future__ import annotations
 
+import collections
 import os
-from typing import TYPE_CHECKING, Any, NamedTuple
 
 import yaml
 
+TYPE_CHECKING = False  # typing costs the hook's fast path more than its scan: not imported
 if TYPE_CHECKING:  # pathlib only for the callers: the hook's fast path imports none
     from pathlib import Path
+    from typing import Any, NamedTuple
+
+    from budgetlint.hook_cache import HookCache
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # the largest spec file read, here and by spec.sources
 ARCH_KEY = "arch"  # a file path, wherever it is written
@@ -42,13 +46,20 @@ TEMPLATE = "${"  # spec.expr's templates: the text is computed
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class References(NamedTuple):
-    """What one file names, as written (relative to its folder). A named tuple, not a
-    dataclass: the hook's fast path (budgetlint.layout) imports no dataclasses."""
+if TYPE_CHECKING:
 
-    paths: tuple[str, ...] = ()
-    static: bool = True  # False: a reference is computed, only expansion knows it
-    top_keys: frozenset[str] = frozenset()  # the keys of its top-level mapping (`<<`: merges)
+    class References(NamedTuple):
+        """What one file names, as written (relative to its folder). A named tuple, not a
+        dataclass: the hook's fast path (budgetlint.layout) imports no dataclasses."""
+
+        paths: tuple[str, ...] = ()
+        static: bool = True  # False: a reference is computed, only expansion knows it
+        top_keys: frozenset[str] = frozenset()  # its top-level mapping's keys (`<<`: merges)
+
+else:  # the same named tuple, built without importing typing
+    References = collections.namedtuple(
+        "References", ("paths", "static", "top_keys"), defaults=((), True, frozenset())
+    )
 
 
 NOT_YAML = References()  # unreadable, not YAML, or not one document: reads nothing further
@@ -80,10 +91,8 @@ def inside(resolved: str, folder: str) -> bool:
     return resolved == folder or resolved.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def read_text(path: str | os.PathLike[str]) -> str | None:
-    """A file's text as spec.sources and spec.load would take it (a regular file of at
-    most MAX_FILE_BYTES, no NUL byte, UTF-8 with or without a byte-order mark); None
-    where they would refuse it."""
+def read_bytes(path: str | os.PathLike[str]) -> bytes | None:
+    """A regular file's bytes, when it has at most MAX_FILE_BYTES; else None."""
     try:
         if not os.path.isfile(path) or os.stat(path).st_size > MAX_FILE_BYTES:
             return None
@@ -91,12 +100,29 @@ def read_text(path: str | os.PathLike[str]) -> str | None:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError:
         return None
-    if len(raw) > MAX_FILE_BYTES or b"\0" in raw:
+    return None if len(raw) > MAX_FILE_BYTES else raw
+
+
+_BYTE_ORDER_MARK = b"\xef\xbb\xbf"  # decoded here, not by the utf-8-sig codec: one import less
+
+
+def decode(raw: bytes) -> str | None:
+    """The text as spec.sources and spec.load would take it (no NUL byte, UTF-8 with or
+    without a byte-order mark); None where they would refuse it."""
+    if b"\0" in raw:
         return None
     try:
-        return raw.decode("utf-8-sig")
+        return raw.removeprefix(_BYTE_ORDER_MARK).decode("utf-8")
     except UnicodeDecodeError:
         return None
+
+
+def read_text(path: str | os.PathLike[str]) -> str | None:
+    """A file's text as spec.sources and spec.load would take it (a regular file of at
+    most MAX_FILE_BYTES, no NUL byte, UTF-8 with or without a byte-order mark); None
+    where they would refuse it."""
+    raw = read_bytes(path)
+    return None if raw is None else decode(raw)
 
 
 _NOT_TEXT = frozenset(
@@ -194,10 +220,29 @@ def scan(text: str) -> References:
     return References(tuple(paths), static, frozenset(top_keys))
 
 
-def scan_file(path: str | os.PathLike[str]) -> References:
-    """The references of a file (bounded read); NOT_YAML when it can't be read."""
-    text = read_text(path)
+def scan_bytes(raw: bytes) -> References:
+    """The references of a file's bytes; NOT_YAML when they are no YAML text we read."""
+    text = decode(raw)
     return NOT_YAML if text is None else scan(text)
+
+
+def scan_file(path: str | os.PathLike[str], cache: HookCache | None = None) -> References:
+    """The references of a file (bounded read); NOT_YAML when it can't be read. With a
+    cache, the answer for the same bytes is taken from it (and kept in it)."""
+    raw = read_bytes(path)
+    if raw is None:
+        return NOT_YAML
+    if cache is None:
+        return scan_bytes(raw)
+    from budgetlint.hook_cache import REFERENCES  # loaded: the cache is one of its
+
+    return References(*cache.answer(REFERENCES, raw, _plain_scan))
+
+
+def _plain_scan(raw: bytes) -> tuple[tuple[str, ...], bool, frozenset[str]]:
+    """scan_bytes as a plain tuple, as the cache keeps it."""
+    paths, static, top_keys = scan_bytes(raw)
+    return paths, static, top_keys
 
 
 def _key(path: str | os.PathLike[str]) -> str:
@@ -209,7 +254,8 @@ class Scanned:
     folder's confinement folder and each path's resolution (symbolic links followed), so
     that a library read by many specs is read and resolved once."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache: HookCache | None = None) -> None:
+        self.cache = cache  # the answers of earlier runs, by content
         self.references: dict[str, References] = {}
         self.roots: dict[str, str] = {}
         self.resolved: dict[str, str] = {}
@@ -217,7 +263,8 @@ class Scanned:
 
     def of(self, name: str) -> References:
         if name not in self.references:
-            self.references[name] = scan_file(name) if self.is_file(name) else NOT_YAML
+            found = scan_file(name, self.cache) if self.is_file(name) else NOT_YAML
+            self.references[name] = found
         return self.references[name]
 
     def is_file(self, name: str) -> bool:
