@@ -12,20 +12,18 @@ The names below are imported when first used, so that `import budgetlint` (and t
 command line, which starts here) costs nothing.
 """
 
-from __future__ import annotations
-
 __version__ = "0.1.0"
 
 __all__ = ["CheckResult", "ModelEvaluation", "SpecProblems", "check", "evaluate"]
 
-TYPE_CHECKING = False  # typing itself is not imported: the hook's fast path starts here
-if TYPE_CHECKING:
+_TYPE_CHECKING = False  # typing itself is not imported: the hook's fast path starts here
+if _TYPE_CHECKING:
     from typing import Any
 
     from budgetlint.api import CheckResult, ModelEvaluation, SpecProblems, check, evaluate
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> "Any":
     if name in __all__:
         from budgetlint import api
 
