@@ -31,7 +31,13 @@ LAYERS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "model": (("budgetlint.graph", "budgetlint.device"), frozenset({"base"})),
     "engine": (("budgetlint.engine",), frozenset({"base", "model"})),
     "spec": (
-        ("budgetlint.spec", "budgetlint.imports", "budgetlint.config", "budgetlint.layout"),
+        (
+            "budgetlint.spec",
+            "budgetlint.imports",
+            "budgetlint.config",
+            "budgetlint.layout",
+            "budgetlint.hook_cache",
+        ),
         frozenset({"base", "model", "engine"}),
     ),
     "budgets": (("budgetlint.budgets",), frozenset({"base", "model", "engine"})),
