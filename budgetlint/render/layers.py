@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from budgetlint.budgets import tokens
 from budgetlint.device import DEFAULT_DTYPE, DTYPES, Device, Roofline, TrainingConfig
@@ -34,11 +35,50 @@ def precision_of(device: Device | None) -> Precision:
     return device_precision(device) if device else WITHOUT_DEVICE
 
 
-@dataclass(frozen=True)
-class LayerFigures:
+class LayerFigures(NamedTuple):
+    """A layer and its figures beyond the op's own. A named tuple, not a frozen dataclass:
+    one is made for each layer of every report, and a dataclass's frozen __init__ costs
+    twice as much."""
+
     layer: LayerReport
     traffic: Traffic
     time: LayerTime | None  # None without a device roofline
+    # Layers of one model with the same `same` (≥ 0) are equal in every figure a format
+    # shows of a layer (all the fields of LayerReport but name, position, live tensors,
+    # nesting and training), so a format may show them alike but for their names and
+    # positions; -1: not known to equal another (formats compute it on its own).
+    same: int = -1
+
+    # The figures of a row of this layer alone, under the names of render.rows.Row's:
+    # what a sort reads (render.measures), without making a row for every layer.
+    @property
+    def name(self) -> str:
+        return self.layer.name
+
+    @property
+    def params(self) -> int:
+        return self.layer.params
+
+    @property
+    def macs(self) -> int:
+        return self.layer.macs
+
+    @property
+    def flops(self) -> int:
+        return self.layer.flops
+
+    @property
+    def moved(self) -> int:
+        return self.traffic.read + self.traffic.written
+
+    @property
+    def seconds(self) -> float | None:
+        return None if self.time is None else self.time.seconds
+
+    @property
+    def costs_nothing(self) -> bool:
+        layer, traffic = self.layer, self.traffic
+        return not (layer.params or layer.macs or layer.flops or traffic.read or traffic.written)
 
 
 @dataclass(frozen=True)
@@ -52,6 +92,8 @@ class ModelFigures:
     kv_cache_bytes: int
     overhead: float  # the runtime's own memory, from the device
     tokens: int  # processed per step
+    mac_bytes: int  # bytes moved by every layer
+    latency: float | None  # roofline time of every layer; None without a roofline
 
     @property
     def memory_bytes(self) -> float:
@@ -62,37 +104,39 @@ class ModelFigures:
         seconds = self.latency
         return self.tokens / seconds if seconds else None
 
-    @property
-    def mac_bytes(self) -> int:
-        return sum(figures.traffic.total for figures in self.layers)
 
-    @property
-    def latency(self) -> float | None:
-        if self.roofline is None:
-            return None
-        return sum(figures.time.seconds for figures in self.layers if figures.time)
+MAX_SAME = 10_000  # distinct layers remembered per model (past them, each on its own)
 
 
-def _traffic(layers: tuple[LayerReport, ...], precision: Precision) -> Iterator[Traffic]:
-    """layer_traffic of each layer, once for equal layers (a model repeats its layers)."""
-    known: dict[tuple[object, ...], Traffic] = {}
+def _layer_figures(
+    layers: tuple[LayerReport, ...], precision: Precision, roofline: Roofline | None
+) -> Iterator[LayerFigures]:
+    """Each layer's figures; traffic and time once for equal layers (a model repeats its
+    layers), which share their `same` number too."""
+    known: dict[tuple[object, ...], LayerFigures] = {}
     for layer in layers:
-        key = traffic_key(layer, precision)
-        found = known.get(key) if key is not None else None
+        shared = traffic_key(layer, precision)  # None: an override may pick it by name
+        if shared is None:
+            time = layer_time(layer, precision, roofline) if roofline else None
+            yield LayerFigures(layer, layer_traffic(layer, precision), time)
+            continue
+        key = (shared, layer.params, layer.macs, layer.flops, layer.physical_flops)
+        found = known.get(key)
         if found is None:
-            found = layer_traffic(layer, precision)
-            if key is not None and len(known) < 10_000:
+            time = layer_time(layer, precision, roofline) if roofline else None
+            same = len(known) if len(known) < MAX_SAME else -1
+            found = LayerFigures(layer, layer_traffic(layer, precision), time, same)
+            if same >= 0:
                 known[key] = found
-        yield found
+            yield found
+            continue
+        yield LayerFigures(layer, found.traffic, found.time, found.same)
 
 
 def figures(report: ModelReport, device: Device | None) -> ModelFigures:
     precision = precision_of(device)
     roofline = device.roofline if device else None
-    rows = tuple(
-        LayerFigures(layer, traffic, layer_time(layer, precision, roofline) if roofline else None)
-        for layer, traffic in zip(report.layers, _traffic(report.layers, precision), strict=True)
-    )
+    rows = tuple(_layer_figures(report.layers, precision, roofline))
     bits = precision.activation_bits
     return ModelFigures(
         precision,
@@ -104,6 +148,8 @@ def figures(report: ModelReport, device: Device | None) -> ModelFigures:
         kv_cache_bytes(report, precision),
         device.overhead if device else 0.0,
         tokens(report),
+        sum(figures.traffic.read + figures.traffic.written for figures in rows),
+        sum(figures.time.seconds for figures in rows if figures.time) if roofline else None,
     )
 
 

@@ -2,7 +2,8 @@
 of: one table that the CLI's choices, report's check of its device and the rows read.
 
 It imports nothing of the pipeline, so that `--help` lists the sort keys without
-loading the engine; a measure reads one figure of a row (budgetlint.render.rows.Row).
+loading the engine; a measure reads one figure of a row (budgetlint.render.rows.Row), or
+of a layer not yet made a row (budgetlint.render.layers.LayerFigures).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from budgetlint.device import Device
     from budgetlint.problems import Problem
+    from budgetlint.render.layers import LayerFigures
     from budgetlint.render.rows import Row
 
 
@@ -22,10 +24,10 @@ class Measure:
 
     name: str  # as --sort takes it
     title: str  # in "% of {title}"
-    figure: str  # the Row property it reads
+    figure: str  # the Row property it reads (a layer's LayerFigures has it too)
     timed: bool = False  # needs the device's roofline (compute and bandwidth)
 
-    def value(self, row: Row) -> float:
+    def value(self, row: Row | LayerFigures) -> float:
         amount: float | None = getattr(row, self.figure)
         if amount is None:  # unsortable() refuses a timed sort without a roofline
             raise ValueError(f"{row.name} has no {self.title}: the device has no roofline")

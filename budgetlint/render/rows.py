@@ -10,10 +10,11 @@ Subtotals are sums over the same layers as the totals, so they add up exactly.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import groupby
+from itertools import islice
 from typing import Any, Protocol, TypeVar, overload
 
 from budgetlint.graph import Group, Shape
@@ -198,49 +199,63 @@ class Table:
         ]
 
 
-def _runs(
-    layers: Sequence[LayerFigures], level: int
-) -> Iterator[tuple[Group | None, list[LayerFigures]]]:
-    """Consecutive layers that share their group at `level`; a layer with none stands alone."""
-    for key, run in groupby(
-        enumerate(layers),
-        key=lambda item: (
-            item[1].layer.groups[level].serial
-            if len(item[1].layer.groups) > level
-            else -1 - item[0]
-        ),
-    ):
-        members = [figures for _, figures in run]
-        groups = members[0].layer.groups
-        yield (groups[level] if key >= 0 else None), members
-
-
 @dataclass(frozen=True)
 class _Node:
+    """A group of the spec's nesting and what is kept under it."""
+
     row: Row
-    children: tuple[_Node, ...]
+    children: tuple[_Item, ...]  # () when folded
+
+    @property
+    def costs_nothing(self) -> bool:
+        return self.row.costs_nothing
 
 
-def _nodes(layers: Sequence[LayerFigures], level: int, depth: int | None) -> list[_Node]:
-    nodes = []
-    for group, members in _runs(layers, level):
-        if group is None:
-            (figures,) = members
-            row = Row(figures.layer.name, figures.layer.op, (figures,), None, level)
-            nodes.append(_Node(row, ()))
+# A layer stands for its own row until a row is shown: a table of 100,000 layers makes
+# rows for the 5,000 it shows, not for every layer.
+_Item = LayerFigures | _Node
+
+
+def _layer_row(figures: LayerFigures, branch: str = "") -> Row:
+    """A layer's row. Its level is the number of groups around it: a layer stands alone
+    at the first level at which it is in no group (see _nodes)."""
+    layer = figures.layer
+    return Row(layer.name, layer.op, (figures,), None, len(layer.groups), branch)
+
+
+def _nodes(layers: Sequence[LayerFigures], level: int, depth: int | None) -> list[_Item]:
+    """The layers at `level`: each alone, or in runs of consecutive layers that share
+    their group at that level (folded into it at `depth`)."""
+    nodes: list[_Item] = []
+    folded = depth is not None and level + 1 >= depth
+    start, end = 0, len(layers)
+    while start < end:
+        figures = layers[start]
+        groups = figures.layer.groups
+        if len(groups) <= level:
+            nodes.append(figures)
+            start += 1
             continue
-        folded = depth is not None and level + 1 >= depth
+        group = groups[level]
+        stop = start + 1
+        while stop < end:
+            around = layers[stop].layer.groups
+            if len(around) <= level or around[level].serial != group.serial:
+                break
+            stop += 1
+        members = tuple(layers[start:stop])
         children = () if folded else tuple(_nodes(members, level + 1, depth))
-        nodes.append(_Node(Row(group.name, group.kind, tuple(members), group, level), children))
+        nodes.append(_Node(Row(group.name, group.kind, members, group, level), children))
+        start = stop
     return nodes
 
 
-def _costing(nodes: Sequence[_Node]) -> list[_Node]:
+def _costing(nodes: Sequence[_Item]) -> list[_Item]:
     """The nodes that cost something, at every level."""
     return [
-        _Node(node.row, tuple(_costing(node.children)))
+        node if isinstance(node, LayerFigures) else _Node(node.row, tuple(_costing(node.children)))
         for node in nodes
-        if not node.row.costs_nothing
+        if not node.costs_nothing
     ]
 
 
@@ -249,23 +264,47 @@ def _costing(nodes: Sequence[_Node]) -> list[_Node]:
 MAX_SHOWN_ROWS = 5_000
 
 
-def _leaves(nodes: Sequence[_Node]) -> Iterator[Row]:
+def _leaves(nodes: Sequence[_Item]) -> Iterator[LayerFigures | Row]:
+    """A flat table's rows: layers, and groups folded; a layer not yet made a row."""
     for node in nodes:
-        if node.children:
+        if isinstance(node, LayerFigures):
+            yield node
+        elif node.children:
             yield from _leaves(node.children)
         else:
             yield node.row
 
 
-def _drawn(nodes: Sequence[_Node], indent: str = "", top: bool = True) -> Iterator[Row]:
+def _count(nodes: Sequence[_Item], tree: bool) -> int:
+    """The rows of a tree (every node) or of a flat table (its leaves)."""
+    count = 0
+    for node in nodes:
+        if isinstance(node, LayerFigures):
+            count += 1
+        elif node.children:
+            count += tree + _count(node.children, tree)
+        else:
+            count += 1
+    return count
+
+
+def _drawn(nodes: Sequence[_Item], indent: str = "", top: bool = True) -> Iterator[Row]:
     """Pre-order, drawn as torchinfo does: members under their group, `├─ ` and `└─ `."""
     for index, node in enumerate(nodes):
         last = index == len(nodes) - 1
-        row = node.row
         branch = "" if top else indent + ("└─ " if last else "├─ ")
+        if isinstance(node, LayerFigures):
+            yield _layer_row(node, branch)
+            continue
+        row = node.row
         yield Row(row.name, row.op, row.layers, row.group, row.level, branch, len(node.children))
         below = "" if top else indent + ("   " if last else "│  ")
         yield from _drawn(node.children, below, False)
+
+
+def _shown_count(rows: int, top: int | None) -> int:
+    """Rows left by --top (as a slice `[:top]` leaves them), then at most MAX_SHOWN_ROWS."""
+    return min(len(range(rows)[:top]), MAX_SHOWN_ROWS)
 
 
 def table(
@@ -277,26 +316,35 @@ def table(
     sort: str = ORDER,
     top: int | None = None,
 ) -> Table:
-    """The rows to show: folded to `depth` levels, as a tree or flat, sorted, cut to `top`."""
+    """The rows to show: folded to `depth` levels, as a tree or flat, sorted, cut to `top`
+    and to MAX_SHOWN_ROWS. Rows are made for the rows shown only: the first ones in the
+    model's order, or the smallest by the sort's key (heapq.nsmallest, which is
+    sorted()[:n], ties in the model's order as a stable sort leaves them)."""
     timed = seen.roofline is not None
-
-    def flatten(nodes: Sequence[_Node]) -> list[Row]:
-        return list(_drawn(nodes) if tree else _leaves(nodes))
-
     every = _nodes(seen.layers, 0, depth)
-    rows = flatten(every if show_all else _costing(every))
-    hidden = 0 if show_all else len(flatten(every)) - len(rows)
+    kept = every if show_all else _costing(every)
+    count = _count(kept, tree)
+    hidden = 0 if show_all else _count(every, tree) - count
     share = share_measure(sort, timed)
-    if sort != ORDER:
-        rows.sort(key=lambda row: -MEASURES[sort].value(row))
-    if top is not None:
-        rows = rows[:top]
-    cut = max(0, len(rows) - MAX_SHOWN_ROWS)
-    rows = rows[:MAX_SHOWN_ROWS]
+    left = len(range(count)[:top])  # after --top
+    shown = _shown_count(count, top)
+    rows: list[Row]
+    if sort == ORDER:
+        first = _drawn(kept) if tree else _leaves(kept)
+        rows = [_row(item) for item in islice(first, shown)]
+    else:
+        measure = MEASURES[sort]
+        items: list[LayerFigures | Row] = list(_drawn(kept) if tree else _leaves(kept))
+        chosen = heapq.nsmallest(shown, items, key=lambda item: -measure.value(item))
+        rows = [_row(item) for item in chosen]
     columns = tuple(column for column in COLUMNS if timed or not column.timed)
     headers = tuple(column.header.format(share=share.title) for column in columns)
     total = Row("total", "", seen.layers)
-    return Table(columns, headers, tuple(rows), total, share, hidden, tree, cut)
+    return Table(columns, headers, tuple(rows), total, share, hidden, tree, left - shown)
+
+
+def _row(item: LayerFigures | Row) -> Row:
+    return _layer_row(item) if isinstance(item, LayerFigures) else item
 
 
 class Choices(Protocol):

@@ -5,15 +5,17 @@ from __future__ import annotations
 import re
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from budgetlint.cli import Format, SortKey
 from budgetlint.engine.conventions import DEFAULT
 from budgetlint.engine.evaluate import evaluate
+from budgetlint.render import rows
 from budgetlint.render.formats import FORMATS
-from budgetlint.render.layers import figures
-from budgetlint.render.measures import MEASURES, SORT_KEYS
+from budgetlint.render.layers import LayerFigures, ModelFigures, figures
+from budgetlint.render.measures import MEASURES, ORDER, SORT_KEYS
 from budgetlint.render.rows import COLUMNS, Row, table
 from budgetlint.spec.expand import read_spec
 from tests.conftest import ROOT
@@ -298,3 +300,83 @@ def test_every_sort_key_is_in_report_help_and_readme(cli) -> None:  # type: igno
     assert set(documented.group(1).split("|")) == set(MEASURES)
     for key in SORT_KEYS:
         assert key in shown
+
+
+def _resnet18_figures(device: str = "") -> ModelFigures:
+    spec, problems = read_spec(ROOT / "specs" / "edge.yaml")
+    assert spec is not None and not problems
+    (model,) = [m for m in spec.models if m.architecture.name == "resnet18"]
+    report = evaluate(model.architecture, DEFAULT)
+    return figures(report, spec.devices[device] if device else None)
+
+
+@pytest.mark.parametrize("device", ["", "orin-int8"])
+@pytest.mark.parametrize("measure", MEASURES.values(), ids=MEASURES)
+def test_a_layer_has_the_figures_of_its_row(measure, device: str) -> None:  # type: ignore[no-untyped-def]
+    """A sort reads a layer's figures without making its row: the same values."""
+    seen = _resnet18_figures(device)
+    assert isinstance(getattr(LayerFigures, measure.figure), property)
+    if measure.timed and not device:
+        return
+    for layer in seen.layers:
+        assert measure.value(layer) == measure.value(Row(layer.layer.name, "", (layer,)))
+        assert layer.costs_nothing == Row(layer.layer.name, "", (layer,)).costs_nothing
+
+
+def _moved(figures: LayerFigures) -> int:
+    return figures.traffic.read + figures.traffic.written
+
+
+# What each sort orders by, read from a layer's own figures.
+LAYER_VALUES = {
+    "params": lambda figures: figures.layer.params,
+    "macs": lambda figures: figures.layer.macs,
+    "flops": lambda figures: figures.layer.flops,
+    "mac_bytes": _moved,
+}
+
+
+@pytest.mark.parametrize("sort", [ORDER, *LAYER_VALUES])
+@pytest.mark.parametrize("top", [None, 1, 5, 40])
+@pytest.mark.parametrize("cap", [3, 7, 5_000])
+def test_sorted_rows_are_the_first_of_a_stable_sort(
+    sort: str, top: int | None, cap: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows shown (the first few by heapq.nsmallest) are the first of every costing row
+    sorted, largest first, ties in the model's order (resnet18 has many equal layers)."""
+    monkeypatch.setattr(rows, "MAX_SHOWN_ROWS", cap)
+    seen = _resnet18_figures()
+    costing = [
+        f for f in seen.layers if f.layer.params or f.layer.macs or f.layer.flops or _moved(f)
+    ]
+    ordered = costing if sort == ORDER else sorted(costing, key=lambda f: -LAYER_VALUES[sort](f))
+    expected = ordered[:top][:cap]
+    shown = table(seen, sort=sort, top=top)
+    assert [row.layers for row in shown.rows] == [(f,) for f in expected]
+    assert [row.name for row in shown.rows] == [f.layer.name for f in expected]
+    assert shown.cut == len(ordered[:top]) - len(expected)
+    assert shown.hidden == len(seen.layers) - len(costing)
+
+
+def test_a_table_makes_rows_for_the_rows_it_shows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table of every layer, cut to 10 rows: rows made for those 10 layers only (and
+    for the groups, which fold, and the total)."""
+    made: list[str] = []
+
+    class Counted(Row):
+        def __init__(self, name: str, *args: Any) -> None:
+            made.append(name)
+            super().__init__(name, *args)
+
+    monkeypatch.setattr(rows, "MAX_SHOWN_ROWS", 10)
+    monkeypatch.setattr(rows, "Row", Counted)
+    seen = _resnet18_figures()
+    names = {f.layer.name for f in seen.layers}
+    groups = {group.serial for f in seen.layers for group in f.layer.groups}
+    for sort in (ORDER, "flops"):
+        made.clear()
+        shown = table(seen, sort=sort, show_all=True)
+        assert len(shown.rows) == 10 and shown.cut == len(seen.layers) - 10
+        layers = [name for name in made if name in names]
+        assert sorted(layers) == sorted(row.name for row in shown.rows)
+        assert len(made) == len(layers) + len(groups) + 1  # a row per group; the total
