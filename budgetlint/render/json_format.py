@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from json.encoder import encode_basestring_ascii
 from typing import Any, NamedTuple
 
 from budgetlint.budgets import Verdict
@@ -92,75 +93,70 @@ def _layer(row: LayerFigures, tensors: _Tensors) -> dict[str, Any]:
     return document
 
 
+# A str as json.dumps writes it (ensure_ascii, as every encoder here): the very function
+# json.dumps calls, without the calls around it. It escapes each character on its own,
+# so quote(a + b) is quote(a)[:-1] + quote(b)[1:].
+_quote = encode_basestring_ascii
+
+
 class _LayerLines:
     """Each layer's line of JSON, as `_ONE_LINE.encode(_layer(row, tensors))` writes it.
     All but its name and position is a function of its op, shapes, figures and tensors:
-    equal layers (a model repeats its layers) share that part, encoded once."""
+    equal layers (LayerFigures.same: a model repeats its layers) share that part, encoded
+    once; each line then only quotes its name."""
 
     def __init__(self, tensors: _Tensors) -> None:
         self.tensors = tensors
-        self.known: dict[tuple[object, ...], tuple[str, tuple[str, ...], str]] = {}
+        self.known: dict[int, _Parts] = {}
+        self.files: dict[str, str] = {}  # a path, quoted
 
     def line(self, row: LayerFigures) -> str:
-        layer = row.layer
-        key = (
-            layer.op,
-            layer.inputs,
-            layer.output,
-            layer.params,
-            layer.buffers,
-            layer.macs,
-            layer.flops,
-            row.traffic,
-            row.time,
-            layer.tensors,
-        )
-        if self.tensors.known is None:  # an override picks tensors by name: nothing shared
+        if row.same < 0:  # not known equal to another layer: encoded on its own
             return _ONE_LINE.encode(_layer(row, self.tensors))
-        if key not in self.known:
-            self.known[key] = _parts(row, self.tensors)
-        middle, tensor_tails, times = self.known[key]
-        named = ", ".join(
-            '{"name": ' + json.dumps(f"{layer.name}.{tensor.name}") + tail
-            for tensor, tail in zip(layer.tensors, tensor_tails, strict=True)
-        )
+        parts = self.known.get(row.same)
+        if parts is None:
+            parts = self.known[row.same] = _parts(row, self.tensors)
+        layer = row.layer
+        name = _quote(layer.name)
         where = layer.position
+        file = self.files.get(where.path)
+        if file is None:
+            file = self.files[where.path] = _quote(where.path)
+        tensors = ""
+        if parts.tails:  # each tensor's name is the layer's, a dot and its own
+            head = '{"name": ' + name[:-1]
+            tensors = head + (", " + head).join(parts.tails)
         return (
-            '{"name": '
-            + json.dumps(layer.name)
-            + ', "op": '
-            + json.dumps(layer.op)
-            + ', "file": '
-            + json.dumps(where.path)
-            + f', "line": {where.line}, "column": {where.column}'
-            + middle
-            + f', "tensors": [{named}]'
-            + times
-            + "}"
+            f'{{"name": {name}, "op": {parts.op}, "file": {file}, "line": {where.line}, '
+            f'"column": {where.column}{parts.middle}, "tensors": [{tensors}]{parts.end}'
         )
 
 
-def _parts(row: LayerFigures, tensors: _Tensors) -> tuple[str, tuple[str, ...], str]:
-    """A layer's line cut where its name and position go: the text between the position
-    and the tensors, each tensor's text after its name, and the text after the tensors."""
+class _Parts(NamedTuple):
+    """A layer's line but for its name and position (see _LayerLines.line)."""
+
+    op: str  # quoted
+    middle: str  # the keys between the position and the tensors, each after ", "
+    tails: tuple[str, ...]  # each tensor's text after the layer's name in its name
+    end: str  # the keys after the tensors, and the closing brace
+
+
+def _parts(row: LayerFigures, tensors: _Tensors) -> _Parts:
     document = _layer(row, tensors)
     keys = list(document)
     start, end = keys.index("column") + 1, keys.index("tensors")
-    middle = "".join(
-        f", {json.dumps(key)}: {_ONE_LINE.encode(document[key])}" for key in keys[start:end]
+
+    def pairs(chosen: list[str]) -> str:
+        return "".join(f", {_quote(key)}: {_ONE_LINE.encode(document[key])}" for key in chosen)
+
+    tails = []
+    for tensor, made in zip(row.layer.tensors, document["tensors"], strict=True):
+        rest = {key: value for key, value in made.items() if key != "name"}
+        after = ", " + _ONE_LINE.encode(rest)[1:] if rest else "}"
+        tails.append(_quote("." + tensor.name)[1:] + after)
+    return _Parts(
+        _quote(document["op"]), pairs(keys[start:end]), tuple(tails), pairs(keys[end + 1 :]) + "}"
     )
-    tails = tuple(
-        _ONE_LINE.encode({key: value for key, value in tensor.items() if key != "name"}).replace(
-            "{", ", ", 1
-        )
-        if len(tensor) > 1
-        else "}"
-        for tensor in document["tensors"]
-    )
-    times = "".join(
-        f", {json.dumps(key)}: {_ONE_LINE.encode(document[key])}" for key in keys[end + 1 :]
-    )
-    return middle, tails, times
 
 
 def _row(row: rows.Row, shown: rows.Table) -> dict[str, Any]:
@@ -249,6 +245,9 @@ class _Pieces(NamedTuple):
 
 
 _ONE_LINE = json.JSONEncoder(separators=(", ", ": "))
+# Lines of a long list joined into one piece: fewer, larger writes (a piece never ends
+# inside a string, so json_for_logs sees every `##[` whole either way).
+_LINES_AT_ONCE = 1_000
 
 
 def _encode(value: Any, level: int) -> Iterator[str]:
@@ -259,10 +258,15 @@ def _encode(value: Any, level: int) -> Iterator[str]:
     elif isinstance(value, _Pieces):
         yield from value.pieces
     elif isinstance(value, _OnePerLine):
+        lines: list[str] = []  # written _LINES_AT_ONCE at a time, in one piece
         opened = False
         for item in value.items:  # an item already encoded is a str
-            line = item if isinstance(item, str) else _ONE_LINE.encode(item)
-            yield ("," if opened else "[") + pad + line
+            lines.append(item if isinstance(item, str) else _ONE_LINE.encode(item))
+            if len(lines) == _LINES_AT_ONCE:
+                yield ("," if opened else "[") + pad + ("," + pad).join(lines)
+                opened, lines = True, []
+        if lines:
+            yield ("," if opened else "[") + pad + ("," + pad).join(lines)
             opened = True
         yield "\n" + "  " * level + "]" if opened else "[]"
     elif isinstance(value, dict) and value:
