@@ -17,6 +17,9 @@ Safety rules, each with a reason:
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,13 @@ from typing import Any
 import yaml
 from yaml.composer import ComposerError
 from yaml.constructor import SafeConstructor
+from yaml.events import (
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
@@ -151,7 +161,8 @@ def parse_document(text: str, display: str) -> Document:
     loader = _Loader(text)
     reader = _Reader(display, loader)
     try:
-        found = reader.document()
+        with _no_cycle_collection():
+            found = reader.document()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         position = _position(display=display, mark=mark) if mark else Position(display)
@@ -177,6 +188,20 @@ def parse_document(text: str, display: str) -> Document:
     return Document(display, data, marks)
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Reading makes no reference cycles, only many lists, dicts and tuples: each batch
+    of them would set off a collection that walks everything read so far (about a
+    tenth of the reading's time on a large file)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _kind(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
@@ -185,22 +210,40 @@ def _kind(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-@dataclass
 class _Open:
     """A list or mapping being read."""
 
-    data: Any  # the list or dict
-    marks: list[Any]  # (mark, None, item marks…) of a list; [mark] of a mapping
-    anchor: str | None
-    start: Any  # the parser's mark where it starts
-    counted: int  # values read before it (its size is the difference at its end)
-    key: str | None = None  # a mapping's key whose value comes next
-    key_mark: int = 0
-    merge: bool = False  # that key is `<<`
-    keys: dict[str, int] | None = None  # a mapping's key marks, written or merged
-    values: dict[str, Marks] | None = None  # and its values' marks
-    explicit: set[str] | None = None  # the keys written in it (not merged)
-    expect_key: bool = True
+    __slots__ = (
+        "anchor",
+        "counted",
+        "data",
+        "expect_key",
+        "explicit",
+        "key",
+        "key_mark",
+        "marks",
+        "merge",
+        "slots",
+        "start",
+    )
+
+    def __init__(self, data: Any, mark: int, anchor: str | None, start: Any, counted: int) -> None:
+        self.data = data  # the list or dict
+        # Its marks as they will be kept (see Marks): `keys` filled in at its end, and a
+        # mapping's key and value marks in the order of its keys.
+        self.marks: list[Any] = [mark, None]
+        self.anchor = anchor
+        self.start = start  # the parser's mark where it starts
+        self.counted = counted  # values read before it (its size is the difference at its end)
+        self.expect_key = type(data) is dict  # a mapping waiting for a key (never a list)
+        self.key: str | None = None  # a mapping's key whose value comes next
+        self.key_mark = 0
+        self.merge = False  # that key is `<<`
+        # Once `<<` has merged keys into the mapping: the keys written in it, and where
+        # each key's marks are in `marks`. Until then its keys are all written ones, in
+        # the order of `marks`.
+        self.explicit: set[str] | None = None
+        self.slots: dict[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -212,13 +255,22 @@ class _Anchored:
     scalar: Any = None  # a scalar's event: its text is a key, its value a value
 
 
+_NOT_READ = object()
+_ONE_ONE = (1 << _SHIFT) | 1  # a parser mark is 0-based: line + 1, column + 1
+
+
 class _Reader:
     """Turns parser events into plain data and marks with a stack (no recursion).
 
     Problems of the YAML itself (syntax, depth, aliases, anchors) stop reading where
     they are met, as the parser and composer would. A problem of the data (a tag, a
     duplicate key, too many values) is kept and reading goes on without building, so
-    that a YAML problem later in the file is still the one reported, as before."""
+    that a YAML problem later in the file is still the one reported, as before.
+
+    `common` reads the common events in a tight loop (a plain or quoted value, a list
+    or mapping, without anchor or tag, and its end, under a parent with no merged
+    keys); every other event, and every event once something is refused, goes through
+    `node`, which handles them all, as the only reader did before."""
 
     def __init__(self, display: str, loader: Any) -> None:
         self.display = display
@@ -229,7 +281,10 @@ class _Reader:
         self.counted = 0
         self.top_key: Any = None  # where an alias bomb is reported
         self.refused: SpecError | None = None
-        self.scalars: dict[tuple[Any, ...], Any] = {}
+        self.scalars: dict[tuple[Any, ...], Any] = {}  # tagged scalars' values
+        self.plain: dict[str, Any] = {}  # untagged plain scalars' values, by their text
+        self.texts: dict[str, str] = {}  # keys and quoted values: one string per text
+        self.key_tuples: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per key set
         self.root: tuple[Any, Marks] | None = None
 
     def refuse(self, mark: Any, code: str, message: str) -> None:
@@ -244,8 +299,7 @@ class _Reader:
         loader.get_event()  # document start
         first = loader.peek_event()
         self.node(loader.get_event())
-        while self.stack:
-            self.node(loader.get_event())
+        self.read()
         loader.get_event()  # document end
         if not loader.check_event(yaml.StreamEndEvent):
             event = loader.get_event()
@@ -256,6 +310,126 @@ class _Reader:
                 event.start_mark,
             )
         return self.root
+
+    def read(self) -> None:
+        """Events until the root closes: runs of common ones by `common`, the others (and
+        all of them once something is refused) by `node`."""
+        stack = self.stack
+        get_event = self.loader.get_event
+        while stack:
+            top = stack[-1]
+            if self.refused is None and top.slots is None and not top.merge:
+                self.node(self.common(top))
+            else:
+                self.node(get_event())
+
+    def common(self, top: _Open) -> Any:
+        """Reads the common events itself and returns the first other one, for `node`.
+
+        Common: a plain or quoted value, or a list or mapping, without anchor or tag,
+        not too deep or too many, in a list or in a mapping with no merged keys
+        (`slots` None: its keys are all written ones, `data`'s keys, in the order of
+        its marks) and not after `<<`; a key of such a mapping that is not `<<` and
+        not a duplicate; and the end of a list or mapping without anchor whose parent
+        is such a list or mapping. The open container's state is in locals meanwhile
+        (its pending key, whether it waits for a key, the values counted), written
+        back to it before returning."""
+        stack = self.stack
+        get_event = self.loader.get_event
+        plain, texts, key_tuples = self.plain, self.texts, self.key_tuples
+        not_read, shift, one_one = _NOT_READ, _SHIFT, _ONE_ONE
+        max_depth, max_nodes = MAX_DEPTH, MAX_NODES
+        scalar_event, mapping_start = ScalarEvent, MappingStartEvent
+        sequence_start, sequence_end, mapping_end = (
+            SequenceStartEvent,
+            SequenceEndEvent,
+            MappingEndEvent,
+        )
+        data, marks = top.data, top.marks
+        in_list = type(data) is list
+        expect_key, key, key_mark = top.expect_key, top.key, top.key_mark
+        counted = self.counted
+        depth = len(stack)
+        while True:
+            event = get_event()
+            kind = type(event)
+            if kind is scalar_event:
+                if event.anchor is None and event.tag is None and depth < max_depth:
+                    text = event.value
+                    start = event.start_mark
+                    if expect_key:
+                        if text != "<<" and text not in data:
+                            if depth == 1:
+                                self.top_key = start
+                            key = texts.setdefault(text, text)
+                            key_mark = (start.line << shift | start.column) + one_one
+                            expect_key = False
+                            continue
+                    elif counted < max_nodes:
+                        if event.implicit[0]:
+                            value = plain.get(text, not_read)
+                        else:  # quoted or block text, untagged: a string as written
+                            value = texts.setdefault(text, text)
+                        if value is not not_read:
+                            counted += 1
+                            mark = (start.line << shift | start.column) + one_one
+                            if in_list:
+                                data.append(value)
+                                marks.append(mark)
+                            else:
+                                data[key] = value
+                                marks += (key_mark, mark)
+                                expect_key = True
+                            continue
+            elif kind is mapping_start or kind is sequence_start:
+                if (
+                    not expect_key
+                    and event.anchor is None
+                    and event.tag is None
+                    and depth < max_depth
+                    and counted < max_nodes
+                ):
+                    counted += 1
+                    start = event.start_mark
+                    top.expect_key, top.key, top.key_mark = False, key, key_mark
+                    in_list = kind is sequence_start
+                    top = _Open(
+                        [] if in_list else {},
+                        (start.line << shift | start.column) + one_one,
+                        None,
+                        start,
+                        counted - 1,
+                    )
+                    stack.append(top)
+                    depth += 1
+                    data, marks = top.data, top.marks
+                    expect_key = not in_list
+                    continue
+            elif (kind is sequence_end or kind is mapping_end) and depth > 1:
+                parent = stack[-2]
+                if top.anchor is None and parent.slots is None and not parent.merge:
+                    if not in_list:
+                        keys = tuple(data)
+                        marks[1] = key_tuples.setdefault(keys, keys)
+                    value, done = data, tuple(marks)
+                    stack.pop()
+                    depth -= 1
+                    top = parent
+                    data, marks = top.data, top.marks
+                    in_list = type(data) is list
+                    if in_list:
+                        data.append(value)
+                        marks.append(done)
+                        expect_key = False
+                    else:
+                        key, key_mark = top.key, top.key_mark
+                        data[key] = value
+                        marks += (key_mark, done)
+                        expect_key = True
+                    continue
+            top.expect_key, top.key, top.key_mark = expect_key, key, key_mark
+            self.counted = counted
+            return event
 
     def node(self, event: Any) -> None:
         """One parser event: a node, or the end of the open list or mapping."""
@@ -293,7 +467,7 @@ class _Reader:
             self.open(event)
 
     def parent_wants_key(self) -> bool:
-        return bool(self.stack) and self.stack[-1].keys is not None and self.stack[-1].expect_key
+        return bool(self.stack) and self.stack[-1].expect_key
 
     def alias(self, event: Any) -> None:
         anchor = event.anchor
@@ -341,7 +515,7 @@ class _Reader:
             merge = event.tag == _MERGE_TAG or (
                 event.value == "<<" and self.tag(event, ScalarNode) == _MERGE_TAG
             )
-            if not merge and self.stack[-1].data is self.root_data():
+            if not merge and len(self.stack) == 1:
                 self.top_key = event.start_mark
             self.key(event.value, mark, merge=merge)
             return
@@ -350,9 +524,6 @@ class _Reader:
         value = self.value(event)
         if self.refused is None:
             self.attach(value, mark)
-
-    def root_data(self) -> Any:
-        return self.stack[0].data if self.stack else None
 
     def tag(self, event: Any, kind: type[Any]) -> str:
         tag: str | None = event.tag
@@ -364,12 +535,19 @@ class _Reader:
     def value(self, event: Any) -> Any:
         """A scalar's plain value, as PyYAML's safe constructor makes it (remembered: a
         spec says `relu` and `4` many times)."""
-        key = (event.tag, event.value, event.implicit, event.style)
-        if key in self.scalars:
-            return self.scalars[key]
+        text = event.value
+        if event.tag is None and not event.implicit[0]:
+            return self.texts.setdefault(text, text)  # quoted, untagged: !!str, as written
+        memo: dict[Any, Any]
+        if event.tag is None:  # plain, untagged: its meaning depends on its text alone
+            memo, key = self.plain, text
+        else:
+            memo, key = self.scalars, (event.tag, text, event.implicit, event.style)
+        if key in memo:
+            return memo[key]
         tag = self.tag(event, ScalarNode)
         if tag in _KEPT_AS_TEXT_TAGS:
-            value: Any = event.value
+            value: Any = text
         elif tag not in _SCALAR_TAGS:
             self.refuse(
                 event.start_mark,
@@ -378,17 +556,19 @@ class _Reader:
             )
             return None
         else:
-            node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+            node = ScalarNode(tag, text, event.start_mark, event.end_mark, event.style)
             try:
                 value = self.loader.yaml_constructors[tag](self.loader, node)
             except (ValueError, KeyError, IndexError, TypeError):  # `!!int abc`, `!!bool maybe`
                 self.refuse(
                     event.start_mark,
                     "yaml.tag",
-                    f"{short_repr(event.value)} is not a valid {_short_tag(tag)}",
+                    f"{short_repr(text)} is not a valid {_short_tag(tag)}",
                 )
                 return None
-        self.scalars[key] = value
+        if type(value) is str:
+            value = self.texts.setdefault(value, value)
+        memo[key] = value
         return value
 
     def open(self, event: Any) -> None:
@@ -407,13 +587,11 @@ class _Reader:
                 )
         opened = _Open(
             {} if mapping else [],
-            [_mark(event.start_mark)] if mapping else [_mark(event.start_mark), None],
+            _mark(event.start_mark),
             event.anchor,
             event.start_mark,
             self.counted - 1,
         )
-        if mapping:
-            opened.keys, opened.values, opened.explicit = {}, {}, set()
         if event.anchor is not None:
             self.anchors[event.anchor] = opened
         self.stack.append(opened)
@@ -424,15 +602,10 @@ class _Reader:
             if done.anchor is not None:
                 self.anchors[done.anchor] = _Anchored(None, 0, 0, done.start)
             return
-        if done.keys is not None and done.values is not None:
+        if type(done.data) is dict:
             keys = tuple(done.data)
-            marks: Marks = (
-                done.marks[0],
-                keys,
-                *(mark for key in keys for mark in (done.keys[key], done.values[key])),
-            )
-        else:
-            marks = tuple(done.marks)
+            done.marks[1] = self.key_tuples.setdefault(keys, keys)
+        marks = tuple(done.marks)
         if done.anchor is not None:
             size = self.counted - done.counted
             self.anchors[done.anchor] = _Anchored(done.data, marks, size, done.start)
@@ -440,17 +613,18 @@ class _Reader:
 
     def key(self, text: str, mark: int, *, merge: bool) -> None:
         parent = self.stack[-1]
-        key = str(text)
+        key = self.texts.setdefault(text, text)
         if not merge:
-            assert parent.explicit is not None
-            if key in parent.explicit:
+            explicit = parent.data if parent.explicit is None else parent.explicit
+            if key in explicit:
                 self.refused = self.refused or fail(
                     _at(self.display, mark),
                     "yaml.duplicate_key",
                     f"duplicate key '{key}'",
                 )
                 return
-            parent.explicit.add(key)
+            if parent.explicit is not None:
+                parent.explicit.add(key)
         parent.key, parent.key_mark, parent.merge = key, mark, merge
         parent.expect_key = False
 
@@ -460,20 +634,17 @@ class _Reader:
             self.root = (value, marks)
             return
         parent = self.stack[-1]
-        if parent.keys is None:
+        if type(parent.data) is list:
             parent.data.append(value)
             parent.marks.append(marks)
             return
-        assert parent.values is not None and parent.explicit is not None
         parent.expect_key = True
         if parent.merge:
             self.merge(parent, value, marks)
             return
         key = parent.key
         assert key is not None
-        parent.data[key] = value
-        parent.keys[key] = parent.key_mark
-        parent.values[key] = marks
+        _put(parent, key, value, parent.key_mark, marks)
 
     def merge(self, parent: _Open, value: Any, marks: Marks) -> None:
         """`<<: *base` or `<<: [*a, *b]`: keys not written in the mapping itself, the
@@ -496,13 +667,24 @@ class _Reader:
                 for index, (key, item) in enumerate(zip(keys, source.values(), strict=True))
             }
             merged = {**found, **merged}
-        assert parent.explicit is not None and parent.keys is not None
-        assert parent.values is not None
+        if parent.explicit is None:  # its first merge: every key so far was written
+            parent.explicit = set(parent.data)
+            parent.slots = {key: 2 + 2 * index for index, key in enumerate(parent.data)}
         for key, (item, key_mark, item_marks) in merged.items():
             if key not in parent.explicit:
-                parent.data[key] = item
-                parent.keys[key] = key_mark
-                parent.values[key] = item_marks
+                _put(parent, key, item, key_mark, item_marks)
+
+
+def _put(mapping: _Open, key: str, value: Any, key_mark: int, marks: Marks) -> None:
+    """`key: value` into a mapping: a new key at its end, a merged key replaced in place."""
+    slot = None if mapping.slots is None else mapping.slots.get(key)
+    mapping.data[key] = value
+    if slot is None:
+        if mapping.slots is not None:
+            mapping.slots[key] = len(mapping.marks)
+        mapping.marks += (key_mark, marks)
+    else:
+        mapping.marks[slot : slot + 2] = (key_mark, marks)
 
 
 def _copy(value: Any) -> Any:

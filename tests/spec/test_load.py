@@ -7,9 +7,10 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+import yaml
 
 from budgetlint.problems import SpecError
-from budgetlint.spec.load import MAX_DEPTH, load_document, parse_document
+from budgetlint.spec.load import MAX_DEPTH, MAX_NODES, load_document, parse_document
 
 
 def problem(text: str) -> str:
@@ -236,3 +237,145 @@ def test_a_scalar_anchor_used_as_a_key_and_as_a_value() -> None:
 def test_a_problem_of_the_data_gives_way_to_invalid_yaml_after_it() -> None:
     """The file is read whole before its data is judged, as the composer did."""
     assert "invalid YAML" in problem("a: 1\na: 2\nb: [1\n")
+
+
+TWO_MERGED = "a: &a {x: 1}\nb: &b {x: 2, y: 3}\nc:\n  <<: [*a, *b]\n  y: 4\n"
+SAME = object()  # the data is PyYAML's own `yaml.safe_load`'s
+# (text, path, key?, where it was written "line:column", the data when it is not PyYAML's)
+# Columns counted by hand: in `v: on` the value starts at column 4.
+WRITTEN = [
+    ("v: on\n", ("v",), False, "1:4", SAME),  # YAML 1.1: True
+    ("v: 'on'\n", ("v",), False, "1:4", SAME),  # quoted: the text
+    ("v: yes\n", ("v",), False, "1:4", SAME),
+    ('v: "yes"\n', ("v",), False, "1:4", SAME),
+    ("v: ~\n", ("v",), False, "1:4", SAME),
+    ("v: '~'\n", ("v",), False, "1:4", SAME),
+    ("v: 1_000\n", ("v",), False, "1:4", SAME),  # 1000
+    ("v: 0o17\n", ("v",), False, "1:4", SAME),  # YAML 1.1 has no 0o: the text
+    ("v: 017\n", ("v",), False, "1:4", SAME),  # 15
+    ("v: 0x10\n", ("v",), False, "1:4", SAME),
+    ("v: 1e3\n", ("v",), False, "1:4", SAME),  # a YAML 1.1 float has a dot: the text
+    ("v: 1.5e3\n", ("v",), False, "1:4", SAME),
+    ("v: .inf\n", ("v",), False, "1:4", SAME),
+    ("v: -.inf\n", ("v",), False, "1:4", SAME),
+    ("v: 2026-01-01\n", ("v",), False, "1:4", {"v": "2026-01-01"}),  # kept as text
+    ("v: 2026-01-01 10:00:00\n", ("v",), False, "1:4", {"v": "2026-01-01 10:00:00"}),
+    ("v: '2026-01-01'\n", ("v",), False, "1:4", SAME),
+    ("v: |\n  two\n  lines\n", ("v",), False, "1:4", SAME),
+    ("v: >-\n  folded\n  text\n", ("v",), False, "1:4", SAME),
+    ("v: !!str 3\n", ("v",), False, "1:4", SAME),  # at its tag
+    ("v: ! 3\n", ("v",), False, "1:4", SAME),
+    ("v: [a, 'b', \"c\", a]\n", ("v", 2), False, "1:13", SAME),
+    ("v: [a, 'b', \"c\", a]\n", ("v", 3), False, "1:18", SAME),
+    ("on: 1\n'yes': 2\n", ("on",), True, "1:1", {"on": 1, "yes": 2}),  # keys as written
+    ("on: 1\n'yes': 2\n", ("yes",), True, "2:1", {"on": 1, "yes": 2}),
+    # an alias's value is where its anchor was written (at the `&`)
+    ("a: &x 5\nb: *x\n", ("b",), False, "1:4", SAME),
+    ("a: &x [1, 2]\nb: *x\n", ("b", 1), False, "1:11", SAME),
+    ("a: &x {k: 1}\nb: *x\n", ("b", "k"), False, "1:11", SAME),
+    ("a: &x {k: 1}\nb: *x\n", ("b", "k"), True, "1:8", SAME),
+    ("a: &x k\n*x : 2\n", ("k",), True, "1:4", SAME),  # an alias as a key
+    ("base: &b {x: 1}\nc:\n  <<: *b\n  y: 2\n", ("c", "x"), False, "1:14", SAME),
+    ("base: &b {x: 1}\nc:\n  <<: *b\n  y: 2\n", ("c", "y"), False, "4:6", SAME),
+    ("c: {<<: {x: 1}, y: 2}\n", ("c", "x"), False, "1:13", SAME),
+    (TWO_MERGED, ("c", "y"), False, "5:6", SAME),
+    (TWO_MERGED, ("c", "x"), False, "1:11", SAME),  # from a, which wins
+    ("m: {<<: {a: 1, b: 2}, a: 3}\n", ("m", "a"), True, "1:23", SAME),  # written wins
+    ("m: {<<: {a: 1, b: 2}, a: 3}\n", ("m", "b"), False, "1:19", SAME),
+    ("b: &b {x: 1}\nc: {<<: *b, z: [1, {w: 2}]}\n", ("c", "z", 1, "w"), False, "2:24", SAME),
+    ("c: {'<<': 1}\n", ("c", "<<"), False, "1:11", SAME),  # quoted: a plain key
+    ("a:\n  - 1\n  - [2, {b: 3}]\n", ("a", 1, 1, "b"), False, "3:13", SAME),
+    ("a:\n  - b: 1\n    c: x\n", ("a", 0, "c"), False, "3:8", SAME),
+    ("a:\n  b: 1\n", ("a", "b"), True, "2:3", SAME),
+    ("a: [k: {o: 4}, r]\n", ("a", 0, "k", "o"), False, "1:12", SAME),  # a flow pair
+    ("a: [k: {o: 4}, r]\n", ("a", 1), False, "1:16", SAME),
+    ("a: [[], {}, [[x]]]\n", ("a", 2, 0, 0), False, "1:15", SAME),
+]
+
+
+@pytest.mark.usefixtures("each_parser")
+@pytest.mark.parametrize(("text", "path", "key", "written", "data"), WRITTEN)
+def test_data_and_positions(
+    text: str, path: tuple[str | int, ...], key: bool, written: str, data: object
+) -> None:
+    document = parse_document(text, "f.yaml")
+    assert document.data == (yaml.safe_load(text) if data is SAME else data)
+    assert str(document.position(path, key=key)) == f"f.yaml:{written}"
+
+
+# Refusals met inside lists and mappings, with positions counted by hand.
+REFUSED_INSIDE = [
+    ("a: [1, =]\n", "f.yaml:1:8: unsupported tag !!value: only plain YAML values are read"),
+    ("a: [1, <<]\n", "f.yaml:1:8: unsupported tag !!merge: only plain YAML values are read"),
+    ("a: {b: 1, c: [2], b: 3}\n", "f.yaml:1:19: duplicate key 'b'"),
+    ("a: {b: {c: 1, c: 2}}\n", "f.yaml:1:15: duplicate key 'c'"),
+    ("m: {<<: {a: 1}, a: 2, a: 3}\n", "f.yaml:1:23: duplicate key 'a'"),
+    ("m: {<<: 1}\n", "f.yaml:1:9: '<<' must merge a mapping"),
+    ("m: {<<: [{a: 1}, [2]]}\n", "f.yaml:1:18: '<<' must merge a mapping"),
+    ("a: [{b: 1}, {c: !!int x}]\n", "f.yaml:1:17: 'x' is not a valid !!int"),
+    ("a: [x, {y: [1, !!binary aGk=]}]\n", "f.yaml:1:16: unsupported tag !!binary"),
+    ("a: [{[b]: 1}]\n", "f.yaml:1:6: mapping keys must be plain text"),
+]
+
+
+@pytest.mark.usefixtures("each_parser")
+@pytest.mark.parametrize(("text", "message"), REFUSED_INSIDE)
+def test_refused_inside(text: str, message: str) -> None:
+    assert problem(text).startswith(message)
+
+
+def nested(depth: int, inner: str) -> str:
+    """`a:` then `depth` nested lists around `inner`."""
+    return "a: " + "[" * depth + inner + "]" * depth + "\n"
+
+
+# The root mapping and `depth` lists are open around `inner`: a value is read at most
+# MAX_DEPTH levels in (the root counts), and so is a list or mapping.
+DEPTHS = [
+    (nested(MAX_DEPTH - 2, "1"), True),  # the value inside 1 + 62 open
+    (nested(MAX_DEPTH - 1, "1"), False),  # 1 + 63 = 64 open around it
+    (nested(MAX_DEPTH - 1, ""), True),  # the last list opened with 63 open
+    (nested(MAX_DEPTH, ""), False),
+    (nested(MAX_DEPTH - 2, "{}"), True),
+    (nested(MAX_DEPTH - 1, "{}"), False),
+]
+
+
+@pytest.mark.usefixtures("each_parser")
+@pytest.mark.parametrize(("text", "read"), DEPTHS)
+def test_depth_limit_is_exact(text: str, read: bool) -> None:
+    if read:
+        assert parse_document(text, "f.yaml").data["a"]
+    else:
+        assert f"nesting deeper than {MAX_DEPTH} levels" in problem(text)
+
+
+# The root mapping, the list and its items are values (a key is not): `count` items make
+# count + 2 values.
+SIZES = [
+    ("1", MAX_NODES - 2, True),
+    ("1", MAX_NODES - 1, False),
+    ("{}", MAX_NODES - 2, True),
+    ("{}", MAX_NODES - 1, False),
+    ("'q'", MAX_NODES - 1, False),
+]
+
+
+@pytest.mark.parametrize(("item", "count", "read"), SIZES)
+def test_value_limit_is_exact(item: str, count: int, read: bool) -> None:
+    text = "a: [" + ", ".join([item] * count) + "]\n"
+    if read:
+        assert len(parse_document(text, "f.yaml").data["a"]) == count
+    else:
+        assert problem(text) == (
+            f"f.yaml:1:1: more than {MAX_NODES} values once aliases are expanded: refused"
+        )
+
+
+def test_repeated_texts_are_one_value() -> None:
+    """Equal keys and values share one string, not one per place written."""
+    document = parse_document("a: [{key: xyz}, {key: 'xyz'}, {key: \"xyz\"}]\n", "f.yaml")
+    items = document.data["a"]
+    assert items == [{"key": "xyz"}] * 3
+    assert len({id(value) for item in items for value in item.values()}) == 1
+    assert len({id(key) for item in items for key in item}) == 1
