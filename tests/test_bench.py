@@ -40,3 +40,51 @@ def test_the_models_file_cycles_through_its_architectures(tmp_path: Path, cli) -
     params = [model["totals"]["params"] for model in data["models"]]
     resnet50, resnet18 = 25_557_032, 11_689_512  # torchvision's published counts
     assert params == [resnet50, resnet18, resnet50, resnet18, resnet50]
+
+
+_WORST_SPEC = importlib.util.spec_from_file_location("bench_worst", ROOT / "bench" / "worst.py")
+assert _WORST_SPEC is not None and _WORST_SPEC.loader is not None
+sys.path.insert(0, str(ROOT / "bench"))  # worst.py imports its siblings by name
+try:
+    worst = importlib.util.module_from_spec(_WORST_SPEC)
+    sys.modules[_WORST_SPEC.name] = worst
+    _WORST_SPEC.loader.exec_module(worst)
+finally:
+    sys.path.remove(str(ROOT / "bench"))
+
+
+# bench/worst.py's inputs at small sizes: (text, rows of the one model's per-layer table)
+@pytest.mark.parametrize(
+    ("text", "rows"),
+    [
+        (worst.residuals(5), 5 * 2),  # a relu and the add of each residual
+        (worst.parallels(3), 3 * 3),  # two relus and their add
+        (worst.templates(2, 3), 2 * 3 * 2),  # each use: 3 × (conv2d, relu)
+        (worst.deep_names(3, 2), 2 ** (3 - 1) * 2),  # b2 → 2 × b1 → 2 × b0 of 2 layers
+        (worst.devices(2, 7), 7),
+        (worst.aliases(3, 2), 3 + 2 * 3),  # the anchored list, then once per alias
+    ],
+)
+def test_the_worst_inputs_are_the_models_they_say(write, cli, text: str, rows: int) -> None:  # type: ignore[no-untyped-def]
+    spec = write("spec.yaml", text)
+    data = cli("report", str(spec), "--format", "json").json()
+    assert data["exit_code"] == 0, data["problems"]
+    (model,) = data["models"]
+    assert len(model["layers"]) == rows
+
+
+def test_the_worst_devices_input_judges_every_budget_on_every_device(write, cli) -> None:  # type: ignore[no-untyped-def]
+    spec = write("spec.yaml", worst.devices(3, 4))
+    data = cli("check", str(spec), "--format", "json").json()
+    budgets = {"params", "macs", "size", "peak_activations", "latency", "mac_bytes"}
+    assert {(v["device"], v["budget"]) for v in data["verdicts"]} == {
+        (f"d{i}", budget) for i in range(3) for budget in budgets
+    }
+
+
+def test_the_worst_inputs_one_block_at_many_inputs_and_a_broken_file(write, cli) -> None:  # type: ignore[no-untyped-def]
+    data = cli("check", str(write("spec.yaml", worst.inputs(3, 4))), "--format", "json").json()
+    assert [m["input"] for m in data["models"]] == [[1, 4, 4, 1], [1, 4, 4, 2], [1, 4, 4, 3]]
+    write("broken.yaml", worst.broken_architecture(5))
+    data = cli("check", str(write("r.yaml", worst.broken_readers(4))), "--format", "json").json()
+    assert {p["code"] for p in data["problems"]} == {"schema.unknown_key"}
