@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from operator import attrgetter
+from typing import TYPE_CHECKING, NamedTuple
 
 from budgetlint.engine.backward import backward_flops, recompute_flops
 from budgetlint.engine.conventions import DEFAULT, Convention
@@ -37,11 +42,11 @@ class Live:
 NOTHING_LIVE = Live()
 
 
-@dataclass(frozen=True, slots=True)
-class LayerReport:
-    name: str
+class RowFigures(NamedTuple):
+    """What a row says that depends only on its op's facts and the training flags, not on
+    its name or place: the layers of a chain that repeat one op share one."""
+
     op: str
-    position: Position
     inputs: tuple[Shape, ...]
     output: Shape
     params: int  # as the convention counts them
@@ -50,28 +55,139 @@ class LayerReport:
     macs: int
     flops: int  # as the convention counts them
     physical_flops: int  # the default convention's count, for time estimates
-    alias: bool = False  # a view of its input (an op of FREE_OPS): no new tensor
-    weights_read: int | None = None  # weight elements read, when not all (a gather)
-    state_read: int = 0  # persistent state read (a KV cache)
-    live: Live = NOTHING_LIVE  # the tensors alive while it runs
-    state_held: int = 0  # persistent state kept for the next step (a KV cache)
-    tensors: tuple[StoredTensor, ...] = ()  # its params and buffers, named; () in hand-made rows
-    groups: tuple[Group, ...] = ()  # the spec's nesting around it, outermost first
-    trainable: int = 0  # learnable params that train
-    backward_flops: int = 0  # its gradients' FLOPs, at the convention's prices
-    recompute_flops: int = 0  # the attention core again, under selective recomputation
-    unit: str = ""  # the repeated block it belongs to ("" outside any)
+    alias: bool  # a view of its input (an op of FREE_OPS): no new tensor
+    weights_read: int | None  # weight elements read, when not all (a gather)
+    state_read: int  # persistent state read (a KV cache)
+    state_held: int  # persistent state kept for the next step (a KV cache)
+    tensors: tuple[StoredTensor, ...]  # its params and buffers, named; () in hand-made rows
+    trainable: int  # learnable params that train
+    backward_flops: int  # its gradients' FLOPs, at the convention's prices
+    recompute_flops: int  # the attention core again, under selective recomputation
+
+
+class _Row(NamedTuple):
+    name: str
+    position: Position
+    groups: tuple[Group, ...]  # the spec's nesting around it, outermost first
+    live: Live  # the tensors alive while it runs
+    unit: str  # the repeated block it belongs to ("" outside any)
+    figures: RowFigures
+
+
+class LayerReport(_Row):
+    """One layer's row: its name and place, and its figures (shared with equal layers),
+    each readable as an attribute (`row.macs`). Made with every figure named, as before;
+    the evaluator builds rows from shared figures with `LayerReport.of`."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:  # the figures' attributes, set below from RowFigures' fields
+        op: str
+        inputs: tuple[Shape, ...]
+        output: Shape
+        params: int
+        learnable: int
+        buffers: int
+        macs: int
+        flops: int
+        physical_flops: int
+        alias: bool
+        weights_read: int | None
+        state_read: int
+        state_held: int
+        tensors: tuple[StoredTensor, ...]
+        trainable: int
+        backward_flops: int
+        recompute_flops: int
+
+    def __new__(
+        cls,
+        name: str,
+        op: str,
+        position: Position,
+        inputs: tuple[Shape, ...],
+        output: Shape,
+        params: int,
+        learnable: int,
+        buffers: int,
+        macs: int,
+        flops: int,
+        physical_flops: int,
+        alias: bool = False,
+        weights_read: int | None = None,
+        state_read: int = 0,
+        live: Live = NOTHING_LIVE,
+        state_held: int = 0,
+        tensors: tuple[StoredTensor, ...] = (),
+        groups: tuple[Group, ...] = (),
+        trainable: int = 0,
+        backward_flops: int = 0,
+        recompute_flops: int = 0,
+        unit: str = "",
+    ) -> LayerReport:
+        figures = RowFigures(
+            op,
+            inputs,
+            output,
+            params,
+            learnable,
+            buffers,
+            macs,
+            flops,
+            physical_flops,
+            alias,
+            weights_read,
+            state_read,
+            state_held,
+            tensors,
+            trainable,
+            backward_flops,
+            recompute_flops,
+        )
+        return cls.of(name, position, groups, live, unit, figures)
+
+    @classmethod
+    def of(
+        cls,
+        name: str,
+        position: Position,
+        groups: tuple[Group, ...],
+        live: Live,
+        unit: str,
+        figures: RowFigures,
+    ) -> LayerReport:
+        return tuple.__new__(cls, (name, position, groups, live, unit, figures))
 
     def weight_tensors(self) -> tuple[StoredTensor, ...]:
         """Its tensors, or for a row made without them one of all its params and buffers."""
-        if self.tensors:
-            return self.tensors
-        stored = self.learnable + self.buffers
-        return (StoredTensor("weight", "learned", (stored,), self.weights_read),) if stored else ()
+        figures = self.figures
+        if figures.tensors:
+            return figures.tensors
+        stored = figures.learnable + figures.buffers
+        return (
+            (StoredTensor("weight", "learned", (stored,), figures.weights_read),) if stored else ()
+        )
+
+    def without_flops(self) -> LayerReport:
+        """The same row counting no FLOPs (a module called again, under last_call_only)."""
+        return self.of(
+            self.name,
+            self.position,
+            self.groups,
+            self.live,
+            self.unit,
+            self.figures._replace(flops=0),
+        )
 
 
-@dataclass(frozen=True, slots=True)
-class SavedTensor:
+for _figure in RowFigures._fields:  # C-level getters: rows are read once per layer and measure
+    setattr(LayerReport, _figure, property(attrgetter(f"figures.{_figure}")))
+
+
+_new_row = tuple.__new__
+
+
+class SavedTensor(NamedTuple):
     """A tensor the forward keeps for the backward, counted once."""
 
     kind: str  # "activation" (at the activation dtype) or another kind of SAVED_BITS
@@ -80,6 +196,20 @@ class SavedTensor:
     unit: str = ""  # that layer's repeated block
     core: bool = False  # recomputed under selective recomputation
     tensor: int = 0  # the graph tensor's identity (0: made inside an op)
+
+
+def _figure_of_rows(figure: str) -> Callable[[LayerReport], int]:
+    return attrgetter(f"figures.{figure}")  # read without a Python call per row
+
+
+_TRAINABLE, _BACKWARD_FLOPS = _figure_of_rows("trainable"), _figure_of_rows("backward_flops")
+_PARAMS, _LEARNABLE = _figure_of_rows("params"), _figure_of_rows("learnable")
+_BUFFERS, _MACS, _FLOPS = (
+    _figure_of_rows("buffers"),
+    _figure_of_rows("macs"),
+    _figure_of_rows("flops"),
+)
+_TENSORS: Callable[[LayerReport], tuple[StoredTensor, ...]] = attrgetter("figures.tensors")
 
 
 @dataclass(frozen=True)
@@ -95,31 +225,31 @@ class ModelReport:
 
     @property
     def trainable(self) -> int:
-        return sum(layer.trainable for layer in self.layers)
+        return sum(map(_TRAINABLE, self.layers))
 
     @property
     def backward_flops(self) -> int:
-        return sum(layer.backward_flops for layer in self.layers)
+        return sum(map(_BACKWARD_FLOPS, self.layers))
 
     @property
     def params(self) -> int:
-        return sum(layer.params for layer in self.layers)
+        return sum(map(_PARAMS, self.layers))
 
     @property
     def learnable(self) -> int:
-        return sum(layer.learnable for layer in self.layers)
+        return sum(map(_LEARNABLE, self.layers))
 
     @property
     def buffers(self) -> int:
-        return sum(layer.buffers for layer in self.layers)
+        return sum(map(_BUFFERS, self.layers))
 
     @property
     def macs(self) -> int:
-        return sum(layer.macs for layer in self.layers)
+        return sum(map(_MACS, self.layers))
 
     @property
     def flops(self) -> int:
-        return sum(layer.flops for layer in self.layers)
+        return sum(map(_FLOPS, self.layers))
 
     @property
     def output(self) -> Shape:
@@ -128,15 +258,28 @@ class ModelReport:
     def size_bytes(self, bits_per_value: int) -> int:
         """Storage of params and buffers; sub-byte types pack, rounded up to a byte. Tensors
         of a fixed width (int64 indices) are stored at it, whatever `bits_per_value`."""
-        fixed = [
-            (tensor.elements, bits)
-            for layer in self.layers
-            for tensor in layer.tensors
-            if (bits := TENSOR_ROLES[tensor.role].bits) is not None
-        ]
-        elements = self.learnable + self.buffers - sum(count for count, _ in fixed)
-        fixed_bytes = -(-sum(count * bits for count, bits in fixed) // 8)
-        return -(-elements * bits_per_value // 8) + fixed_bytes
+        fixed_elements = fixed_bits = 0
+        known: dict[int, tuple[int, int]] = {}  # rows share their tensors' tuple: sum it once
+        for tensors in map(_TENSORS, self.layers):
+            if not tensors:
+                continue
+            found = known.get(id(tensors))
+            if found is None:
+                found = known[id(tensors)] = _fixed_width(tensors)
+            fixed_elements += found[0]
+            fixed_bits += found[1]
+        elements = self.learnable + self.buffers - fixed_elements
+        return -(-elements * bits_per_value // 8) + -(-fixed_bits // 8)
+
+
+def _fixed_width(tensors: tuple[StoredTensor, ...]) -> tuple[int, int]:
+    """Elements and bits of the tensors stored at a fixed width (int64 indices)."""
+    fixed = [
+        (tensor.elements, bits)
+        for tensor in tensors
+        if (bits := TENSOR_ROLES[tensor.role].bits) is not None
+    ]
+    return sum(count for count, _ in fixed), sum(count * bits for count, bits in fixed)
 
 
 MAX_RANK = 16  # dimensions of a tensor
@@ -161,6 +304,26 @@ def _bounded(figures: dict[str, int], rank: int, name: str, position: Position) 
 
 def evaluate(architecture: Architecture, convention: Convention) -> ModelReport:
     """Cost every layer; raises SpecError at the first layer whose shapes don't fit."""
+    with _collector_paused():
+        return _evaluate(architecture, convention)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The walk makes rows, tensors and figures that refer to nothing that refers back
+    (no reference cycles), but the cyclic collector's full passes, set off by how many
+    objects it makes, walk every object of the spec: at 100,000 layers they cost more
+    than the walk. Objects freed by reference counting are freed as usual meanwhile."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _evaluate(architecture: Architecture, convention: Convention) -> ModelReport:
     batch = architecture.input[0] if convention.per_sample and architecture.input else 1
     walker = _Walker(
         convention,
@@ -213,7 +376,7 @@ def _last_calls_only(rows: tuple[LayerReport, ...], modules: list[str]) -> tuple
     """Rows of a module object called again count nothing but at its last call."""
     last = {module: index for index, module in enumerate(modules) if module}
     return tuple(
-        replace(row, flops=0) if modules[index] and last[modules[index]] != index else row
+        row.without_flops() if modules[index] and last[modules[index]] != index else row
         for index, row in enumerate(rows)
     )
 
@@ -236,33 +399,65 @@ def residual_mismatch(
 
 Tensor = tuple[int, Shape]  # (identity for liveness, shape); views share the identity
 
+# What the walker keeps of a live tensor, by identity: [references, elements, requires grad]
+_REFS, _ELEMENTS, _GRAD = 0, 1, 2
 
-@dataclass(frozen=True, slots=True)
+
 class _Facts:
     """What one op application gives, whatever its name: the same op, attributes and
-    input shape give the same facts, so a model's repeated layers cost them once."""
+    input shape give the same facts, so a model's repeated layers cost them once, and
+    share one RowFigures for each set of training flags."""
 
-    cost: OpCost
-    saves: tuple[Saved, ...]
-    tensors: tuple[StoredTensor, ...]
-    params: int  # as the convention counts them
-    flops: int  # as the convention counts them, per sample when it counts so
-    physical_flops: int
-    # (backward, recompute) FLOPs by (input grad, weights train, trainable, core)
-    backward: dict[tuple[bool, ...], tuple[int, int]] = field(default_factory=dict)
+    __slots__ = (
+        "alias",
+        "core",
+        "cost",
+        "flops",
+        "input_elements",
+        "inputs",
+        "op",
+        "output_elements",
+        "params",
+        "physical_flops",
+        "rows",
+        "saves",
+        "tensors",
+    )
+
+    def __init__(
+        self,
+        op: str,
+        cost: OpCost,
+        saves: tuple[Saved, ...],
+        tensors: tuple[StoredTensor, ...],
+        params: int,  # as the convention counts them
+        flops: int,  # as the convention counts them, per sample when it counts so
+        physical_flops: int,
+        inputs: tuple[Shape, ...],
+        alias: bool,  # a view (FREE_OPS): no new tensor, no backward of its own prices
+    ) -> None:
+        self.op = op  # the layer's op, or how a merge merges
+        self.cost = cost
+        self.saves = saves
+        self.tensors = tensors
+        self.params = params
+        self.flops = flops
+        self.physical_flops = physical_flops
+        self.inputs = inputs
+        self.alias = alias
+        self.core = any(item.core for item in saves)  # saves a tensor of the attention core
+        self.input_elements = tuple(numel(shape) for shape in inputs)
+        self.output_elements = numel(cost.output)
+        # the row's figures by (input grad, weights train, trainable, core)
+        self.rows: dict[tuple[bool, bool, int, bool], RowFigures] = {}
 
 
 MAX_REMEMBERED = 10_000  # distinct (op, attributes, shape) facts kept per model
 
 
-def _facts_key(layer: Layer, shape: Shape) -> tuple[object, ...] | None:
-    """The key of a layer's facts, or None when an attribute can't be a key (a list)."""
-    key = (layer.op, layer.functional, shape, *layer.attrs.items())
-    try:
-        hash(key)
-    except TypeError:
-        return None
-    return key
+def _facts_key(layer: Layer, shape: Shape) -> tuple[object, ...]:
+    """The key of a layer's facts; unhashable when an attribute can't be a key (a list)."""
+    return (layer.op, layer.functional, shape, *layer.attrs.items())
 
 
 class _Walker:
@@ -285,46 +480,53 @@ class _Walker:
         self.lora = lora
         self.batch = batch  # what a per-sample convention divides by
         self.trainable = trainable
+        self.everything_trains = "*" in trainable  # trains() without a call per layer
         self.units = units
         self.rows: list[LayerReport] = []
-        self.modules: list[str] = []  # the module object of each row ("" when its own)
-        self.live: dict[int, int] = {}  # tensor id → elements
-        self.refs: dict[int, int] = {}
-        self.grad: dict[int, bool] = {}  # tensor id → requires grad
+        self.modules: list[str] = []  # under last_call_only: each row's module object
+        self.keep_modules = convention.last_call_only
+        self.live: dict[int, list[int]] = {}  # live tensors by id: [refs, elements, grad]
         self.saved: dict[int, SavedTensor] = {}  # graph tensors by id; internal ones < 0
         self.unit_inputs: dict[str, SavedTensor] = {}
         self.created = 0
-        self.live_elements = 0  # the sum of self.live, and its tensors by elements mod 8
+        self.live_elements = 0  # the live tensors' elements, and their count by elements mod 8
         self.live_by_remainder = [0] * 8
         self.internal = 0
         self.facts: dict[tuple[object, ...], _Facts] = {}
         self.last_live = NOTHING_LIVE
+        self.last_remainders = list(NOTHING_LIVE.by_remainder)
 
-    def new(self, shape: Shape, grad: bool) -> Tensor:
+    def new(self, shape: Shape, grad: bool, elements: int = -1) -> Tensor:
+        """A new live tensor, with one reference (`elements`: numel(shape), when known)."""
         self.created += 1
-        elements = numel(shape)
-        self.live[self.created] = elements
-        self.refs[self.created] = 1
+        if elements < 0:
+            elements = numel(shape)
+        self.live[self.created] = [1, elements, grad]
         self.live_elements += elements
         self.live_by_remainder[elements % 8] += 1
-        self.grad[self.created] = grad
         return self.created, shape
 
     def retain(self, tensor: Tensor, times: int = 1) -> None:
-        self.refs[tensor[0]] += times
+        self.live[tensor[0]][_REFS] += times
 
     def release(self, tensor: Tensor) -> None:
-        self.refs[tensor[0]] -= 1
-        if self.refs[tensor[0]] == 0:
-            elements = self.live.pop(tensor[0])
-            del self.refs[tensor[0]]
+        state = self.live[tensor[0]]
+        state[_REFS] -= 1
+        if state[_REFS] == 0:
+            del self.live[tensor[0]]
+            elements = state[_ELEMENTS]
             self.live_elements -= elements
             self.live_by_remainder[elements % 8] -= 1
+
+    def requires_grad(self, tensor: Tensor) -> bool:
+        return bool(self.live[tensor[0]][_GRAD])
 
     def run(self, nodes: tuple[Node, ...], tensor: Tensor) -> Tensor:
         """Consumes one reference to `tensor`; returns one reference to the result."""
         for node in nodes:
-            tensor = self.node(node, tensor)
+            tensor = (
+                self.layer(node, tensor) if isinstance(node, Layer) else self.node(node, tensor)
+            )
         return tensor
 
     def node(self, node: Node, tensor: Tensor) -> Tensor:
@@ -346,8 +548,11 @@ class _Walker:
 
     def op_facts(self, layer: Layer, shape: Shape) -> _Facts:
         """The op's facts for this input, from the memo when an equal layer had them."""
-        key = _facts_key(layer, shape)
-        known = self.facts.get(key) if key is not None else None
+        key: tuple[object, ...] | None = _facts_key(layer, shape)
+        try:
+            known = self.facts.get(key)  # type: ignore[arg-type]
+        except TypeError:  # an attribute that can't be a key: its facts aren't remembered
+            key = known = None
         if known is not None:
             return known
         try:
@@ -359,51 +564,60 @@ class _Walker:
             ) from None
         self.bounded(cost, layer.name, layer.position)
         saves = SAVES[layer.op]((shape,), cost.output, layer.attrs)
-        made = self.priced(cost, saves, layer.op, layer.functional)
+        made = self.priced(cost, saves, layer.op, (shape,), layer.functional)
         if key is not None and len(self.facts) < MAX_REMEMBERED:
             self.facts[key] = made
         return made
 
     def priced(
-        self, cost: OpCost, saves: tuple[Saved, ...], op: str, functional: bool = False
+        self,
+        cost: OpCost,
+        saves: tuple[Saved, ...],
+        op: str,
+        inputs: tuple[Shape, ...],
+        functional: bool = False,
     ) -> _Facts:
         return _Facts(
+            op,
             cost,
             saves,
             cost.stored_tensors(),
             self.convention.params(cost, op, functional),
             self.convention.flops(cost, functional) // self.batch,
             DEFAULT.flops(cost),
+            inputs,
+            op in FREE_OPS,
         )
 
     def layer(self, layer: Layer, tensor: Tensor) -> Tensor:
         shape = tensor[1]
         facts = self.op_facts(layer, shape)
-        cost, saves = facts.cost, facts.saves
-        base_trains = trains(layer.name, self.trainable)
+        cost = facts.cost
+        base_trains = self.everything_trains or trains(layer.name, self.trainable)
         trainable = cost.params if base_trains else 0
-        found = (
-            adapters(layer.name, layer.op, shape, layer.attrs, cost, self.lora) if self.lora else ()
-        )
-        if found and self.lora:
-            cost = with_adapters(cost, found, self.lora.rank)
-            trainable += adapter_params(found, self.lora.rank)
-            saves += adapter_saves(found, self.lora.rank)
-            facts = self.priced(cost, saves, layer.op, layer.functional)
-        if layer.op in FREE_OPS:
-            self.record(layer, layer.op, (tensor,), facts, alias=True)
+        if self.lora is not None:
+            found = adapters(layer.name, layer.op, shape, layer.attrs, cost, self.lora)
+            if found:
+                cost = with_adapters(cost, found, self.lora.rank)
+                trainable += adapter_params(found, self.lora.rank)
+                saves = facts.saves + adapter_saves(found, self.lora.rank)
+                facts = self.priced(cost, saves, layer.op, facts.inputs, layer.functional)
+        input_grad = self.requires_grad(tensor)
+        if facts.alias:  # a view: its output is its input, under another shape
+            self.record(layer, layer.name, (tensor,), input_grad, facts, False, "", 0, None, False)
             return tensor[0], cost.output
-        output = self.new(cost.output, self.grad[tensor[0]] or trainable > 0)
+        output = self.new(cost.output, input_grad or trainable > 0, facts.output_elements)
         self.record(
             layer,
-            layer.op,
+            layer.name,
             (tensor,),
+            input_grad,
             facts,
             layer.functional,
             layer.module,
-            trainable=trainable,
-            output=output,
-            base_trains=base_trains,
+            trainable,
+            output,
+            base_trains,
         )
         self.release(tensor)
         return output
@@ -417,9 +631,12 @@ class _Walker:
         except ShapeError as error:
             raise fail(node.position, "shape", f"{node.name}: {error}") from None
         self.bounded(cost, node.name, node.position)
-        output = self.new(cost.output, any(self.grad[tensor[0]] for tensor in inputs))
         saves = tuple(Saved("input") for _ in inputs) if MERGE_SAVES[how] else ()
-        self.record(node, how, inputs, self.priced(cost, saves, how), output=output)
+        facts = self.priced(cost, saves, how, shapes)
+        grad = any(self.requires_grad(tensor) for tensor in inputs)
+        output = self.new(cost.output, grad, facts.output_elements)
+        name = f"{node.name}.{how}"
+        self.record(node, name, inputs, grad, facts, False, "", 0, output, False)
         for tensor in inputs:
             self.release(tensor)
         return output
@@ -440,97 +657,102 @@ class _Walker:
     def record(
         self,
         node: Node,
-        op: str,
+        name: str,
         tensors: tuple[Tensor, ...],
+        input_grad: bool,  # one of them requires grad
         facts: _Facts,
-        functional: bool = False,
-        module: str = "",
-        alias: bool = False,
-        trainable: int = 0,
-        output: Tensor | None = None,
-        base_trains: bool = False,  # its own weights train (not only adapters)
+        functional: bool,
+        module: str,
+        trainable: int,
+        output: Tensor | None,
+        base_trains: bool,  # its own weights train (not only adapters)
     ) -> None:
-        cost, saves = facts.cost, facts.saves
-        name = node.name if isinstance(node, Layer) else f"{node.name}.{op}"
-        inputs = tuple(shape for _, shape in tensors)
-        input_grad = any(self.grad[tensor[0]] for tensor in tensors)
-        unit = unit_of(name, self.units)
+        unit = unit_of(name, self.units) if self.units else ""
         if unit and unit not in self.unit_inputs:
             first = tensors[0]
             self.unit_inputs[unit] = SavedTensor(
-                "activation", numel(first[1]), name, unit, False, first[0]
+                "activation", facts.input_elements[0], name, unit, False, first[0]
             )
-        if input_grad or trainable:
-            self.save(name, unit, saves, tensors, output, base_trains and trainable > 0)
-        core = (input_grad or trainable > 0) and any(item.core for item in saves)
-        self.modules.append(module)
-        live = NOTHING_LIVE if alias else self.live_now()
         weights_train = base_trains and trainable > 0
-        flags = (input_grad, weights_train, trainable > 0, core)
-        backward = facts.backward.get(flags)
-        if backward is None:
-            prices = self.convention.prices(functional)
-            backward = (
-                backward_flops(cost.work, prices, input_grad, weights_train, trainable > 0)
-                // self.batch,
-                recompute_flops(cost.work, prices) // self.batch if core else 0,
-            )
-            facts.backward[flags] = backward
-        self.rows.append(  # positional, in the fields' order: it runs for every layer
-            LayerReport(
-                name,
-                op,
-                node.position,
-                inputs,
-                cost.output,
-                facts.params,
-                cost.params,
-                cost.buffers,
-                cost.macs,
-                facts.flops,
-                facts.physical_flops,
-                alias,
-                cost.weights_read,
-                cost.state_read,
-                live,
-                cost.state_held,
-                facts.tensors,
-                node.groups,
-                trainable,
-                backward[0],
-                backward[1],
-                unit,
-            )
-        )
+        if input_grad or trainable:
+            self.save(name, unit, facts, tensors, output, weights_train)
+        if self.keep_modules:
+            self.modules.append(module)
+        flags = (input_grad, weights_train, trainable, (input_grad or trainable > 0) and facts.core)
+        figures = facts.rows.get(flags)
+        if figures is None:
+            figures = facts.rows[flags] = self.figures(facts, functional, flags)
+        if facts.alias:
+            live = NOTHING_LIVE
+        elif (
+            self.last_live.elements == self.live_elements
+            and self.last_remainders == self.live_by_remainder
+        ):
+            live = self.last_live  # the same sizes as the row before (a chain): one object
+        else:
+            live = self.last_live = Live(self.live_elements, tuple(self.live_by_remainder))
+            self.last_remainders = self.live_by_remainder.copy()
+        row = (name, node.position, node.groups, live, unit, figures)
+        self.rows.append(_new_row(LayerReport, row))  # LayerReport.of, without its call
 
-    def live_now(self) -> Live:
-        """The live tensors' summary; the previous row's object when they add up the same
-        (a chain holds the same sizes layer after layer)."""
-        last = self.last_live
-        if last.elements != self.live_elements or list(last.by_remainder) != self.live_by_remainder:
-            self.last_live = Live(self.live_elements, tuple(self.live_by_remainder))
-        return self.last_live
+    def figures(
+        self, facts: _Facts, functional: bool, flags: tuple[bool, bool, int, bool]
+    ) -> RowFigures:
+        """A row's figures, for the facts under these training flags."""
+        input_grad, weights_train, trainable, core = flags
+        cost = facts.cost
+        prices = self.convention.prices(functional)
+        backward = backward_flops(cost.work, prices, input_grad, weights_train, trainable > 0)
+        recompute = recompute_flops(cost.work, prices) if core else 0
+        return RowFigures(
+            facts.op,
+            facts.inputs,
+            cost.output,
+            facts.params,
+            cost.params,
+            cost.buffers,
+            cost.macs,
+            facts.flops,
+            facts.physical_flops,
+            facts.alias,
+            cost.weights_read,
+            cost.state_read,
+            cost.state_held,
+            facts.tensors,
+            trainable,
+            backward // self.batch,
+            recompute // self.batch,
+        )
 
     def save(
         self,
         name: str,
         unit: str,
-        saves: tuple[Saved, ...],
+        facts: _Facts,
         tensors: tuple[Tensor, ...],
         output: Tensor | None,
         trains: bool,
     ) -> None:
-        """Keeps what the op saves for its backward; graph tensors once, by identity."""
-        pending = list(tensors)
-        for item in saves:
+        """Keeps what the op saves for its backward; graph tensors once, by identity. The
+        op's "input" items take its inputs in order; a layer's (its own and its adapters')
+        all name its one input."""
+        taken = 0
+        for item in facts.saves:
             if item.for_weights and not trains:
                 continue
-            if item.what in ("input", "output"):
-                tensor = pending.pop(0) if item.what == "input" else output
-                if tensor is not None and tensor[0] not in self.saved:
-                    self.saved[tensor[0]] = SavedTensor(
-                        "activation", numel(tensor[1]), name, unit, item.core, tensor[0]
-                    )
+            if item.what == "input":
+                tensor: Tensor | None = tensors[taken]
+                elements = facts.input_elements[taken]
+                taken = min(taken + 1, len(tensors) - 1)
+            elif item.what == "output":
+                tensor, elements = output, facts.output_elements
+            else:
+                self.internal -= 1
+                self.saved[self.internal] = SavedTensor(
+                    item.what, item.elements, name, unit, item.core
+                )
                 continue
-            self.internal -= 1
-            self.saved[self.internal] = SavedTensor(item.what, item.elements, name, unit, item.core)
+            if tensor is not None and tensor[0] not in self.saved:
+                self.saved[tensor[0]] = SavedTensor(
+                    "activation", elements, name, unit, item.core, tensor[0]
+                )
