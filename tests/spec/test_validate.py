@@ -4,10 +4,15 @@ reported where it is written."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from budgetlint.spec.load import parse_document
+from budgetlint.problems import SpecError
+from budgetlint.spec import validate as validating
+from budgetlint.spec.load import load_document, parse_document
 from budgetlint.spec.validate import validate
+from tests.conftest import ROOT
 
 HEAD = "version: 1\ninput: [1, 4]\nlayers:\n"
 
@@ -62,3 +67,78 @@ def test_a_version_that_is_a_list_or_a_mapping_is_a_positioned_problem(value: st
     assert [(p.position.line, p.position.column, p.code) for p in problems] == [
         (1, _column(line, value), "schema.const")
     ]
+
+
+def _layers(count: int, bad: dict[int, str]) -> str:
+    lines = [
+        bad.get(index, "  - linear: {out: 4}" if index % 2 else "  - relu")
+        for index in range(count)
+    ]
+    return HEAD + "\n".join(lines) + "\n"
+
+
+EXAMPLES = sorted((ROOT / "tests" / "examples").rglob("*.yaml"))
+TEXTS = [
+    _layers(300, {0: "  - relu: 3", 150: "  - linear: {out: true}", 299: "  - linear: {outs: 4}"}),
+    _layers(40, {7: "  - repeat: {times: 2, body: [relu, linear: {out: 0}, {relu: 1}]}"}),
+    _layers(40, {9: "  - parallel: {branches: [[relu], [linear: {out: x}]], merge: sum}"}),
+    "version: 1\nblocks:\n  b: {layers: [relu, relu: 2]}\n"
+    "models:\n  m: {input: [1, 0], layers: [b, 3]}\n",
+]
+
+
+def _loaded() -> list[tuple[str, Any]]:
+    found: list[tuple[str, Any]] = [(f"text{index}", text) for index, text in enumerate(TEXTS)]
+    for path in EXAMPLES:
+        try:
+            found.append((path.name, load_document(path)))
+        except SpecError:
+            continue
+    return found
+
+
+@pytest.mark.parametrize(("name", "source"), _loaded(), ids=lambda item: str(item)[:40])
+def test_the_shortcuts_report_what_jsonschema_alone_reports(
+    name: str, source: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Asking the compiled predicates first (a valid `$ref`, a valid item of a list of
+    `$ref`s) changes no problem, message, position or order."""
+    document = parse_document(source, name) if isinstance(source, str) else source
+    shortcut = validate(document)
+    monkeypatch.setattr(validating, "_compiled", lambda: lambda reference: lambda value: False)
+    validating._validator.cache_clear()
+    try:
+        plain = validate(document)
+    finally:
+        validating._validator.cache_clear()
+    assert shortcut == plain
+    if name.startswith("text"):  # each written with bad values
+        assert shortcut
+
+
+def _calls_into_jsonschema(document: Any) -> int:
+    import sys
+
+    count = 0
+
+    def profile(frame: Any, event: str, argument: Any) -> None:
+        nonlocal count
+        if event == "call" and "/jsonschema/" in frame.f_code.co_filename.replace("\\", "/"):
+            count += 1
+
+    sys.setprofile(profile)
+    try:
+        assert validate(document)
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+def test_one_bad_layer_among_many_costs_jsonschema_that_layer_only() -> None:
+    """jsonschema explains the bad layer; the valid ones around it are not walked."""
+
+    def spec(count: int) -> Any:
+        return parse_document(_layers(count, {count // 2: "  - linear: {out: true}"}), "s.yaml")
+
+    validate(spec(10))  # jsonschema's imports and the validator, once
+    assert _calls_into_jsonschema(spec(2_000)) == _calls_into_jsonschema(spec(1_000))
