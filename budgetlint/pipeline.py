@@ -14,7 +14,8 @@ from budgetlint.engine.evaluate import ModelReport, evaluate
 from budgetlint.graph import Architecture, Shape
 from budgetlint.problems import Position, Problem, SpecError, fail, unique
 from budgetlint.rules import FILE_MISSING
-from budgetlint.spec.expand import Spec, display_path, read_spec
+from budgetlint.spec.expand import Reading, Spec, display_path, read_forms, read_spec
+from budgetlint.spec.load import Document
 from budgetlint.spec.sources import WORK_TREE, GitRevision, Source, resolve_revision
 
 
@@ -135,6 +136,15 @@ class _Read:
     path: Path
     spec: Spec | None
     problems: list[Problem]
+    as_part: Reading  # the same reading without its own `layers:` model
+
+
+def _reading(
+    path: Path, input_shape: Shape | None, source: Source, documents: dict[str, Document]
+) -> _Read:
+    """One spec of the run read once, as a file of its own and as another's architecture."""
+    own, as_part = read_forms(path, input_shape, source, documents)
+    return _Read(path, *own, as_part)
 
 
 def _key(path: str | Path) -> str:
@@ -244,15 +254,16 @@ def run(
             revision = resolve_revision(base, start, shown)
         except SpecError as error:
             return Result((), (), error.problems, (), base, strict)
-    read = [_Read(path, *read_spec(path, input_shape, source)) for path in paths]
+    documents: dict[str, Document] = {}  # each file loaded once in the run
+    read = [_reading(path, input_shape, source, documents) for path in paths]
     parts = architectures_of_others([item.spec for item in read if item.spec is not None])
     as_at_base = _unchanged(read, revision)
     for item in read:
         path = item.path
         first = as_at_base.get(id(item))
         if item.spec is not None and _key(path) in parts:
-            # read again without its own `layers:` model; its problems are its readers'
-            item = _Read(path, *read_spec(path, input_shape, source, file_architecture=False))
+            # as read before its own `layers:` became a model; its problems are its readers'
+            item = _Read(path, *item.as_part, item.as_part)
         problems.extend(item.problems)
         if item.spec is None:
             files.append(display_path(path))

@@ -94,3 +94,91 @@ def test_a_broken_architecture_read_by_two_specs_is_one_problem(write, monkeypat
     result = run([Path("one.yaml"), Path("two.yaml"), Path("zoo/a.yaml")])
     assert [str(p.position) for p in result.problems] == ["zoo/a.yaml:3:10"]
     assert result.exit_code == 2
+
+
+# ---- one reading per file and run (issue 11): the hook's changed architecture is also
+# a part of the spec that reads it
+
+ARCH = "version: 1\ninput: [1, 4]\nlayers: [linear: {out: 2}]\n"
+DEVICES = "version: 1\ndevices:\n  mcu: {budgets: {params: 1M}}\n"
+# what each file of a run is, as a reader, an architecture or both
+FORMS: dict[str, str] = {
+    "an architecture": ARCH,
+    "a budget spec": DEVICES + "models:\n  m: {arch: arch.yaml, devices: [mcu]}\n",
+    "models and layers": DEVICES.replace("version: 1\n", "version: 1\ninput: [1, 4]\n")
+    + "layers: [linear: {out: 3}]\nmodels:\n  m: {arch: arch.yaml, devices: [mcu]}\n",
+    "a broken file model": "version: 1\ninput: [1, 4]\nlayers: [nosuchop]\n",
+    "an empty file": "version: 1\n",
+    "no YAML": "a: [\n",
+    "missing blocks": "version: 1\nuse: nowhere.yaml\nlayers: [linear: {out: 2}]\n",
+}
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+def test_one_reading_gives_both_forms_of_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str
+) -> None:
+    from budgetlint.spec.expand import read_forms, read_spec
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "arch.yaml").write_text(ARCH)
+    path = tmp_path / "file.yaml"
+    path.write_text(FORMS[form])
+    own, as_part = read_forms(path)
+    assert own == read_spec(path)
+    assert as_part == read_spec(path, file_architecture=False)
+    assert read_forms(path, file_architecture=False) == (as_part, as_part)
+
+
+def test_the_shipped_specs_read_once_give_both_forms(monkeypatch: pytest.MonkeyPatch) -> None:
+    from budgetlint.spec.expand import read_forms, read_spec
+
+    monkeypatch.chdir(ROOT)
+    documents: dict[str, object] = {}
+    for path in sorted((ROOT / "specs").rglob("*.yaml")):
+        own, as_part = read_forms(path, documents=documents)  # type: ignore[arg-type]
+        assert (own, as_part) == (read_spec(path), read_spec(path, file_architecture=False))
+
+
+def test_a_file_that_is_both_checked_and_read_is_loaded_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`budgetlint hook arch.yaml`: the changed architecture and the spec that reads it are
+    both checked; the architecture is loaded and validated once, not once as a file of its
+    own, once as the spec's architecture and once more as that spec's part."""
+    from budgetlint.spec import files
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "arch.yaml").write_text(ARCH)
+    (tmp_path / "devices.yaml").write_text(DEVICES)
+    budgets = (
+        "version: 1\ninclude: [devices.yaml]\nmodels:\n  m: {arch: arch.yaml, devices: [mcu]}\n"
+    )
+    (tmp_path / "budgets.yaml").write_text(budgets)
+    (tmp_path / "other.yaml").write_text(budgets.replace("m:", "n:"))
+    loaded: list[str] = []
+    real_load, real_validate = files.load_document, files.validate
+    validated: list[str] = []
+
+    def load(path: Path, *args: object) -> object:
+        loaded.append(Path(path).name)
+        return real_load(path, *args)  # type: ignore[arg-type]
+
+    def validate(document: object) -> object:
+        validated.append(Path(document.path).name)  # type: ignore[attr-defined]
+        return real_validate(document)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(files, "load_document", load)
+    monkeypatch.setattr(files, "validate", validate)
+    names = ["arch.yaml", "budgets.yaml", "other.yaml"]
+    result = run([Path(name) for name in names], architectures=False)
+    assert (
+        sorted(loaded)
+        == sorted(validated)
+        == ["arch.yaml", "budgets.yaml", "devices.yaml", "other.yaml"]
+    )
+    assert result.files == tuple(names)
+    assert [model.report.name for model in result.models] == ["m", "n"]
+    assert not result.problems

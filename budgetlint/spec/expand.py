@@ -34,21 +34,47 @@ class Spec:
     unbuilt: tuple[Unbuilt, ...] = ()
 
 
+Reading = tuple[Spec | None, list[Problem]]  # a spec (None: unreadable) and its problems
+
+
 def read_spec(
     path: Path,
     input_override: Shape | None = None,
     source: Source = WORK_TREE,
     file_architecture: bool = True,
-) -> tuple[Spec | None, list[Problem]]:
+    documents: dict[str, Document] | None = None,
+) -> Reading:
     """Load, validate and expand one spec file; all the problems found, not just the first.
 
     Without `file_architecture`, a top-level `layers:` is not made a model of its own
-    (the file is another spec's architecture)."""
+    (the file is another spec's architecture). `documents`: the files other readings
+    from the same source loaded (see read_forms)."""
+    own, part = read_forms(path, input_override, source, documents, file_architecture)
+    return own if file_architecture else part
+
+
+def read_forms(
+    path: Path,
+    input_override: Shape | None = None,
+    source: Source = WORK_TREE,
+    documents: dict[str, Document] | None = None,
+    file_architecture: bool = True,
+) -> tuple[Reading, Reading]:
+    """The spec as read_spec reads it with `file_architecture` and without, from one
+    reading: the second is the first as it stood before its top-level `layers:` was made
+    a model (the last step), so a run that finds the file is another spec's architecture
+    does not read it again. Without `file_architecture` the two are the same reading.
+
+    `documents` (normalised path -> document) holds the files loaded and validated by the
+    run's other readings from the same source, and gets this one's: a file that many
+    specs read is loaded once (each reading still confines it and lists it)."""
     files = Files(source, confinement_root(path) if isinstance(source, WorkTree) else None)
+    if documents is not None:
+        files.shared = documents
     try:
         document = files.load(path)
     except SpecError as error:
-        return None, list(error.problems)
+        return (None, list(error.problems)), (None, list(error.problems))
     expander = Expander(files)
     problems: list[Problem] = []
     table, device_problems = read_devices(document, files.load)
@@ -57,7 +83,8 @@ def read_spec(
     try:
         file_blocks = expander.file_blocks(document)
     except SpecError as error:
-        return None, [*problems, *error.problems]
+        failed = [*problems, *error.problems]
+        return (None, failed), (None, list(failed))
     models: list[ModelSpec] = []
     unbuilt: list[Unbuilt] = []
     for name, written in document.data.get("models", {}).items():
@@ -68,25 +95,28 @@ def read_spec(
         except SpecError as error:
             problems.extend(error.problems)
             unbuilt.append(Unbuilt(name, tuple(written.get("devices", []))))
-    if "layers" in document.data and file_architecture:
-        try:
-            models.append(file_model(expander, document, file_blocks, input_override))
-        except SpecError as error:
-            problems.extend(error.problems)
-            unbuilt.append(Unbuilt(Path(document.path).stem, ()))
-    if not models and not devices and not problems and not _has_any(document):
-        problems.append(
-            Problem(document.position(()), "spec.empty", "no models, layers or devices")
+
+    def spec(models: list[ModelSpec], unbuilt: list[Unbuilt], problems: list[Problem]) -> Reading:
+        if not models and not devices and not problems and not _has_any(document):
+            problems = [
+                *problems,
+                Problem(document.position(()), "spec.empty", "no models, layers or devices"),
+            ]
+        convention = document.data.get("convention", "default")
+        found = Spec(
+            document.path, convention, devices, tuple(models), tuple(files.read), tuple(unbuilt)
         )
-    spec = Spec(
-        document.path,
-        document.data.get("convention", "default"),
-        devices,
-        tuple(models),
-        tuple(files.read),
-        tuple(unbuilt),
-    )
-    return spec, problems
+        return found, list(problems)
+
+    part = spec(models, unbuilt, problems)
+    if "layers" not in document.data or not file_architecture:
+        return spec(models, unbuilt, problems), part
+    try:
+        models.append(file_model(expander, document, file_blocks, input_override))
+    except SpecError as error:
+        problems.extend(error.problems)
+        unbuilt.append(Unbuilt(Path(document.path).stem, ()))
+    return spec(models, unbuilt, problems), part
 
 
 def _has_any(document: Document) -> bool:
@@ -94,4 +124,4 @@ def _has_any(document: Document) -> bool:
     return "layers" in document.data or bool(document.data.get("blocks"))
 
 
-__all__ = ["ModelSpec", "Spec", "Unbuilt", "display_path", "read_spec"]
+__all__ = ["ModelSpec", "Reading", "Spec", "Unbuilt", "display_path", "read_forms", "read_spec"]

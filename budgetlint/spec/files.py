@@ -39,6 +39,8 @@ class Files:
         # and the ones that could not be: a file that many models read is read once, even
         # when it is broken (a 2 MiB broken file read by 1,000 models must not cost 1,000 reads)
         self.failed: dict[str, SpecError] = {}
+        # the documents of the run's other readings from this source (spec.expand.read_forms)
+        self.shared: dict[str, Document] = {}
 
     def confine(self, path: Path, shown: str, referenced_at: Position) -> None:
         if self.root is None:
@@ -69,7 +71,9 @@ class Files:
         self.read.setdefault(shown)
         try:
             if key not in self.failed:
-                self.documents[key] = self._read(path, shown, input_shape)
+                if key not in self.shared:  # confined and listed above, loaded once a run
+                    self.shared[key] = self._read(path, shown, input_shape)
+                self.documents[key] = self.shared[key]
                 return self.documents[key]
         except SpecError as error:
             self.failed[key] = error
