@@ -10,16 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from budgetlint.device import BUDGET_KINDS, Device, Limit, Roofline, TrainingConfig
+from budgetlint.engine import distinct
+from budgetlint.engine.distinct import DeviceCosts, device_costs
 from budgetlint.engine.evaluate import ModelReport
 from budgetlint.engine.memory import (
-    Precision,
     device_precision,
-    kv_cache_bytes,
-    mac_bytes,
-    peak_activations,
-    size_bytes,
 )
-from budgetlint.engine.roofline import latency
 from budgetlint.engine.training import step_time, train_flops, train_memory
 from budgetlint.problems import Position
 
@@ -31,17 +27,15 @@ MEASURES: dict[str, Measure] = {
     "gmacs": lambda report, device: report.macs,
     "flops": lambda report, device: report.flops,
     "gflops": lambda report, device: report.flops,
-    "size": lambda report, device: size_bytes(report, device_precision(device)),
-    "mac_bytes": lambda report, device: mac_bytes(report, device_precision(device)),
+    "size": lambda report, device: distinct.size(report, device_precision(device)),
+    "mac_bytes": lambda report, device: _costs(report, device).mac_bytes,
     "peak_activations": lambda report, device: (
-        peak_activations(report, device_precision(device).activation_bits).bytes
+        distinct.peak(report, device_precision(device).activation_bits).bytes
     ),
-    "latency": lambda report, device: latency(report, device_precision(device), _roofline(device)),
-    "kv_cache": lambda report, device: kv_cache_bytes(report, device_precision(device)),
+    "latency": lambda report, device: _latency(report, device),
+    "kv_cache": lambda report, device: distinct.kv_cache(report, device_precision(device)),
     "memory": lambda report, device: memory_bytes(report, device),
-    "throughput": lambda report, device: tokens_per_second(
-        report, device_precision(device), _roofline(device)
-    ),
+    "throughput": lambda report, device: tokens_per_second(report, _latency(report, device)),
     "train_memory": lambda report, device: train_memory(report, _training(device)).total,
     "train_flops": lambda report, device: train_flops(report, _training(device)),
     "train_step_time": lambda report, device: step_time(
@@ -55,8 +49,8 @@ if MEASURES.keys() != BUDGET_KINDS.keys():  # a budget kind that cannot be judge
 def memory_bytes(report: ModelReport, device: Device) -> float:
     """What the model holds at once on the device: weights, KV cache, activations, runtime."""
     precision = device_precision(device)
-    held = size_bytes(report, precision) + kv_cache_bytes(report, precision)
-    return held + peak_activations(report, precision.activation_bits).bytes + device.overhead
+    held = distinct.size(report, precision) + distinct.kv_cache(report, precision)
+    return held + distinct.peak(report, precision.activation_bits).bytes + device.overhead
 
 
 def tokens(report: ModelReport) -> int:
@@ -65,15 +59,22 @@ def tokens(report: ModelReport) -> int:
     return shape[0] * shape[1] if len(shape) == 2 else shape[0]
 
 
-def tokens_per_second(report: ModelReport, precision: Precision, roofline: Roofline) -> float:
-    seconds = latency(report, precision, roofline)
+def tokens_per_second(report: ModelReport, seconds: float) -> float:
     return tokens(report) / seconds if seconds else float("inf")
 
 
-def _roofline(device: Device) -> Roofline:
-    if device.roofline is None:  # the spec reader refuses latency budgets without one
+def _costs(report: ModelReport, device: Device) -> DeviceCosts:
+    """The layers' traffic and time on the device (engine.distinct: once per distinct layer),
+    the objects the formats' per-layer figures read too."""
+    return device_costs(report, device_precision(device), device.roofline)
+
+
+def _latency(report: ModelReport, device: Device) -> float:
+    """roofline.latency on the device."""
+    seconds = _costs(report, device).latency
+    if seconds is None:  # the spec reader refuses latency budgets without a roofline
         raise ValueError(f"device {device.name} has no roofline figures")
-    return device.roofline
+    return seconds
 
 
 def _training(device: Device) -> TrainingConfig:

@@ -85,10 +85,16 @@ def layer_traffic(layer: LayerReport, precision: Precision) -> Traffic:
     return Traffic(activations + weights, packed(numel(layer.output), precision.activation_bits))
 
 
+def names_matter(precision: Precision) -> bool:
+    """Whether an override may store a layer's tensors by its name (then its traffic is its
+    own, unless it has no tensor to store)."""
+    return precision.weights is not None and bool(precision.weights.overrides)
+
+
 def traffic_key(layer: LayerReport, precision: Precision) -> tuple[object, ...] | None:
     """Everything of a layer that layer_traffic reads but its name: equal keys, equal
     traffic. None when an override may pick the layer by name (then nothing is shared)."""
-    if precision.weights is not None and precision.weights.overrides:
+    if names_matter(precision):
         return None
     return (
         layer.alias,

@@ -24,9 +24,13 @@ class LayerTime:
 
 
 def layer_time(layer: LayerReport, precision: Precision, roofline: Roofline) -> LayerTime:
+    return time_of(layer, layer_traffic(layer, precision).total, roofline)
+
+
+def time_of(layer: LayerReport, moved: int, roofline: Roofline) -> LayerTime:
+    """The layer's time when it moves `moved` bytes (its traffic on the device)."""
     if layer.alias:
         return LayerTime(0.0, "-", 0.0)
-    moved = layer_traffic(layer, precision).total
     compute = layer.physical_flops / (roofline.compute * roofline.efficiency)
     memory = moved / (roofline.bandwidth * roofline.efficiency)
     bound = "compute" if compute >= memory else "memory"

@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 from budgetlint.budgets import tokens
 from budgetlint.device import DEFAULT_DTYPE, DTYPES, Device, Roofline, TrainingConfig
+from budgetlint.engine import distinct
+from budgetlint.engine.distinct import DeviceCosts, device_costs
 from budgetlint.engine.evaluate import LayerReport, ModelReport
 from budgetlint.engine.memory import (
     Peak,
     Precision,
     Traffic,
     device_precision,
-    kv_cache_bytes,
-    layer_traffic,
-    naive_activations,
-    peak_activations,
-    size_bytes,
-    traffic_key,
 )
-from budgetlint.engine.roofline import LayerTime, layer_time
+from budgetlint.engine.roofline import LayerTime
 from budgetlint.engine.training import DEFAULT_TRAINING, TrainMemory, train_flops, train_memory
 from budgetlint.units import format_bytes, format_count
 
@@ -85,7 +82,6 @@ class LayerFigures(NamedTuple):
 class ModelFigures:
     precision: Precision
     roofline: Roofline | None
-    layers: tuple[LayerFigures, ...]
     peak: Peak
     naive_activation_bytes: int
     size_bytes: int  # params and buffers as stored
@@ -94,6 +90,14 @@ class ModelFigures:
     tokens: int  # processed per step
     mac_bytes: int  # bytes moved by every layer
     latency: float | None  # roofline time of every layer; None without a roofline
+    report: ModelReport = field(repr=False, compare=False)
+    costs: DeviceCosts = field(repr=False, compare=False)
+
+    @cached_property
+    def layers(self) -> tuple[LayerFigures, ...]:
+        """Each layer's figures, made when a format first reads them (a device's totals
+        need none)."""
+        return tuple(_layer_figures(self.report, self.costs))
 
     @property
     def memory_bytes(self) -> float:
@@ -105,51 +109,38 @@ class ModelFigures:
         return self.tokens / seconds if seconds else None
 
 
-MAX_SAME = 10_000  # distinct layers remembered per model (past them, each on its own)
+MAX_SAME = 10_000  # distinct layers numbered per model (past them, each on its own)
 
 
-def _layer_figures(
-    layers: tuple[LayerReport, ...], precision: Precision, roofline: Roofline | None
-) -> Iterator[LayerFigures]:
-    """Each layer's figures; traffic and time once for equal layers (a model repeats its
-    layers), which share their `same` number too."""
-    known: dict[tuple[object, ...], LayerFigures] = {}
-    for layer in layers:
-        shared = traffic_key(layer, precision)  # None: an override may pick it by name
-        if shared is None:
-            time = layer_time(layer, precision, roofline) if roofline else None
-            yield LayerFigures(layer, layer_traffic(layer, precision), time)
-            continue
-        key = (shared, layer.params, layer.macs, layer.flops, layer.physical_flops)
-        found = known.get(key)
-        if found is None:
-            time = layer_time(layer, precision, roofline) if roofline else None
-            same = len(known) if len(known) < MAX_SAME else -1
-            found = LayerFigures(layer, layer_traffic(layer, precision), time, same)
-            if same >= 0:
-                known[key] = found
-            yield found
-            continue
-        yield LayerFigures(layer, found.traffic, found.time, found.same)
+def _layer_figures(report: ModelReport, costs: DeviceCosts) -> Iterator[LayerFigures]:
+    """Each layer's figures, read from the device's costs (engine.distinct: computed once
+    per distinct layer, shared with the budgets); equal layers share their `same` number,
+    unless an override may pick a layer by name."""
+    traffic, times = costs.traffic, costs.times
+    numbered = costs.shared
+    for layer, slot in zip(report.layers, costs.of, strict=True):
+        same = slot if numbered and slot < MAX_SAME else -1
+        yield LayerFigures(layer, traffic[slot], times[slot] if times else None, same)
 
 
 def figures(report: ModelReport, device: Device | None) -> ModelFigures:
     precision = precision_of(device)
     roofline = device.roofline if device else None
-    rows = tuple(_layer_figures(report.layers, precision, roofline))
+    costs = device_costs(report, precision, roofline)
     bits = precision.activation_bits
     return ModelFigures(
-        precision,
-        roofline,
-        rows,
-        peak_activations(report, bits),
-        naive_activations(report, bits),
-        size_bytes(report, precision),
-        kv_cache_bytes(report, precision),
-        device.overhead if device else 0.0,
-        tokens(report),
-        sum(figures.traffic.read + figures.traffic.written for figures in rows),
-        sum(figures.time.seconds for figures in rows if figures.time) if roofline else None,
+        precision=precision,
+        roofline=roofline,
+        peak=distinct.peak(report, bits),
+        naive_activation_bytes=distinct.naive(report, bits),
+        size_bytes=distinct.size(report, precision),
+        kv_cache_bytes=distinct.kv_cache(report, precision),
+        overhead=device.overhead if device else 0.0,
+        tokens=tokens(report),
+        mac_bytes=costs.mac_bytes,
+        latency=costs.latency,
+        report=report,
+        costs=costs,
     )
 
 
