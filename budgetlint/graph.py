@@ -39,7 +39,7 @@ class Group:
     serial: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a spec may unroll to 100,000 of them
 class Layer:
     name: str
     op: str

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from budgetlint.engine.ops import COMBINATORS, OPS
 from budgetlint.engine.ops.merge import DEFAULT_MERGE, MERGES
@@ -33,6 +33,7 @@ from budgetlint.spec.expr import ExpressionError, has_template, names_read, subs
 from budgetlint.spec.files import Files
 from budgetlint.spec.load import Document, JsonPath
 from budgetlint.spec.memo import Expansion, Replay, remembered
+from budgetlint.spec.places import item_positions
 from budgetlint.spec.validate import attribute_hint, did_you_mean
 from budgetlint.units import UnitError, parse_count
 
@@ -41,6 +42,7 @@ MAX_FILE_UNROLLED = 125_000  # and for all the models of one spec file together 
 # models sharing an expansion count it once), so that every file ends in seconds
 MAX_NAME = 200  # characters of a layer name kept (its end: the most specific part)
 LAYER_KEYS = ("name", "functional", "module")  # keys a layer may carry beside its one op
+MAX_BOUND = 10_000  # distinct op bodies whose bound attributes are shared, per file
 REMEMBER = True  # block uses alike replay the first one (False: each expands, for tests)
 
 
@@ -59,9 +61,17 @@ class Context:
     file_params: Mapping[str, Any] = field(default_factory=dict)  # the architecture's `params`
 
 
-@dataclass(frozen=True)
-class _Use:
-    """One item of a layer list, read: the op, block or combinator it names, and where."""
+class _Bound(NamedTuple):
+    """An op body bound: shared by the layers whose op and body are written alike."""
+
+    op: str
+    attrs: Mapping[str, Any]
+    steps: int  # what binding it counted (the items of its list values)
+
+
+class _Use(NamedTuple):
+    """One item of a layer list, read: the op, block or combinator it names, and where.
+    (A named tuple: one is made per item, and a frozen dataclass costs a call per field.)"""
 
     context: Context
     path: JsonPath  # the item's own
@@ -140,7 +150,9 @@ class Expander:
         self.library = BlockLibrary(files)
         self.unrolled = 0  # expansion steps of the current model, against MAX_UNROLLED
         self.file_unrolled = 0  # of all the models of the file, against MAX_FILE_UNROLLED
-        self.groups: list[Group] = []  # the groups being expanded, outermost first
+        # the groups being expanded, outermost first: a tuple, that every node made
+        # inside shares as it is (a tuple of a tuple is itself)
+        self.groups: tuple[Group, ...] = ()
         self.built: dict[tuple[str, str, Shape], tuple[tuple[Node, ...], tuple[str, ...]]] = {}
         self.serial = 0
         self.units: list[str] = []  # every repeat turn's name, for per_block checkpointing
@@ -151,12 +163,16 @@ class Expander:
         self.memo: dict[tuple[object, ...], tuple[Expansion, tuple[object, ...]]] = {}
         self.expansions = 0  # block and arch uses expanded for real
         self.replays = 0  # and replayed from one before
+        self.bound: dict[object, _Bound] = {}  # op bodies bound, by _body_key: see attributes()
 
     def child(self, parent: str, segment: str) -> str:
         """A name below `parent` (see child_name), its length kept: a replay needs to know
         whether a name made inside a block use was cut."""
-        name = child_name(parent, segment)
-        self.longest = max(self.longest, len(name))
+        name = f"{parent}.{segment}" if parent else segment
+        if len(name) > MAX_NAME:
+            name = child_name(parent, segment)
+        if len(name) > self.longest:
+            self.longest = len(name)
         return name
 
     def start_model(self) -> None:
@@ -177,21 +193,28 @@ class Expander:
     def grouped(self, name: str, kind: str, position: Position) -> Iterator[None]:
         """Everything made inside sits in this group (a report folds it into a subtotal)."""
         self.serial += 1
-        self.groups.append(Group(name, kind, position, self.serial))
+        outer = self.groups
+        self.groups = (*outer, Group(name, kind, position, self.serial))
         try:
             yield
         finally:
-            self.groups.pop()
+            self.groups = outer
 
     def layers(self, context: Context, path: JsonPath, parent: str, label: str) -> tuple[Node, ...]:
         """Every item of the list; problems of one item don't hide the next one's."""
         items = value_at(context.document, path)
+        places = item_positions(context.document, path, len(items))
         nodes: list[Node] = []
         problems: list[Problem] = []
         for index, item in enumerate(items):
             default = f"{label}.{index}" if label else str(index)
             try:
-                nodes.extend(self.item(context, (*path, index), item, parent, default))
+                shortcut = self.known_op(item, parent, default, places[index])
+                if shortcut is not None:  # most items, in a large spec
+                    nodes.append(shortcut)
+                else:
+                    place = places[index]
+                    nodes.extend(self.item(context, (*path, index), item, parent, default, place))
             except TooMuchWork:
                 raise
             except SpecError as error:
@@ -223,9 +246,17 @@ class Expander:
         return value
 
     def item(
-        self, context: Context, path: JsonPath, item: Any, parent: str, default: str
+        self,
+        context: Context,
+        path: JsonPath,
+        item: Any,
+        parent: str,
+        default: str,
+        position: Position | None = None,
     ) -> list[Node]:
-        use = self.read_item(context, path, item, parent, default)
+        """One item of a layer list (at `position`: None, found from its path), read
+        (callers try known_op first)."""
+        use = self.read_item(context, path, item, parent, default, position)
         combinator = _COMBINATORS.get(use.key)
         if combinator is not None:
             unnamed = use.given is None and not combinator.grouped_unnamed
@@ -243,12 +274,38 @@ class Expander:
             f"unknown op or block '{use.key}'{did_you_mean(use.key, known)}",
         )
 
+    def known_op(self, item: Any, parent: str, default: str, position: Position) -> Layer | None:
+        """An item that is an op alone (`relu`, `{linear: {out: 4}}`: no name, no `${}`)
+        whose op and body were bound before (see attributes()): its layer differs from
+        that one's by its name and place only. Counts what reading it would count (one
+        step, and the items of its list values). None: read it (not known, or its steps
+        would pass a bound: reading it says where)."""
+        if not self.remember:
+            return None
+        key = item if isinstance(item, str) else _op_key(item)
+        known = self.bound.get(key) if key is not None else None
+        if known is None:
+            return None
+        unrolled = self.unrolled + known.steps + 1  # count()'s check, inline: it runs per item
+        if unrolled > MAX_UNROLLED or self.file_unrolled + unrolled > MAX_FILE_UNROLLED:
+            return None
+        self.unrolled = unrolled
+        name = self.child(parent, default)
+        return Layer(name, known.op, known.attrs, position, False, "", self.groups)
+
     def read_item(
-        self, context: Context, path: JsonPath, item: Any, parent: str, default: str
+        self,
+        context: Context,
+        path: JsonPath,
+        item: Any,
+        parent: str,
+        default: str,
+        position: Position | None = None,
     ) -> _Use:
         """The item's op (or block, or combinator), body and name; counts one step."""
         document = context.document
-        position = document.position(path)
+        if position is None:
+            position = document.position(path)
         self.count(position)
         if isinstance(item, str):
             key, body, given = item, None, None
@@ -260,7 +317,9 @@ class Expander:
                 raise fail(position, "layer.shape", f"a layer holds exactly one op; found {found}")
             key, body = keys[0], item[keys[0]]
             key_path = (*path, key)
-            given = self.value(context, (*path, "name"), item.get("name"))
+            given = item.get("name")
+            if given is not None:
+                given = self.value(context, (*path, "name"), given)
         if given is not None and not isinstance(given, str | int | float):
             raise fail(
                 document.position((*path, "name")),
@@ -269,7 +328,8 @@ class Expander:
             )
         transparent = given == ""
         name = self.child(parent, default if given is None or transparent else str(given))
-        key = self.value(context, key_path, key)
+        if not isinstance(key, str) or has_template(key):
+            key = self.value(context, key_path, key)
         if not isinstance(key, str):
             raise fail(position, "layer.op", f"an op name must be text, not {short_repr(key)}")
         scope = parent if transparent else name
@@ -316,26 +376,40 @@ class Expander:
                 "layer.attrs",
                 f"{op_name}: attributes must be a mapping",
             )
+        attrs = self.attributes(use)
+        module = item.get("module") if isinstance(item, dict) else None
+        return Layer(
+            use.name,
+            op_name,
+            attrs,
+            use.position,
+            functional,
+            f"{context.instance}/{module}" if isinstance(module, str) else "",
+            self.groups,
+        )
+
+    def attributes(self, use: _Use) -> Mapping[str, Any]:
+        """The op's attributes, bound. A body written alike before (the same op, the same
+        text, no `${}`: nothing else decides the binding) shares that binding, and counts
+        the steps its binding counted (the items of its list values)."""
+        key = _body_key(use.key, use.body) if self.remember else None
+        known = self.bound.get(key) if key is not None else None
+        if known is not None and self.affords(known.steps):
+            self.count(use.position, known.steps)
+            return known.attrs
+        context, path, steps = use.context, use.key_path, self.unrolled
         try:
             attrs = bind(
-                attribute_slots(op_name),
-                body or {},
+                attribute_slots(use.key),
+                use.body or {},
                 lambda key, raw: self.value(context, (*path, key), raw),
             )
         except BindingError as error:
             raise self.unbound_attribute(use, error) from None
-        layer = Layer(
-            use.name,
-            op_name,
-            MappingProxyType(attrs),
-            use.position,
-            functional,
-            groups=tuple(self.groups),
-        )
-        module = item.get("module") if isinstance(item, dict) else None
-        if isinstance(module, str):
-            layer = replace(layer, module=f"{context.instance}/{module}")
-        return layer
+        bound = MappingProxyType(attrs)
+        if key is not None and len(self.bound) < MAX_BOUND:
+            self.bound[key] = _Bound(use.key, bound, self.unrolled - steps)
+        return bound
 
     def unbound_attribute(self, use: _Use, error: BindingError) -> SpecError:
         document, op_name, key = use.context.document, use.key, error.name
@@ -370,7 +444,7 @@ class Expander:
             if spec.get("shortcut")
             else ()
         )
-        return [Residual(name, main, shortcut, use.position, tuple(self.groups))]
+        return [Residual(name, main, shortcut, use.position, self.groups)]
 
     def parallel(self, use: _Use) -> list[Node]:
         context, path, name, scope = use.context, use.key_path, use.name, use.scope
@@ -394,7 +468,7 @@ class Expander:
                 "layer.axis",
                 f"axis must be an integer, not {short_repr(axis)}",
             )
-        return [Parallel(name, tuple(branches), merge, axis, use.position, tuple(self.groups))]
+        return [Parallel(name, tuple(branches), merge, axis, use.position, self.groups)]
 
     def repeat(self, use: _Use) -> list[Node]:
         context, path, name = use.context, use.key_path, use.scope
@@ -427,6 +501,8 @@ class Expander:
                 f"repeat start must be a non-negative integer, not {start!r}",
             )
         single = len(spec["body"]) == 1
+        # where every turn's item (one item), or every turn's group (several), was written
+        where = context.document.position((*path, "body", 0) if single else path)
         nodes: list[Node] = []
         for turn in range(start, start + times):
             if not spec["body"]:  # a turn of anything else counts through its items
@@ -437,11 +513,16 @@ class Expander:
             numbered = replace(context, scope=scope)
             self.units.append(self.turn_name(numbered, path, spec["body"], name, turn))
             if single:
-                item = spec["body"][0]
-                nodes.extend(self.item(numbered, (*path, "body", 0), item, name, str(turn)))
+                item, label = spec["body"][0], str(turn)
+                shortcut = self.known_op(item, name, label, where)
+                if shortcut is not None:
+                    nodes.append(shortcut)
+                else:
+                    turn_path = (*path, "body", 0)
+                    nodes.extend(self.item(numbered, turn_path, item, name, label, where))
             else:
                 turn_name = self.child(name, str(turn))
-                with self.grouped(turn_name, "repeat", context.document.position(path)):
+                with self.grouped(turn_name, "repeat", where):
                     nodes.extend(self.layers(numbered, (*path, "body"), turn_name, ""))
         return nodes
 
@@ -592,6 +673,28 @@ class Expander:
         if "layers" not in document.data:
             raise fail(where(), "arch.no_layers", f"'{document.path}' has no layers")
         return document, ("layers",), self.file_blocks(document)
+
+
+def _body_key(op: str, body: Any) -> object | None:
+    """What decides an op body's binding, when it holds no `${}`: the op and the body's
+    text (`repr`, which tells `4`, `4.0`, `true` and `'4'` apart and keeps the order).
+    None (not shared) when it holds `${}`."""
+    if body is None or body == {}:
+        return op  # no body, or an empty one: every attribute its default
+    text = repr(body)
+    return None if has_template(text) else (op, text)
+
+
+def _op_key(item: Any) -> object | None:
+    """The _body_key of an item that is an op alone (a bare name, or a mapping of one
+    key: an op and its body), else None. Only an op's key is ever remembered: the key
+    of anything else (a combinator, a block use, a named layer) finds nothing."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, dict) and len(item) == 1:
+        for op, body in item.items():
+            return _body_key(op, body) if op in OPS else None
+    return None
 
 
 def _fresh(value: Any) -> Any:

@@ -8,16 +8,19 @@ import shutil
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from budgetlint import pipeline
-from budgetlint.graph import Layer
-from budgetlint.problems import Problem
+from budgetlint.graph import Group, Layer, Node
+from budgetlint.problems import Position, Problem, SpecError
 from budgetlint.spec import expander, expr
 from budgetlint.spec.expand import Spec, read_spec
-from budgetlint.spec.expander import MAX_NAME, MAX_UNROLLED, Expander
+from budgetlint.spec.expander import MAX_NAME, MAX_UNROLLED, Context, Expander
+from budgetlint.spec.files import Files
+from budgetlint.spec.load import parse_document
+from budgetlint.spec.sources import WORK_TREE
 from tests.conftest import ROOT, Run
 from tests.doubling import arch_chain, doubling
 
@@ -308,3 +311,211 @@ def test_a_chain_of_architectures_each_used_twice_is_refused_where_it_was(
     assert [p.code for p in remembered] == ["layer.too_many"]
     assert remembered == _read(spec, monkeypatch, remember=False)[1]
     assert expanders.made[0].expansions <= 3 * 41
+
+
+# Op bodies written alike share one binding (Expander.attributes, Expander.known_op): each
+# layer keeps its own name, position and groups; only the bound attributes are shared.
+
+LINEAR_4 = {"out": 4, "bias": True, "tied": False}  # linear's attributes: given, then defaults
+
+
+def _layers(path: Path) -> list[Layer]:
+    spec, problems = read_spec(path)
+    assert problems == [] and spec is not None
+    layers = list(spec.models[0].architecture.layers)
+    assert all(isinstance(layer, Layer) for layer in layers)
+    return cast("list[Layer]", layers)
+
+
+def _binds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ops whose attributes are bound for real (not shared), in order."""
+    ops: list[str] = []
+    original = expander.bind
+
+    def counting(slots: Any, given: Any, resolve: Any = None) -> Any:
+        ops.append(next(iter(slots), "") and "op")
+        return original(slots, given, resolve) if resolve else original(slots, given)
+
+    monkeypatch.setattr(expander, "bind", counting)
+    return ops
+
+
+def test_equal_bodies_at_other_places_keep_their_names_and_positions(
+    write: Callable[[str, str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(
+        "s.yaml",
+        "version: 1\ninput: [1, 4]\nlayers:\n"
+        "  - {linear: {out: 4}}\n"  # line 4
+        "  - relu\n"
+        "  - {name: fc, linear: {out: 4}}\n"
+        "  - relu\n"
+        "  - linear: {out: 4}\n",  # line 8
+    )
+    binds = _binds(monkeypatch)
+    shown = str(path)
+    expected = [
+        Layer("layers.0", "linear", LINEAR_4, Position(shown, 4, 5)),
+        Layer("layers.1", "relu", {}, Position(shown, 5, 5)),
+        Layer("fc", "linear", LINEAR_4, Position(shown, 6, 5)),
+        Layer("layers.3", "relu", {}, Position(shown, 7, 5)),
+        Layer("layers.4", "linear", LINEAR_4, Position(shown, 8, 5)),
+    ]
+    layers = _layers(path)
+    assert layers == expected
+    assert len(binds) == 2  # linear {out: 4} and relu, once each
+    assert layers[0].attrs is layers[2].attrs is layers[4].attrs
+    monkeypatch.setattr(expander, "REMEMBER", False)
+    assert _layers(path) == expected
+    assert len(binds) == 2 + 5  # without the memo, each layer binds its own
+
+
+@pytest.mark.parametrize(
+    ("values", "binds"),
+    [
+        (["4", "4", "4"], 1),
+        (["4", "4.0", "'4'", "4"], 3),  # equal once bound, not as written: bound apart
+        (["4", "0x4"], 1),  # the same number once read (YAML reads 0x4 as 4): alike
+    ],
+)
+def test_bodies_are_alike_by_what_is_written(
+    write: Callable[[str, str], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    values: list[str],
+    binds: int,
+) -> None:
+    items = "".join(f"  - {{linear: {{out: {value}}}}}\n" for value in values)
+    path = write("s.yaml", f"version: 1\ninput: [1, 4]\nlayers:\n{items}")
+    bound = _binds(monkeypatch)
+    layers = _layers(path)
+    assert [dict(layer.attrs) for layer in layers] == [LINEAR_4] * len(values)
+    assert [layer.position.line for layer in layers] == [4 + i for i in range(len(values))]
+    assert len(bound) == binds
+
+
+def test_a_body_with_an_expression_is_bound_in_each_scope(
+    write: Callable[[str, str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(
+        "s.yaml",
+        "version: 1\ninput: [1, 4]\nblocks:\n  b:\n    params: {w: ~}\n"
+        "    layers: [{linear: {out: '${w}'}}]\n"  # line 6
+        "layers: [{b: {w: 4}}, {b: {w: 8}}, {b: {w: 4}}]\n",
+    )
+    shown = str(path)
+    for remember in (True, False):
+        monkeypatch.setattr(expander, "REMEMBER", remember)
+        assert _layers(path) == [
+            Layer(
+                f"layers.{use}.0",
+                "linear",
+                {"out": out, "bias": True, "tied": False},
+                Position(shown, 6, 14),
+                groups=(Group(f"layers.{use}", "b", Position(shown, 7, 10 + 13 * use), use + 1),),
+            )
+            for use, out in enumerate([4, 8, 4])
+        ]
+
+
+def test_a_bare_name_of_an_expression_is_its_value_in_each_scope(
+    write: Callable[[str, str], Path],
+) -> None:
+    path = write(
+        "s.yaml",
+        "version: 1\ninput: [1, 4]\nblocks:\n  b:\n    params: {act: ~}\n"
+        "    layers: [relu, '${act}']\n"
+        "layers: [{b: {act: relu}}, {b: {act: gelu}}, {b: {act: relu}}, relu, gelu]\n",
+    )
+    assert [(layer.name, layer.op) for layer in _layers(path)] == [
+        ("layers.0.0", "relu"),
+        ("layers.0.1", "relu"),
+        ("layers.1.0", "relu"),
+        ("layers.1.1", "gelu"),
+        ("layers.2.0", "relu"),
+        ("layers.2.1", "relu"),
+        ("layers.3", "relu"),
+        ("layers.4", "gelu"),
+    ]
+
+
+def test_a_list_value_counts_its_items_in_each_layer(
+    write: Callable[[str, str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # each layer: one step, and one per item of its kernel list; shared or not
+    count = 7
+    items = "".join("  - {conv2d: {out: 4, kernel: [3, 3]}}\n" for _ in range(count))
+    path = write("s.yaml", f"version: 1\ninput: [1, 4, 8, 8]\nlayers:\n{items}")
+    for remember in (True, False):
+        monkeypatch.setattr(expander, "REMEMBER", remember)
+        expanders = _Expanders(monkeypatch)
+        layers = _layers(path)
+        assert [layer.attrs["kernel"] for layer in layers] == [(3, 3)] * count
+        assert expanders.made[0].unrolled == count * (1 + 2)
+
+
+@pytest.mark.parametrize("bound", [9, 10, 11, 12])
+def test_a_shared_body_is_refused_where_its_own_reading_is(
+    write: Callable[[str, str], Path], monkeypatch: pytest.MonkeyPatch, bound: int
+) -> None:
+    # 3 steps a layer: the bound falls on a layer's own step or on its kernel's items
+    items = "".join("  - {conv2d: {out: 4, kernel: [3, 3]}}\n" for _ in range(5))
+    path = write("s.yaml", f"version: 1\ninput: [1, 4, 8, 8]\nlayers:\n{items}")
+    monkeypatch.setattr(expander, "MAX_UNROLLED", bound)
+    # step 10 is the 4th layer's own (line 7, column 5); 11-12 its kernel's (column 31)
+    expected = {9: (7, 5), 10: (7, 31), 11: (7, 31), 12: (8, 5)}[bound]
+    refusals = []
+    for remember in (True, False):
+        monkeypatch.setattr(expander, "REMEMBER", remember)
+        _, problems = read_spec(path)
+        assert [problem.code for problem in problems] == ["layer.too_many"]
+        refusals.append(problems[0].position)
+    assert refusals == [Position(str(path), *expected)] * 2
+
+
+def test_a_bad_body_is_said_at_each_place(write: Callable[[str, str], Path]) -> None:
+    # a failed binding is not remembered: each layer that repeats it is reported
+    path = write(
+        "s.yaml",
+        "version: 1\ninput: [1, 4]\nlayers:\n  - {linear: {out: 0k}}\n  - relu\n"
+        "  - {linear: {out: 0k}}\n",
+    )
+    _, problems = read_spec(path)
+    assert [(p.code, p.position.line, p.position.column) for p in problems] == [
+        ("layer.attr_value", 4, 20),
+        ("layer.attr_value", 6, 20),
+    ]
+
+
+def _expanded(text: str) -> tuple[Node, ...] | list[str]:
+    """The layers of a document's `layers:`, expanded without validating it first (the
+    schema refuses most of these items before the expander sees them), or its problems'
+    codes."""
+    document = parse_document(text, "s.yaml")
+    context = Context(document, {}, {}, (), ("s.yaml",))
+    try:
+        return Expander(Files(WORK_TREE)).layers(context, ("layers",), "", "layers")
+    except SpecError as error:
+        return [problem.code for problem in error.problems]
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        ("{relu: 0}", ["layer.attrs"]),  # not a mapping: not the body-less relu seen before
+        ("{relu: []}", ["layer.attrs"]),
+        ("\"{'linear': {'out': 4}}\"", ["layer.unknown_op"]),  # a name, not the item it spells
+        ("{relu: {}, name: ''}", ["layer.name"]),  # not alone: read for itself
+        ("{linear: {out: 4}, functional: true}", [True]),
+        ("{linear: {out: 4}, module: fc}", ["/fc"]),
+    ],
+)
+def test_an_item_like_a_remembered_one_is_read_for_itself(
+    item: str, expected: list[object]
+) -> None:
+    found = _expanded(f"layers: [relu, {{linear: {{out: 4}}}}, {item}]\n")
+    if isinstance(found, list):
+        assert found == expected
+        return
+    third = found[2]
+    assert isinstance(third, Layer) and third.attrs == LINEAR_4
+    assert [third.functional if expected == [True] else third.module] == expected
