@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from operator import attrgetter
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from budgetlint.engine.backward import backward_flops, recompute_flops
 from budgetlint.engine.conventions import DEFAULT, Convention
@@ -24,9 +24,10 @@ from budgetlint.problems import Position, fail, short_repr
 
 @dataclass(frozen=True, slots=True)
 class Live:
-    """The tensors alive while a layer runs, summed in constant space: their elements,
-    and how many have each remainder of elements mod 8, which is all that packing them
-    at any bit width needs (ceil(e·bits/8) = (e·bits + (−(e mod 8)·bits mod 8)) / 8)."""
+    """The tensors alive while a layer runs (or a sum of saved ones), summed in constant
+    space: their elements, and how many have each remainder of elements mod 8, which is all
+    that packing them at any bit width needs (ceil(e·bits/8) = (e·bits + (−(e mod 8)·bits
+    mod 8)) / 8)."""
 
     elements: int = 0
     by_remainder: tuple[int, ...] = (0,) * 8
@@ -188,7 +189,8 @@ _new_row = tuple.__new__
 
 
 class SavedTensor(NamedTuple):
-    """A tensor the forward keeps for the backward, counted once."""
+    """A tensor the forward keeps for the backward, counted once (a block's input, the
+    model's output)."""
 
     kind: str  # "activation" (at the activation dtype) or another kind of SAVED_BITS
     elements: int
@@ -212,6 +214,18 @@ _BUFFERS, _MACS, _FLOPS = (
 _TENSORS: Callable[[LayerReport], tuple[StoredTensor, ...]] = attrgetter("figures.tensors")
 
 
+class SavedTotal(NamedTuple):
+    """The tensors the forward keeps for the backward, each counted once, summed by what a
+    training step's memory tells apart. A chain's 100,000 saved tensors are a few sums."""
+
+    kind: str  # "activation" (at the activation dtype) or another kind of SAVED_BITS
+    unit: str  # the repeated block of the layer that saves them first ("" outside any)
+    core: bool  # recomputed under selective recomputation
+    checkpoint: bool  # a repeated block's input (kept anyway under per_block)
+    output: bool  # the model's output, which the loss reads
+    tensors: Live  # their elements and their count by elements mod 8: bytes at any width
+
+
 @dataclass(frozen=True)
 class ModelReport:
     name: str
@@ -219,7 +233,7 @@ class ModelReport:
     input: Shape
     convention: str
     layers: tuple[LayerReport, ...]
-    saved: tuple[SavedTensor, ...] = ()  # what the forward keeps for a training step
+    saved: tuple[SavedTotal, ...] = ()  # what the forward keeps for a training step
     unit_inputs: tuple[SavedTensor, ...] = ()  # each repeated block's input tensor
     output_tensor: int = 0  # identity of the output, which the loss reads
 
@@ -314,12 +328,12 @@ def _collector_paused() -> Iterator[None]:
     (no reference cycles), but the cyclic collector's full passes, set off by how many
     objects it makes, walk every object of the spec: at 100,000 layers they cost more
     than the walk. Objects freed by reference counting are freed as usual meanwhile."""
-    paused = gc.isenabled()
+    enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if paused:
+        if enabled:
             gc.enable()
 
 
@@ -336,6 +350,7 @@ def _evaluate(architecture: Architecture, convention: Convention) -> ModelReport
     _bounded({"input elements": numel(shape)}, len(shape), "input", architecture.position)
     tensor = walker.new(shape, grad=False)
     output = walker.run(architecture.layers, tensor)
+    walker.finish(output)
     rows = tuple(walker.rows)
     if convention.last_call_only:
         rows = _last_calls_only(rows, walker.modules)
@@ -345,7 +360,10 @@ def _evaluate(architecture: Architecture, convention: Convention) -> ModelReport
         architecture.input,
         convention.name,
         rows,
-        tuple(walker.saved.values()),
+        tuple(
+            SavedTotal(*key, Live(total[0], tuple(total[1:])))
+            for key, total in walker.saved.items()
+        ),
         tuple(walker.unit_inputs.values()),
         output[0],
     )
@@ -399,8 +417,9 @@ def residual_mismatch(
 
 Tensor = tuple[int, Shape]  # (identity for liveness, shape); views share the identity
 
-# What the walker keeps of a live tensor, by identity: [references, elements, requires grad]
-_REFS, _ELEMENTS, _GRAD = 0, 1, 2
+# What the walker keeps of a live tensor, by identity: [references, elements, requires grad,
+# and once an op saves it: the elements saved (-1 until then), the saver's unit, core]
+_REFS, _ELEMENTS, _GRAD, _SAVED, _SAVED_UNIT, _SAVED_CORE = range(6)
 
 
 class _Facts:
@@ -485,13 +504,14 @@ class _Walker:
         self.rows: list[LayerReport] = []
         self.modules: list[str] = []  # under last_call_only: each row's module object
         self.keep_modules = convention.last_call_only
-        self.live: dict[int, list[int]] = {}  # live tensors by id: [refs, elements, grad]
-        self.saved: dict[int, SavedTensor] = {}  # graph tensors by id; internal ones < 0
+        self.live: dict[int, list[Any]] = {}  # live tensors by id (_REFS, ... _SAVED_CORE)
+        # saved tensors' sums by SavedTotal's key: [elements, count by elements mod 8]
+        self.saved: dict[tuple[str, str, bool, bool, bool], list[int]] = {}
+        self.checkpoints: set[int] = set()  # the tensors that are a repeated block's input
         self.unit_inputs: dict[str, SavedTensor] = {}
         self.created = 0
         self.live_elements = 0  # the live tensors' elements, and their count by elements mod 8
         self.live_by_remainder = [0] * 8
-        self.internal = 0
         self.facts: dict[tuple[object, ...], _Facts] = {}
         self.last_live = NOTHING_LIVE
         self.last_remainders = list(NOTHING_LIVE.by_remainder)
@@ -501,7 +521,7 @@ class _Walker:
         self.created += 1
         if elements < 0:
             elements = numel(shape)
-        self.live[self.created] = [1, elements, grad]
+        self.live[self.created] = [1, elements, grad, -1, "", False]
         self.live_elements += elements
         self.live_by_remainder[elements % 8] += 1
         return self.created, shape
@@ -517,6 +537,28 @@ class _Walker:
             elements = state[_ELEMENTS]
             self.live_elements -= elements
             self.live_by_remainder[elements % 8] -= 1
+            if state[_SAVED] >= 0:  # no op can save it any more: into the sums
+                self.add_saved(tensor[0], state, output=False)
+
+    def add_saved(self, identity: int, state: list[Any], output: bool) -> None:
+        """A saved graph tensor's share of the sums, once it is final: when it dies (it can
+        become a block's input only while alive), or for the output, at the end."""
+        checkpoint = identity in self.checkpoints
+        key = ("activation", state[_SAVED_UNIT], state[_SAVED_CORE], checkpoint, output)
+        self.add_to_sums(key, state[_SAVED])
+
+    def add_to_sums(self, key: tuple[str, str, bool, bool, bool], elements: int) -> None:
+        total = self.saved.get(key)
+        if total is None:
+            total = self.saved[key] = [0] * 9
+        total[0] += elements
+        total[1 + elements % 8] += 1
+
+    def finish(self, output: Tensor) -> None:
+        """The tensors alive at the end (the output) into the saved sums."""
+        for identity, state in self.live.items():
+            if state[_SAVED] >= 0:
+                self.add_saved(identity, state, identity == output[0])
 
     def requires_grad(self, tensor: Tensor) -> bool:
         return bool(self.live[tensor[0]][_GRAD])
@@ -673,9 +715,10 @@ class _Walker:
             self.unit_inputs[unit] = SavedTensor(
                 "activation", facts.input_elements[0], name, unit, False, first[0]
             )
+            self.checkpoints.add(first[0])
         weights_train = base_trains and trainable > 0
         if input_grad or trainable:
-            self.save(name, unit, facts, tensors, output, weights_train)
+            self.save(unit, facts, tensors, output, weights_train)
         if self.keep_modules:
             self.modules.append(module)
         flags = (input_grad, weights_train, trainable, (input_grad or trainable > 0) and facts.core)
@@ -726,7 +769,6 @@ class _Walker:
 
     def save(
         self,
-        name: str,
         unit: str,
         facts: _Facts,
         tensors: tuple[Tensor, ...],
@@ -746,13 +788,9 @@ class _Walker:
                 taken = min(taken + 1, len(tensors) - 1)
             elif item.what == "output":
                 tensor, elements = output, facts.output_elements
-            else:
-                self.internal -= 1
-                self.saved[self.internal] = SavedTensor(
-                    item.what, item.elements, name, unit, item.core
-                )
+            else:  # made inside the op: its own, never a block's input or the output
+                self.add_to_sums((item.what, unit, item.core, False, False), item.elements)
                 continue
-            if tensor is not None and tensor[0] not in self.saved:
-                self.saved[tensor[0]] = SavedTensor(
-                    "activation", elements, name, unit, item.core, tensor[0]
-                )
+            state = self.live[tensor[0]] if tensor is not None else None
+            if state is not None and state[_SAVED] < 0:  # once, whichever op saves it first
+                state[_SAVED:] = (elements, unit, item.core)

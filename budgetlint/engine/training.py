@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from budgetlint.device import Roofline, TrainingConfig
 from budgetlint.engine.cost import numel
-from budgetlint.engine.evaluate import LayerReport, ModelReport, SavedTensor
+from budgetlint.engine.evaluate import LayerReport, ModelReport, SavedTensor, SavedTotal
 from budgetlint.engine.memory import Precision, layer_traffic, packed
 from budgetlint.engine.saved import SAVED_BITS
 
@@ -103,25 +103,32 @@ def _bytes(tensor: SavedTensor, bits: int) -> int:
     return packed(tensor.elements, SAVED_BITS[tensor.kind] or bits)
 
 
+def _sum_bytes(total: SavedTotal, bits: int) -> int:
+    return total.tensors.bytes(SAVED_BITS[total.kind] or bits)  # each tensor packed alone
+
+
 def saved_activations(report: ModelReport, checkpointing: str, bits: int) -> int:
     """Bytes held for the backward at its start, with the output the loss reads."""
     saved = report.saved
     if checkpointing == "selective":
-        saved = tuple(tensor for tensor in saved if not tensor.core)
-    kept: list[SavedTensor] = list(saved)
+        saved = tuple(total for total in saved if not total.core)
+    kept = saved
+    checkpoints: tuple[SavedTensor, ...] = ()
     largest_block = 0
     if checkpointing == "per_block" and report.unit_inputs:
-        checkpoints = {tensor.tensor for tensor in report.unit_inputs}
         blocks: dict[str, int] = {}
-        for tensor in saved:
-            if tensor.unit and tensor.tensor not in checkpoints:
-                blocks[tensor.unit] = blocks.get(tensor.unit, 0) + _bytes(tensor, bits)
-        kept = [tensor for tensor in saved if not tensor.unit and tensor.tensor not in checkpoints]
-        kept += report.unit_inputs
+        for total in saved:
+            if total.unit and not total.checkpoint:
+                blocks[total.unit] = blocks.get(total.unit, 0) + _sum_bytes(total, bits)
+        kept = tuple(total for total in saved if not total.unit and not total.checkpoint)
+        checkpoints = report.unit_inputs
         largest_block = max(blocks.values(), default=0)
-    if report.output_tensor not in {tensor.tensor for tensor in kept}:
-        kept.append(SavedTensor("activation", numel(report.output), "output"))
-    return sum(_bytes(tensor, bits) for tensor in kept) + largest_block
+    held = sum(_sum_bytes(total, bits) for total in kept)
+    held += sum(_bytes(tensor, bits) for tensor in checkpoints)
+    has_output = any(total.output for total in kept)
+    if not has_output and all(tensor.tensor != report.output_tensor for tensor in checkpoints):
+        held += _bytes(SavedTensor("activation", numel(report.output), "output"), bits)
+    return held + largest_block
 
 
 def train_memory(report: ModelReport, config: TrainingConfig) -> TrainMemory:

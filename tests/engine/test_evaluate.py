@@ -194,3 +194,39 @@ def test_lora_beside_trained_weights_saves_the_input_once(tmp_path: Path) -> Non
     assert report.trainable == IN * OUT + OUT + R * (IN + OUT)
     # at 16 bits: x (for dW and for A), h = A·x (R wide), and the output the loss reads
     assert saved_activations(report, "none", 16) == 2 * (T * IN + T * R + T * OUT)
+
+
+def chain_spec(tmp_path: Path, model: str) -> ModelReport:
+    path = tmp_path / "spec.yaml"
+    path.write_text(f"version: 1\nmodels:\n  m:\n    devices: []\n{model}")
+    spec, problems = read_spec(path)
+    assert spec is not None and not problems, problems
+    return evaluate(spec.models[0].architecture, DEFAULT)
+
+
+@pytest.mark.parametrize("pairs", [3, 30])
+def test_saved_tensors_are_sums_whatever_the_length(tmp_path: Path, pairs: int) -> None:
+    """linear, relu, linear, relu, …: the first linear saves the input x for its dW; each
+    relu its output, which the next linear saves too (once); the last is the output."""
+    report = chain_spec(
+        tmp_path,
+        f"    input: [2, 8]\n    layers: [{', '.join(['linear: {out: 8}, relu'] * pairs)}]\n",
+    )
+    assert len(report.saved) == 2  # the activations, and the output among them
+    assert sum(total.tensors.elements for total in report.saved) == 2 * 8 * (1 + pairs)
+    assert saved_activations(report, "none", 32) == 4 * 2 * 8 * (1 + pairs)
+    assert saved_activations(report, "none", 4) == 2 * 8 * (1 + pairs) // 2
+
+
+def test_an_output_that_is_a_blocks_input_is_kept_once(tmp_path: Path) -> None:
+    """Two turns of an identity: each turn's input is the linear's output, which is also
+    the model's output. Saved: x [2, 8] for the linear's dW; per_block keeps it and both
+    turns' inputs; the output is one of those, not held again."""
+    report = chain_spec(
+        tmp_path,
+        "    input: [2, 8]\n    layers:\n      - linear: {out: 8}\n"
+        "      - {name: blocks, repeat: {times: 2, body: [identity]}}\n",
+    )
+    assert [tensor.tensor for tensor in report.unit_inputs] == [report.output_tensor] * 2
+    assert saved_activations(report, "per_block", 32) == 4 * (2 * 8 + 2 * (2 * 8))
+    assert saved_activations(report, "none", 32) == 4 * (2 * 8 + 2 * 8)  # x and the output
