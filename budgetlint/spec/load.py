@@ -9,7 +9,7 @@ Safety rules, each with a reason:
   parse and only explodes when expanded, so both caps refuse it fast and in
   bounded memory (an alias is copied only once the budget has room for it).
 - Nesting depth is capped while reading. The parser's events are turned into
-  plain data by one loop with a stack, never by recursion, and no node tree is
+  plain data by a loop over one stack, never by recursion, and no node tree is
   kept: memory is the data and its positions, a few hundred bytes a value.
 - Duplicate keys are an error (PyYAML silently keeps the last one).
 - Mapping keys are taken as written: ``on:`` stays the string ``"on"``.
