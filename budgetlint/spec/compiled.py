@@ -481,8 +481,16 @@ def _const(compiler: _Compiler, argument: Any, schema: Any) -> Table:
 
 
 def _pattern(compiler: _Compiler, argument: Any, schema: Any) -> Table:
-    search = re.compile(argument).search
-    return _only({str: lambda value: search(value) is not None})
+    """A regular expression compiled when a string first reaches it (a few
+    milliseconds for the schema's dozens, in a process that may check only numbers)."""
+    searches = [re.compile(argument).search] if compiler.eager else []
+
+    def check(value: Any) -> bool:
+        if not searches:
+            searches.append(re.compile(argument).search)
+        return searches[0](value) is not None
+
+    return _only({str: check})
 
 
 def _min_length(compiler: _Compiler, argument: Any, schema: Any) -> Table:
