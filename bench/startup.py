@@ -225,8 +225,13 @@ def _ratio_at_most(limit: float) -> Callable[[Measured], bool]:
 
 
 def rows(
-    python: str, budgetlint: str, files: dict[str, Path], peers_python: str | None
+    python: str,
+    budgetlint: str,
+    files: dict[str, Path],
+    peers_python: str | None,
+    selected: Sequence[str],
 ) -> list[Row]:
+    """The rows; `selected`: the specs `hook HOOK_CHANGED` checks (its floor checks them)."""
     hook_floor = [python, "-c", "import yaml"]
     found = [
         Row(
@@ -246,10 +251,10 @@ def rows(
             _within(30),
         ),
         Row(
-            "hook specs/zoo/resnet50.yaml (selects specs/mobile.yaml)",
-            [budgetlint, "hook", "specs/zoo/resnet50.yaml"],
-            "check specs/mobile.yaml",
-            [budgetlint, "check", "specs/mobile.yaml"],
+            f"hook {HOOK_CHANGED} (selects {', '.join(selected)})",
+            [budgetlint, "hook", HOOK_CHANGED],
+            f"check {' '.join(selected)}",
+            [budgetlint, "check", *selected],
             "≤ 1.0× (+ noise)",
             lambda m: m.above * 1000 <= 5,
         ),
@@ -308,17 +313,30 @@ def rows(
     return found
 
 
-def _models_judged(command: Sequence[str]) -> list[tuple[str, str]]:
+# An architecture that specs/mobile.yaml reads, and a spec itself (under specs/): the
+# hook checks it and the specs that read it, and its floor is a `check` of those specs.
+HOOK_CHANGED = "specs/zoo/resnet50.yaml"
+
+
+def _judged(command: Sequence[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The files a run checks and the models it judges ((spec, name) each)."""
     done = subprocess.run(
         [*command, "--format", "json"], cwd=ROOT, capture_output=True, text=True, check=False
     )
-    return [(model["spec"], model["name"]) for model in json.loads(done.stdout)["models"]]
+    found = json.loads(done.stdout)
+    return found["files"], [(model["spec"], model["name"]) for model in found["models"]]
 
 
-def same_selection(budgetlint: str) -> bool:
-    """Whether the hook row's hook judges the models its `check` row judges (its premise)."""
-    hook = _models_judged([budgetlint, "hook", "specs/zoo/resnet50.yaml"])
-    return hook == _models_judged([budgetlint, "check", "specs/mobile.yaml"])
+def hook_selection(budgetlint: str) -> list[str]:
+    """The specs `hook HOOK_CHANGED` checks, as it lists them."""
+    return _judged([budgetlint, "hook", HOOK_CHANGED])[0]
+
+
+def same_selection(budgetlint: str, selected: Sequence[str]) -> bool:
+    """Whether the hook row's hook checks the files and judges the models that its
+    `check` row does (its premise)."""
+    hook = _judged([budgetlint, "hook", HOOK_CHANGED])
+    return hook == _judged([budgetlint, "check", *selected])
 
 
 def _importable(python: str, module: str) -> bool:
@@ -413,13 +431,12 @@ def main(argv: list[str] | None = None) -> int:
         print("warning: budgetlint is installed editable here; measure `pip install .`")
     with tempfile.TemporaryDirectory(prefix="budgetlint-bench-") as folder:
         files = write_files(Path(folder), budgetlint)
-        if not same_selection(budgetlint):
-            print(
-                "warning: `hook specs/zoo/resnet50.yaml` reads other files than the check beside it"
-            )
+        selected = hook_selection(budgetlint)
+        if not same_selection(budgetlint, selected):
+            print(f"warning: `hook {HOOK_CHANGED}` checks other files than the check beside it")
         chosen = [
             row
-            for row in rows(python, budgetlint, files, args.peers_python)
+            for row in rows(python, budgetlint, files, args.peers_python, selected)
             if args.only is None or args.only in row.label
         ]
         measured = []

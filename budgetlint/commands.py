@@ -17,6 +17,7 @@ from budgetlint.render.measures import MEASURES, ORDER, unsortable
 
 if TYPE_CHECKING:
     from budgetlint.graph import Shape
+    from budgetlint.hook_cache import HookCache
     from budgetlint.pipeline import Result
 
 DEFAULT_COLUMNS = 100
@@ -156,16 +157,24 @@ def emit(
     return result.exit_code
 
 
-def hook(files: Sequence[Path], output: str | None, *, strict: bool, quiet: bool) -> int:
+def hook(
+    files: Sequence[Path],
+    output: str | None,
+    *,
+    strict: bool,
+    quiet: bool,
+    cache: HookCache | None = None,
+) -> int:
     """The specs that the changed files concern (budgetlint.hook.plan), checked: findings
-    and the summary, no tables; nothing concerned is exit 0 in silence."""
+    and the summary, no tables; nothing concerned is exit 0 in silence. `cache`: the
+    project's HookCache, when the caller has it already."""
     from budgetlint.config import load_config, project_root
     from budgetlint.hook import notice, plan, pre_commit_filters
     from budgetlint.hook_cache import HookCache
     from budgetlint.problems import SpecError
 
     root = project_root(Path.cwd())
-    cache = HookCache.of_project(str(root))
+    cache = HookCache.of_project(str(root)) if cache is None else cache
     try:
         config = load_config(root, cache)
         chosen = plan(files, config, root, pre_commit_filters(root), cache)

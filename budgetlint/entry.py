@@ -217,7 +217,8 @@ def hook(args: list[str]) -> int | None:
     """`budgetlint hook [FILE...] [-f FORMAT] [--strict] [-q]`, as budgetlint.cli.hook
     reads it. A commit that concerns no spec (budgetlint.layout.concerns_nothing) ends
     here, having imported no dataclass, no expansion and no renderer."""
-    from budgetlint.layout import concerns_nothing
+    from budgetlint.hook_cache import HookCache
+    from budgetlint.layout import concerns_nothing, project_folder
 
     parsed = parse(args, HOOK_SPELLINGS)
     if parsed is None:
@@ -229,7 +230,8 @@ def hook(args: list[str]) -> int | None:
 
         if output not in FORMATS:
             return None
-    if concerns_nothing(files, os.getcwd()):
+    cache = HookCache.of_project(project_folder(os.getcwd()))  # for both paths below
+    if concerns_nothing(files, os.getcwd(), cache):
         return 0
     from pathlib import Path
 
@@ -240,6 +242,7 @@ def hook(args: list[str]) -> int | None:
         output,
         strict="strict" in options,
         quiet="quiet" in options,
+        cache=cache,
     )
 
 

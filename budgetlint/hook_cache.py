@@ -15,7 +15,9 @@ computed the answers (budgetlint's version and the modules that compute them, Py
 and Python's): answers of another one are not used. A file that can't be read, is
 larger than MAX_CACHE_BYTES or is not what this module writes is ignored; a cache that
 can't be written is not written; either way the answers are computed as without it.
-A save keeps the answers this run used, so the file holds those of one run.
+A save keeps the answers this run used, then up to MAX_UNUSED older ones, the most
+recently used first: a run that looked at a few files (a commit whose answer came early)
+does not drop the others' answers, and the file does not grow with every edit.
 
 It is read with marshal, which builds data (never runs code); whoever can write the
 git directory can change the repository's hooks anyway.
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
 
 CACHE_NAME = "budgetlint-cache"
 MAX_CACHE_BYTES = 16 * 1024 * 1024
+MAX_UNUSED = 1000  # answers kept beyond this run's
 FORMAT = 1
 DIGEST_BYTES = 16
 
@@ -168,11 +171,16 @@ class HookCache:
         return self.used[key]  # type: ignore[return-value]  # KINDS checked it when loaded
 
     def save(self) -> None:
-        """Keep this run's answers, when it learned one (never raises)."""
+        """Keep this run's answers and older ones, when it learned one (never raises)."""
         if self.path is None or self.identity is None or not self.learned:
             return
+        kept = dict(self.used)
+        for key, value in self.known.items():
+            if len(kept) >= len(self.used) + MAX_UNUSED:
+                break
+            kept.setdefault(key, value)
         # the answers are tuples of str, bool, frozenset and None (KINDS)
-        data = marshal.dumps((self.identity, self.used))  # type: ignore[arg-type]
+        data = marshal.dumps((self.identity, kept))  # type: ignore[arg-type]
         if len(data) <= MAX_CACHE_BYTES and _write_over(self.path, data):
             self.learned = False
 

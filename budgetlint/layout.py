@@ -158,15 +158,16 @@ def _key(path: str) -> str:
     return os.path.normpath(os.path.abspath(path))
 
 
-def concerns_nothing(changed: Iterable[str], cwd: str) -> bool:
+def concerns_nothing(changed: Iterable[str], cwd: str, cache: HookCache | None = None) -> bool:
     """True when the hook, given these changed files, would check no spec and say
     nothing: no configured spec changed, reads a changed file or reads a missing one,
     and no changed file may be a budget spec left out. Every configured spec counts,
     whatever the pre-commit filters (they only leave specs out, so this may answer
     False where the filtered answer is nothing, never the reverse); a hook with its
-    own `files:` is left to budgetlint.hook."""
+    own `files:` is left to budgetlint.hook. `cache`: the project's (HookCache.of_project),
+    saved before this returns."""
     root = project_folder(cwd)
-    cache = HookCache.of_project(root)
+    cache = HookCache.of_project(root) if cache is None else cache
     try:
         return _concerns_nothing(changed, root, cache)
     except (OSError, ValueError):  # the full path says what went wrong

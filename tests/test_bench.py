@@ -88,3 +88,17 @@ def test_the_worst_inputs_one_block_at_many_inputs_and_a_broken_file(write, cli)
     write("broken.yaml", worst.broken_architecture(5))
     data = cli("check", str(write("r.yaml", worst.broken_readers(4))), "--format", "json").json()
     assert {p["code"] for p in data["problems"]} == {"schema.unknown_key"}
+
+
+def test_the_hook_row_changes_an_architecture_that_a_checked_spec_reads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its premise: the hook checks the changed file and a spec that reads it (its floor
+    is a `check` of the specs the hook lists, found when the bench runs)."""
+    from budgetlint.config import load_config
+    from budgetlint.hook import specs_to_check
+
+    monkeypatch.chdir(ROOT)
+    selected = specs_to_check([Path(bench.HOOK_CHANGED)], load_config(ROOT), ROOT)
+    names = {path.as_posix() for path in selected}
+    assert {bench.HOOK_CHANGED, "specs/mobile.yaml"} <= names

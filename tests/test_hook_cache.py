@@ -350,3 +350,18 @@ def test_a_warm_commit_that_concerns_nothing_imports_neither_tomllib_nor_typing(
 
     assert run() == "0 tomllib typing"  # the first commit parses pyproject.toml
     assert run() == "0"
+
+
+def test_a_save_keeps_older_answers_up_to_a_bound(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hook_cache, "MAX_UNUSED", 2)
+    first = HookCache.of_project(str(repo))
+    for text in (b"a", b"b", b"c"):
+        first.answer(CONFIG, text, lambda raw: (raw.decode(),))
+    first.save()
+    second = HookCache.of_project(str(repo))  # a run that looks at one new file only
+    second.answer(CONFIG, b"d", lambda raw: (raw.decode(),))
+    second.save()
+    kept = HookCache.of_project(str(repo)).known
+    assert sorted(kept.values()) == [("a",), ("b",), ("d",)]  # its own, then the earlier run's
