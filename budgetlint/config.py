@@ -26,9 +26,9 @@ class Config:
     specs: tuple[str, ...] = DEFAULT_SPECS
     source: str = "defaults"
 
-    def spec_files(self, root: Path) -> list[Path]:
+    def spec_files(self, root: Path, cache: HookCache | None = None) -> list[Path]:
         """Every file the globs match (relative to the root, or absolute), in a stable order."""
-        return [Path(name) for name in spec_names(self.specs, str(root))]
+        return [Path(name) for name in spec_names(self.specs, str(root), cache)]
 
 
 def _specs(value: Any, where: Position) -> tuple[str, ...]:

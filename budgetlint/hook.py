@@ -139,12 +139,14 @@ def _tracked_yaml(root: Path) -> list[Path]:
     return [Path(os.path.relpath(root / name)) for name in names if name]
 
 
-def hook_specs(config: Config, root: Path, filters: PreCommitFilters) -> list[Path]:
+def hook_specs(
+    config: Config, root: Path, filters: PreCommitFilters, cache: HookCache | None = None
+) -> list[Path]:
     """Every budget spec the hook guards: configured and let through by the filters, and,
     when the hook has its own `files:`, the tracked budget specs that it matches."""
     found = {
         _key(path): path
-        for path in config.spec_files(root)
+        for path in config.spec_files(root, cache)
         if filters.allows(_relative(path, root))
     }
     if filters.hook_files:
@@ -183,7 +185,7 @@ def plan(
     """The specs to check; with a cache, each file's references are taken from (and kept
     in) it by content."""
     changed_keys = {_key(path) for path in changed}
-    guarded = hook_specs(config, root, filters)
+    guarded = hook_specs(config, root, filters, cache)
     selected = []
     scanned = Scanned(cache)
     for spec in guarded:
@@ -191,7 +193,7 @@ def plan(
             selected.append(spec)
             continue
         reads = _reads(spec, scanned)
-        if changed_keys & reads or any(not os.path.isfile(name) for name in reads):
+        if changed_keys & reads or not all(scanned.is_file(name) for name in reads):
             selected.append(spec)
     known = {_key(spec) for spec in guarded}
     unconfigured = tuple(

@@ -136,6 +136,8 @@ class HookCache:
         self.known: dict[tuple[str, bytes], object] = self._load()
         self.used: dict[tuple[str, bytes], object] = {}
         self.learned = False  # an answer that was not in the file
+        # what the configured globs matched, for this run only (the folders are not content)
+        self.listed: dict[tuple[tuple[str, ...], str, str], list[str]] = {}
 
     @classmethod
     def of_project(cls, root: str) -> HookCache:

@@ -50,9 +50,19 @@ def project_folder(start: str) -> str:
         folder = parent
 
 
-def spec_names(patterns: Iterable[str], root: str) -> list[str]:
+def spec_names(patterns: Iterable[str], root: str, cache: HookCache | None = None) -> list[str]:
     """Every file the globs match (relative to the root, or absolute), in a stable order,
-    as paths relative to the working directory."""
+    as paths relative to the working directory. With a cache, the folders are listed once
+    a run (the hook's fast path and its full path ask the same)."""
+    if cache is None:
+        return _spec_names(patterns, root)
+    key = (tuple(patterns), os.path.abspath(root), os.getcwd())
+    if key not in cache.listed:
+        cache.listed[key] = _spec_names(key[0], root)
+    return list(cache.listed[key])
+
+
+def _spec_names(patterns: Iterable[str], root: str) -> list[str]:
     found: dict[str, None] = {}
     for pattern in patterns:
         for match in sorted(glob.glob(pattern, root_dir=root, recursive=True)):
@@ -180,7 +190,7 @@ def _concerns_nothing(changed: Iterable[str], root: str, cache: HookCache) -> bo
     globs = configured_globs(root, cache)
     if globs is None or hook_names_files(root):
         return False
-    specs = spec_names(globs, root)
+    specs = spec_names(globs, root, cache)
     configured = {_key(spec) for spec in specs}
     changed_keys = {_key(name) for name in changed}
     if changed_keys & configured:
