@@ -78,12 +78,17 @@ class Distinct:
 
 def numbered(layers: Sequence[LayerReport]) -> Distinct:
     numbers: dict[tuple[object, ...], int] = {}
+    # rows that share one figures object (the evaluator's, for equal layers) have equal
+    # content keys: the key is made and hashed once per figures object, not per row
+    by_figures: dict[int, int] = {}  # id of a row's figures (alive in `layers`) → number
     of = array("l")
     first: list[int] = []
     counts: list[int] = []
     for position, layer in enumerate(layers):
-        key = content_key(layer)
-        number = numbers.setdefault(key, len(numbers))
+        number = by_figures.get(id(layer.figures), -1)
+        if number < 0:
+            number = numbers.setdefault(content_key(layer), len(numbers))
+            by_figures[id(layer.figures)] = number
         if number == len(first):
             first.append(position)
             counts.append(0)

@@ -293,3 +293,26 @@ def test_held_entries_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     first = [figures(report, spec.devices["plain"]).mac_bytes for report in reports]
     assert distinct.held_entries() <= before + 2
     assert [figures(report, spec.devices["plain"]).mac_bytes for report in reports] == first
+
+
+def test_rows_sharing_their_figures_are_numbered_as_by_content(tmp_path: Path) -> None:
+    """The evaluator gives equal layers one figures object, which numbered() keys on
+    before making a content key; rows made by hand have their own, equal in content."""
+    path = tmp_path / "chain.yaml"
+    layers = ", ".join(["linear: {out: 8}, relu, layernorm"] * 4)
+    path.write_text(
+        f"version: 1\nmodels:\n  m:\n    input: [2, 8]\n    devices: []\n    layers: [{layers}]\n"
+    )
+    spec, problems = read_spec(path)
+    assert spec is not None and not problems, problems
+    rows = evaluate(spec.models[0].architecture, DEFAULT).layers
+    by_content: dict[tuple[object, ...], int] = {}
+    expected = [by_content.setdefault(distinct.content_key(row), len(by_content)) for row in rows]
+    assert list(distinct.numbered(rows).of) == expected
+    # linear, relu, layernorm: the first linear's figures are another object (its input
+    # needs no gradient: other backward FLOPs) but the same content, so the same number
+    assert len(set(expected)) == 3
+    assert rows[0].figures is not rows[3].figures
+    made_again = [row._replace(figures=row.figures._replace()) for row in rows]
+    assert all(a.figures is not b.figures for a, b in zip(rows, made_again, strict=True))
+    assert list(distinct.numbered(made_again).of) == expected
