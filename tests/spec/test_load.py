@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 import tracemalloc
 from pathlib import Path
@@ -379,3 +381,17 @@ def test_repeated_texts_are_one_value() -> None:
     assert items == [{"key": "xyz"}] * 3
     assert len({id(value) for item in items for value in item.values()}) == 1
     assert len({id(key) for item in items for key in item}) == 1
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+@pytest.mark.parametrize("text", ["a: [1, {b: 2}]\n", "a: [1\n", "a: 1\na: 2\n", "- 1\n"])
+def test_cycle_collection_is_as_it_was_after_reading(text: str, enabled: bool) -> None:
+    """Reading pauses the cycle collector; whatever the outcome, it is left as it was."""
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with contextlib.suppress(SpecError):
+            parse_document(text, "f.yaml")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
