@@ -152,7 +152,7 @@ class HookCache:
                 return {}
             with open(self.path, "rb") as handle:
                 stored = marshal.loads(handle.read(MAX_CACHE_BYTES + 1))
-        except (OSError, EOFError, ValueError, TypeError):
+        except Exception:  # unreadable, or not marshal data (any error of the loader): unknown
             return {}
         if not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.identity):
             return {}

@@ -172,6 +172,7 @@ def damaged(identity: object) -> dict[str, bytes]:
         "a kind unknown": marshal.dumps((identity, {("other", digest): None})),
         "a short digest": marshal.dumps((identity, {(CONFIG, b"x"): None})),
         "a wrong answer": marshal.dumps((identity, {(REFERENCES, digest): ("x", 1)})),
+        "nested deeper than the loader goes": b"(\x01\x00\x00\x00" * 100_000,
         "paths not text": marshal.dumps(
             (identity, {(REFERENCES, digest): ((1,), True, frozenset())})
         ),
@@ -350,6 +351,22 @@ def test_a_warm_commit_that_concerns_nothing_imports_neither_tomllib_nor_typing(
 
     assert run() == "0 tomllib typing"  # the first commit parses pyproject.toml
     assert run() == "0"
+
+
+def test_a_warm_commit_with_a_relevant_file_parses_no_pyproject(repo: Path) -> None:
+    script = (
+        "import sys; from budgetlint.entry import main; "
+        "code = main(['hook', 'specs/zoo/net.yaml']); print(code, 'tomllib' in sys.modules)"
+    )
+
+    def run() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, check=True
+        )
+        return done.stdout.splitlines()[-1]
+
+    assert run() == "0 True"  # the first commit parses pyproject.toml, then checks the specs
+    assert run() == "0 False"
 
 
 def test_a_save_keeps_older_answers_up_to_a_bound(
