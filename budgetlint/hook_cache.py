@@ -163,6 +163,8 @@ class HookCache:
 
     def answer(self, kind: str, raw: bytes, compute: Callable[[bytes], Answer]) -> Answer:
         """compute(raw), the answer of this `kind` (a row of KINDS) for these bytes."""
+        if kind not in KINDS:
+            raise KeyError(f"no kind of answer {kind!r} in hook_cache.KINDS")
         key = (kind, digest(raw))
         if key not in self.used:
             if key in self.known:

@@ -76,6 +76,11 @@ def test_an_answer_is_computed_once_per_content_and_kept_between_runs(repo: Path
     assert calls == [b"a", b"b"]
 
 
+def test_an_unknown_kind_of_answer_fails_loudly(repo: Path) -> None:
+    with pytest.raises(KeyError, match="references2"):
+        HookCache.of_project(str(repo)).answer("references2", b"x", lambda raw: None)
+
+
 def test_a_second_hook_run_scans_no_file_and_answers_the_same(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
