@@ -15,6 +15,7 @@ from budgetlint.graph import Architecture, Shape
 from budgetlint.problems import Position, Problem, SpecError, fail, unique
 from budgetlint.rules import FILE_MISSING
 from budgetlint.spec.expand import Reading, Spec, display_path, read_forms, read_spec
+from budgetlint.spec.files import RunWork
 from budgetlint.spec.load import Document
 from budgetlint.spec.sources import WORK_TREE, GitRevision, Source, resolve_revision
 
@@ -74,6 +75,7 @@ def _base_reports(
     warnings: list[Problem],
     unchanged: Spec | None = None,
     evaluated: Callable[[Architecture, Convention], ModelReport] = evaluate,
+    work: RunWork | None = None,
 ) -> dict[str, ModelReport]:
     """The spec's models as they stood at the base. A spec missing there is new, unless
     git sees it renamed since (then its old path is read); one that can't be read there is
@@ -84,13 +86,13 @@ def _base_reports(
     spec: Spec | None = unchanged
     problems: list[Problem] = []
     if unchanged is None:
-        spec, problems = read_spec(path, input_shape, revision)
+        spec, problems = read_spec(path, input_shape, revision, work=work)
     missing = spec is None and problems and problems[0].code == FILE_MISSING
     if missing and problems[0].position.path == shown:
         old = revision.renamed_from(path)
         if old is None:
             return {}  # the spec itself is new since the base
-        spec, problems = read_spec(old, input_shape, revision)
+        spec, problems = read_spec(old, input_shape, revision, work=work)
     if spec is None or problems:
         first = problems[0] if problems else None
         warnings.append(
@@ -140,10 +142,14 @@ class _Read:
 
 
 def _reading(
-    path: Path, input_shape: Shape | None, source: Source, documents: dict[str, Document]
+    path: Path,
+    input_shape: Shape | None,
+    source: Source,
+    documents: dict[str, Document],
+    work: RunWork,
 ) -> _Read:
     """One spec of the run read once, as a file of its own and as another's architecture."""
-    own, as_part = read_forms(path, input_shape, source, documents)
+    own, as_part = read_forms(path, input_shape, source, documents, work=work)
     return _Read(path, *own, as_part)
 
 
@@ -255,7 +261,8 @@ def run(
         except SpecError as error:
             return Result((), (), error.problems, (), base, strict)
     documents: dict[str, Document] = {}  # each file loaded once in the run
-    read = [_reading(path, input_shape, source, documents) for path in paths]
+    work = RunWork()  # what every reading of the run has done, base included
+    read = [_reading(path, input_shape, source, documents, work) for path in paths]
     parts = architectures_of_others([item.spec for item in read if item.spec is not None])
     as_at_base = _unchanged(read, revision)
     for item in read:
@@ -278,7 +285,7 @@ def run(
             problems.append(refused)
             continue
         before = (
-            _base_reports(path, revision, convention, input_shape, warnings, first, evaluated)
+            _base_reports(path, revision, convention, input_shape, warnings, first, evaluated, work)
             if revision
             else {}
         )

@@ -83,6 +83,11 @@ RULES: dict[str, Rule] = {
         Rule("file.binary", "A file that is binary, not YAML text.", BAD_INPUT),
         Rule("file.encoding", "A file that is not UTF-8.", BAD_INPUT),
         Rule("file.too_large", "A file larger than budgetlint reads.", BAD_INPUT),
+        Rule(
+            "file.too_much_in_run",
+            "More YAML, all the files of one run together, than budgetlint reads.",
+            BAD_INPUT,
+        ),
         Rule("file.special", "A path that is not a regular file (a device, a pipe).", BAD_INPUT),
         Rule("file.outside_repo", "A spec reads a file outside the repository.", BAD_INPUT),
         # configuration and command line
@@ -234,6 +239,11 @@ RULES: dict[str, Rule] = {
             BAD_INPUT,
         ),
         Rule(
+            "layer.too_many_in_run",
+            "More expansion work, all the files of one run together, than allowed.",
+            BAD_INPUT,
+        ),
+        Rule(
             "shape.rank", "A tensor of more dimensions than budgetlint evaluates (16).", BAD_INPUT
         ),
         Rule(
@@ -293,6 +303,7 @@ FILE_CODES = frozenset(
         "file.binary",
         "file.encoding",
         "file.too_large",
+        "file.too_much_in_run",
         "file.special",
         "file.outside_repo",
     }

@@ -585,3 +585,53 @@ def test_judging_work_is_bounded_too(write, cli, monkeypatch) -> None:  # type: 
     _positioned(run)
     assert [p["code"] for p in run.json()["problems"]] == ["device.too_many_targets"]
     assert run.json()["problems"][0]["line"] == 5  # d2, the third device
+
+
+# --- a run of many files: bounds of the run beside those of each file ----------------
+
+_SIX_LAYERS = (
+    "version: 1\ndevices: {{d: {{budgets: {{params: 1G}}}}}}\n"
+    "models:\n  {name}: {{input: [1, 4], devices: [d], layers: [relu, relu, relu,\n"
+    "      relu, relu, relu]}}\n"
+)
+
+
+def test_the_files_of_one_run_share_a_bound_on_expansion(
+    tmp_path: Path, write, cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(expander, "MAX_RUN_STEPS", 15)  # six steps a file: two fit
+    specs = [write(f"s{i}.yaml", _SIX_LAYERS.format(name=f"m{i}")).name for i in range(3)]
+    monkeypatch.chdir(tmp_path)
+    run = cli("check", *specs, "--format", "json")
+    _positioned(run)
+    (problem,) = run.json()["problems"]
+    assert problem["code"] == "layer.too_many_in_run"
+    # the third file's fourth layer is the 16th step of the run: refused there
+    assert (problem["file"], problem["line"]) == ("s2.yaml", 5)
+    assert [m["name"] for m in run.json()["models"]] == ["m0", "m1"]
+    alone = cli("check", specs[2], "--format", "json")  # each file alone is within it
+    assert alone.code == 0
+
+
+def test_the_files_of_one_run_share_a_bound_on_bytes(write, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from budgetlint.spec import files
+
+    write("arch.yaml", "version: 1\nlayers: [relu, relu]\n")
+    reader = (
+        "version: 1\ndevices: {{d: {{budgets: {{params: 1G}}}}}}\n"
+        "models:\n  {name}: {{input: [1, 4], devices: [d], arch: arch.yaml}}\n"
+    )
+    specs = [write(f"s{i}.yaml", reader.format(name=f"m{i}")) for i in range(3)]
+    monkeypatch.chdir(specs[0].parent)
+    sizes = [len(path.read_bytes()) for path in specs]
+    arch = len((specs[0].parent / "arch.yaml").read_bytes())
+    # arch.yaml, read by all three, counts once: exactly the run's bytes pass
+    monkeypatch.setattr(files, "MAX_RUN_BYTES", sum(sizes) + arch)
+    assert cli("check", *map(str, specs)).code == 0
+    monkeypatch.setattr(files, "MAX_RUN_BYTES", sum(sizes) + arch - 1)
+    run = cli("check", *map(str, specs), "--format", "json")
+    assert run.code == 2
+    (problem,) = run.json()["problems"]
+    assert problem["code"] == "file.too_much_in_run"
+    assert problem["file"] == "s2.yaml"  # the last file read is the one past the bound
+    assert "8,388,608" not in problem["message"] and "refused" in problem["message"]

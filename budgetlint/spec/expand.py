@@ -16,7 +16,7 @@ from budgetlint.graph import Shape
 from budgetlint.problems import Problem, SpecError
 from budgetlint.spec.devices import read_devices
 from budgetlint.spec.expander import Expander
-from budgetlint.spec.files import Files
+from budgetlint.spec.files import Files, RunWork
 from budgetlint.spec.files import display_path as display_path
 from budgetlint.spec.load import Document
 from budgetlint.spec.models import ModelSpec, Unbuilt, declared_model, file_model
@@ -43,13 +43,15 @@ def read_spec(
     source: Source = WORK_TREE,
     file_architecture: bool = True,
     documents: dict[str, Document] | None = None,
+    work: RunWork | None = None,
 ) -> Reading:
     """Load, validate and expand one spec file; all the problems found, not just the first.
 
     Without `file_architecture`, a top-level `layers:` is not made a model of its own
     (the file is another spec's architecture). `documents`: the files other readings
-    from the same source loaded (see read_forms)."""
-    own, part = read_forms(path, input_override, source, documents, file_architecture)
+    from the same source loaded (see read_forms); `work`: what the run's readings have
+    done together, against its bounds (by default this reading's own)."""
+    own, part = read_forms(path, input_override, source, documents, file_architecture, work)
     return own if file_architecture else part
 
 
@@ -59,6 +61,7 @@ def read_forms(
     source: Source = WORK_TREE,
     documents: dict[str, Document] | None = None,
     file_architecture: bool = True,
+    work: RunWork | None = None,
 ) -> tuple[Reading, Reading]:
     """The spec as read_spec reads it with `file_architecture` and without, from one
     reading: the second is the first as it stood before its top-level `layers:` was made
@@ -68,7 +71,7 @@ def read_forms(
     `documents` (normalised path -> document) holds the files loaded and validated by the
     run's other readings from the same source, and gets this one's: a file that many
     specs read is loaded once (each reading still confines it and lists it)."""
-    files = Files(source, confinement_root(path) if isinstance(source, WorkTree) else None)
+    files = Files(source, confinement_root(path) if isinstance(source, WorkTree) else None, work)
     if documents is not None:
         files.shared = documents
     try:

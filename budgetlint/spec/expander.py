@@ -30,7 +30,7 @@ from budgetlint.spec.binding import (
 )
 from budgetlint.spec.blocks import Block, BlockLibrary, value_at
 from budgetlint.spec.expr import ExpressionError, has_template, names_read, substitute
-from budgetlint.spec.files import Files
+from budgetlint.spec.files import MAX_RUN_STEPS, Files
 from budgetlint.spec.load import Document, JsonPath
 from budgetlint.spec.memo import Expansion, Replay, remembered
 from budgetlint.spec.places import item_positions
@@ -357,6 +357,17 @@ class Expander:
                     "and repeat turns together: refused",
                 )
             )
+        run = self.files.work
+        run.steps += steps
+        if run.steps > MAX_RUN_STEPS:
+            raise TooMuchWork(
+                Problem(
+                    _located(position),
+                    "layer.too_many_in_run",
+                    f"the files read in this run unroll to more than {MAX_RUN_STEPS:,} layers "
+                    "and repeat turns together: refused",
+                )
+            )
 
     def op(self, use: _Use) -> Layer:
         """A layer of one op, its attributes bound."""
@@ -635,7 +646,11 @@ class Expander:
     def affords(self, steps: int) -> bool:
         """Can `steps` more be counted without passing a bound?"""
         unrolled = self.unrolled + steps
-        return unrolled <= MAX_UNROLLED and self.file_unrolled + unrolled <= MAX_FILE_UNROLLED
+        return (
+            unrolled <= MAX_UNROLLED
+            and self.file_unrolled + unrolled <= MAX_FILE_UNROLLED
+            and self.files.work.steps + steps <= MAX_RUN_STEPS
+        )
 
     def arch(self, use: _Use) -> list[Node]:
         context, path = use.context, use.key_path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from budgetlint.graph import Shape
@@ -10,7 +11,7 @@ from budgetlint.imports.kinds import is_model
 from budgetlint.problems import Position, SpecError, fail
 from budgetlint.rules import FILE_CODES
 from budgetlint.spec.load import Document, load_document
-from budgetlint.spec.sources import Source
+from budgetlint.spec.sources import MAX_FILE_BYTES, Source
 from budgetlint.spec.validate import validate
 
 
@@ -23,6 +24,39 @@ def display_path(path: Path) -> str:
     return str(path) if relative.startswith("..") else relative
 
 
+MAX_RUN_BYTES = 8 * 1024 * 1024  # of all the YAML files a run reads (each counted once)
+MAX_RUN_STEPS = 250_000  # expansion steps of all the files a run reads (spec.expander)
+
+
+@dataclass
+class RunWork:
+    """What a run's readings have done together, against the run's bounds: each file and
+    model has bounds of its own, and these keep a command line (or a repository) of many
+    files within the same seconds as one large file. A reading alone has its own."""
+
+    bytes: int = 0
+    steps: int = 0
+
+
+@dataclass(frozen=True)
+class _Metered:
+    """The source, each read counted against the run's YAML bytes."""
+
+    source: Source
+    work: RunWork
+
+    def read_bytes(self, path: Path, display: str, limit: int = MAX_FILE_BYTES) -> bytes:
+        raw = self.source.read_bytes(path, display, limit)
+        self.work.bytes += len(raw)
+        if self.work.bytes > MAX_RUN_BYTES:
+            raise fail(
+                Position(display),
+                "file.too_much_in_run",
+                f"the files read in this run pass {MAX_RUN_BYTES:,} bytes together here: refused",
+            )
+        return raw
+
+
 class Files:
     """Loads and validates each file once; remembers every file read.
 
@@ -31,8 +65,12 @@ class Files:
     elsewhere on the machine. The file the user names is read wherever it is.
     """
 
-    def __init__(self, source: Source, root: Path | None = None) -> None:
+    def __init__(
+        self, source: Source, root: Path | None = None, work: RunWork | None = None
+    ) -> None:
         self.source = source
+        self.work = work if work is not None else RunWork()
+        self.yaml_source = _Metered(source, self.work)  # model files have their own bound
         self.root = root  # None: no confinement here (a git revision confines itself)
         self.documents: dict[str, Document] = {}
         self.read: dict[str, None] = {}  # every file tried, loaded or not, in order
@@ -87,7 +125,7 @@ class Files:
         if is_model(path):
             document = _import_model(path, shown, self.source, input_shape)
         else:
-            document = load_document(path, shown, self.source)
+            document = load_document(path, shown, self.yaml_source)
         problems = validate(document)
         if problems:
             raise SpecError(*problems)
