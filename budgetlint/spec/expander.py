@@ -286,10 +286,17 @@ class Expander:
         known = self.bound.get(key) if key is not None else None
         if known is None:
             return None
-        unrolled = self.unrolled + known.steps + 1  # count()'s check, inline: it runs per item
-        if unrolled > MAX_UNROLLED or self.file_unrolled + unrolled > MAX_FILE_UNROLLED:
+        steps = known.steps + 1
+        unrolled = self.unrolled + steps  # count()'s check, inline: it runs per item
+        run = self.files.work
+        if (
+            unrolled > MAX_UNROLLED
+            or self.file_unrolled + unrolled > MAX_FILE_UNROLLED
+            or run.steps + steps > MAX_RUN_STEPS
+        ):
             return None
         self.unrolled = unrolled
+        run.steps += steps
         name = self.child(parent, default)
         return Layer(name, known.op, known.attrs, position, False, "", self.groups)
 
