@@ -29,6 +29,7 @@ from budgetlint.spec.binding import (
     parameter_slots,
 )
 from budgetlint.spec.blocks import Block, BlockLibrary, value_at
+from budgetlint.spec.collector import collector_paused
 from budgetlint.spec.expr import ExpressionError, has_template, names_read, substitute
 from budgetlint.spec.files import MAX_RUN_STEPS, Files
 from budgetlint.spec.load import Document, JsonPath
@@ -199,6 +200,12 @@ class Expander:
             yield
         finally:
             self.groups = outer
+
+    def model_layers(self, context: Context, path: JsonPath) -> tuple[Node, ...]:
+        """A model's layers (named `layers.N` unless named), the cyclic collector paused:
+        expanding makes many objects and no reference cycles."""
+        with collector_paused():
+            return self.layers(context, path, "", "layers")
 
     def layers(self, context: Context, path: JsonPath, parent: str, label: str) -> tuple[Node, ...]:
         """Every item of the list; problems of one item don't hide the next one's."""

@@ -138,7 +138,7 @@ def declared_model(
     else:
         expander.units.clear()
         with used(use if "arch" in spec else ""):
-            layers = expander.layers(context, layers_path, "", "layers")
+            layers = expander.model_layers(context, layers_path)
             layers = _nonempty(layers, context, layers_path)
         units = _outermost(expander.units)
         if same is not None:
@@ -218,7 +218,7 @@ def file_model(
     context = Context(document, blocks, scope, (), (document.path,), "", scope)
     expander.start_model()
     expander.units.clear()
-    layers = _nonempty(expander.layers(context, ("layers",), "", "layers"), context, ("layers",))
+    layers = _nonempty(expander.model_layers(context, ("layers",)), context, ("layers",))
     architecture = Architecture(
         name, document.path, shape, layers, document.position(()), units=_outermost(expander.units)
     )

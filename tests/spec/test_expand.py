@@ -546,3 +546,66 @@ def test_a_bad_repeat_start_is_refused_at_its_line(write, start: str) -> None:  
     )
     assert len(problems) == 1
     assert ":4:31: " in problems[0] and "start" in problems[0], problems
+
+
+# The cyclic collector is paused while a model expands (Expander.model_layers): reading a
+# spec makes no reference cycles, so nothing waits for the collector, problems included.
+_CYCLE_FREE = [
+    "specs/mobile.yaml",
+    "specs/zoo/resnet18.yaml",
+    "specs/zoo/llama-2-7b.yaml",  # blocks replayed, repeats
+    "specs/zoo/maxvit_t.yaml",
+]
+_PROBLEMS = (
+    "version: 1\ninput: [1, 4]\nblocks:\n"
+    "  b: {layers: [{linear: {out: '${0}'}}, nope, b]}\n"  # inside a block use: its chain
+    "layers: [b, b, {linear: {out: 0k}}, '${x}', {repeat: {times: 2, body: [b]}}]\n"
+)
+
+
+@pytest.mark.parametrize("name", [*_CYCLE_FREE, "problems", "refused"])
+def test_reading_a_spec_makes_no_reference_cycles(write, name: str) -> None:  # type: ignore[no-untyped-def]
+    import gc
+
+    from tests.conftest import ROOT
+    from tests.doubling import doubling
+
+    if name == "problems":
+        path = write("p.yaml", _PROBLEMS)
+    elif name == "refused":
+        path = write("d.yaml", doubling("block", leaf="relu"))
+    else:
+        path = ROOT / name
+    read_spec(path)  # caches filled (schemas, expressions) before counting
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        spec, problems = read_spec(path)
+        assert (problems != []) == (name in ("problems", "refused"))
+        del spec, problems
+        assert gc.collect() == 0  # nothing was left for the collector to find
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def test_the_collector_is_paused_while_expanding_and_resumed_after(write, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import gc
+
+    from budgetlint.spec.expander import Expander
+
+    seen: list[bool] = []
+    original = Expander.layers
+
+    def layers(self, *args):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        return original(self, *args)
+
+    monkeypatch.setattr(Expander, "layers", layers)
+    assert gc.isenabled()
+    spec_of(write, HEADER + "layers: [relu, {residual: {body: [relu]}}]\n")
+    _, problems = read_spec(write("bad.yaml", HEADER + "layers: [nope]\n"))
+    assert [problem.code for problem in problems] == ["layer.unknown_op"]
+    assert seen and not any(seen)
+    assert gc.isenabled()
