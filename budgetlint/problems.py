@@ -84,6 +84,12 @@ _LINE_BREAKS[ord("\n")], _LINE_BREAKS[ord("\r")] = "\\n", "\\r"
 _COMMAND_MARKER = "##["
 _COMMAND_MARKER_SHOWN = "%23%23["
 _LONG_NUMBER = re.compile(r"\d{25,}")
+# Text that one_line would change: a line break, the marker or a long number. Most text
+# has none (a report's cells), and a search is cheaper than the changes that find none.
+_CHANGED = re.compile(
+    "[" + "".join(re.escape(chr(code)) for code in _LINE_BREAKS) + "]|"
+    + re.escape(_COMMAND_MARKER) + "|" + _LONG_NUMBER.pattern
+)  # fmt: skip
 
 
 def no_line_breaks(text: str) -> str:
@@ -94,6 +100,8 @@ def no_line_breaks(text: str) -> str:
 def one_line(text: str) -> str:
     """Text from YAML on one line that no CI log reads as a command: line breaks and
     GitHub's `##[` shown escaped, numbers of 25 digits and more shortened."""
+    if _CHANGED.search(text) is None:
+        return text
     text = text.translate(_LINE_BREAKS).replace(_COMMAND_MARKER, _COMMAND_MARKER_SHOWN)
     return _LONG_NUMBER.sub(lambda match: short_number(match.group()), text)
 

@@ -111,24 +111,25 @@ class _LayerLines:
         self.files: dict[str, str] = {}  # a path, quoted
 
     def line(self, row: LayerFigures) -> str:
-        if row.same < 0:  # not known equal to another layer: encoded on its own
+        layer, _, _, same = row
+        if same < 0:  # not known equal to another layer: encoded on its own
             return _ONE_LINE.encode(_layer(row, self.tensors))
-        parts = self.known.get(row.same)
+        parts = self.known.get(same)
         if parts is None:
-            parts = self.known[row.same] = _parts(row, self.tensors)
-        layer = row.layer
+            parts = self.known[same] = _parts(row, self.tensors)
+        op, middle, tails, end = parts
         name = _quote(layer.name)
         where = layer.position
         file = self.files.get(where.path)
         if file is None:
             file = self.files[where.path] = _quote(where.path)
         tensors = ""
-        if parts.tails:  # each tensor's name is the layer's, a dot and its own
+        if tails:  # each tensor's name is the layer's, a dot and its own
             head = '{"name": ' + name[:-1]
-            tensors = head + (", " + head).join(parts.tails)
+            tensors = head + (", " + head).join(tails)
         return (
-            f'{{"name": {name}, "op": {parts.op}, "file": {file}, "line": {where.line}, '
-            f'"column": {where.column}{parts.middle}, "tensors": [{tensors}]{parts.end}'
+            f'{{"name": {name}, "op": {op}, "file": {file}, "line": {where.line}, '
+            f'"column": {where.column}{middle}, "tensors": [{tensors}]{end}'
         )
 
 
@@ -202,13 +203,14 @@ def _table(seen: ModelFigures, options: RenderOptions) -> dict[str, Any]:
     }
 
 
-def _totals(report: ModelReport, precision: Precision) -> dict[str, int]:
+def _totals(report: ModelReport, precision: Precision, stored: int | None = None) -> dict[str, int]:
+    """`stored`: size_bytes(report, precision) when known already."""
     return {
         "params": report.params,
         "buffers": report.buffers,
         "macs": report.macs,
         "flops": report.flops,
-        "size_bytes": size_bytes(report, precision),
+        "size_bytes": size_bytes(report, precision) if stored is None else stored,
     }
 
 
@@ -335,7 +337,7 @@ def _model(
     report = model.report
     seen = shared.seen(report, model.device)
     totals: dict[str, Any] = {
-        **_totals(report, seen.precision),
+        **_totals(report, seen.precision, seen.size_bytes),
         "mac_bytes": seen.mac_bytes,
         "peak_activation_bytes": seen.peak.bytes,
         "peak_activation_layer": seen.peak.layer,

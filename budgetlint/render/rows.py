@@ -277,14 +277,10 @@ def _leaves(nodes: Sequence[_Item]) -> Iterator[LayerFigures | Row]:
 
 def _count(nodes: Sequence[_Item], tree: bool) -> int:
     """The rows of a tree (every node) or of a flat table (its leaves)."""
-    count = 0
+    count = len(nodes)
     for node in nodes:
-        if isinstance(node, LayerFigures):
-            count += 1
-        elif node.children:
-            count += tree + _count(node.children, tree)
-        else:
-            count += 1
+        if type(node) is _Node and node.children:  # its members' rows, with or without it
+            count += _count(node.children, tree) - (not tree)
     return count
 
 
