@@ -7,6 +7,7 @@ import importlib.util
 import shutil
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -102,3 +103,26 @@ def test_the_hook_row_changes_an_architecture_that_a_checked_spec_reads(
     selected = specs_to_check([Path(bench.HOOK_CHANGED)], load_config(ROOT), ROOT)
     names = {path.as_posix() for path in selected}
     assert {bench.HOOK_CHANGED, "specs/mobile.yaml"} <= names
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_render_bench_makes_what_each_command_writes(
+    write, cli, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """bench/render.py's outputs are the commands' own: as long as what each writes."""
+    monkeypatch.setenv("COLUMNS", "100")  # report's table as piped
+    spec = write("chain.yaml", bench.chain_spec(13))
+    render = _load("render")
+    assert render.main([str(spec), "--runs", "1"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert [line[:15].rstrip() for line in printed] == ["run (check)", *render.CASES]
+    sizes = [int(line.split("(")[1].split()[0].replace(",", "")) for line in printed[1:]]
+    commands = [command.split() for command in render.CASES]
+    assert sizes == [len(cli(*command, str(spec)).out) for command in commands]
