@@ -2,7 +2,7 @@
 
 A model repeats its layers (a chain of equal blocks) and is judged on many devices, and
 a layer's traffic and time on a device depend on what it is, not on its name or place
-(memory.traffic_key). So a model's layers are numbered by content once (`Distinct`), and
+(content_key). So a model's layers are numbered by content once (`Distinct`), and
 each device's figures (`DeviceCosts`, for one precision and roofline) are computed once
 per number: the budgets (mac_bytes, latency, throughput) and the formats' per-layer
 figures read the same object. Under a weight override that may pick tensors by layer
@@ -46,9 +46,9 @@ from budgetlint.engine.roofline import LayerTime, time_of
 
 
 def content_key(layer: LayerReport) -> tuple[object, ...]:
-    """Everything of a layer that its traffic and time on any device read, and the figures
-    a format shows of it, but its name: layers with equal keys cost alike (without a
-    name-picking override)."""
+    """Everything of a layer that its traffic and time on any device read, the figures a
+    format shows of it, and what a training step's time reads of it, but its name: layers
+    with equal keys cost alike (without a name-picking override)."""
     return (
         layer.alias,
         layer.op,
@@ -63,6 +63,9 @@ def content_key(layer: LayerReport) -> tuple[object, ...]:
         layer.macs,
         layer.flops,
         layer.physical_flops,
+        layer.backward_flops,
+        layer.recompute_flops,
+        bool(layer.unit),  # inside a repeated block (recomputed under per_block)
     )
 
 
@@ -79,16 +82,19 @@ class Distinct:
 def numbered(layers: Sequence[LayerReport]) -> Distinct:
     numbers: dict[tuple[object, ...], int] = {}
     # rows that share one figures object (the evaluator's, for equal layers) have equal
-    # content keys: the key is made and hashed once per figures object, not per row
-    by_figures: dict[int, int] = {}  # id of a row's figures (alive in `layers`) → number
+    # content keys but for whether they are in a repeated block (the figures leave that
+    # out): the key is made and hashed once per figures object and that, not per row.
+    # id of a row's figures (alive in `layers`) → number, for rows outside and inside
+    by_figures: tuple[dict[int, int], dict[int, int]] = ({}, {})
     of = array("l")
     first: list[int] = []
     counts: list[int] = []
     for position, layer in enumerate(layers):
-        number = by_figures.get(id(layer.figures), -1)
+        known = by_figures[bool(layer.unit)]
+        number = known.get(id(layer.figures), -1)
         if number < 0:
             number = numbers.setdefault(content_key(layer), len(numbers))
-            by_figures[id(layer.figures)] = number
+            known[id(layer.figures)] = number
         if number == len(first):
             first.append(position)
             counts.append(0)
@@ -100,9 +106,11 @@ def numbered(layers: Sequence[LayerReport]) -> Distinct:
 @dataclass(frozen=True)
 class DeviceCosts:
     """A model's per-layer traffic and time on one device: layer i's are
-    `traffic[of[i]]` and `times[of[i]]` (`times` is None without a roofline)."""
+    `traffic[of[i]]` and `times[of[i]]` (`times` is None without a roofline). Layers in
+    one slot are equal in content (content_key); `first[slot]` is the first of them."""
 
     of: Sequence[int]
+    first: tuple[int, ...]
     traffic: tuple[Traffic, ...]
     times: tuple[LayerTime, ...] | None
     shared: bool  # `of` numbers layers by content (no name-picking override): equal, equal
@@ -166,7 +174,7 @@ def costs(
     if times is not None:  # floats: summed layer by layer, in order, as roofline.latency
         seconds = [time.seconds for time in times]
         latency = sum(map(seconds.__getitem__, of))
-    return DeviceCosts(of, tuple(traffic), times, of is numbers.of, moved, latency)
+    return DeviceCosts(of, tuple(firsts), tuple(traffic), times, of is numbers.of, moved, latency)
 
 
 MAX_HELD = 2_000_000  # layer numbers and slots remembered (a few bytes each)
@@ -264,6 +272,11 @@ def kv_cache(report: ModelReport, precision: Precision) -> int:
     """memory.kv_cache_bytes, once per report and KV cache width."""
     bits = precision.kv_cache_bits
     return _once(report, ("kv", bits), lambda: kv_cache_bytes(report, precision))
+
+
+def numbers(report: ModelReport) -> Distinct:
+    """The report's layers numbered by content, remembered."""
+    return _MEMO.entry(report).numbers
 
 
 def device_costs(

@@ -91,24 +91,6 @@ def names_matter(precision: Precision) -> bool:
     return precision.weights is not None and bool(precision.weights.overrides)
 
 
-def traffic_key(layer: LayerReport, precision: Precision) -> tuple[object, ...] | None:
-    """Everything of a layer that layer_traffic reads but its name: equal keys, equal
-    traffic. None when an override may pick the layer by name (then nothing is shared)."""
-    if names_matter(precision):
-        return None
-    return (
-        layer.alias,
-        layer.op,
-        layer.inputs,
-        layer.output,
-        layer.state_read,
-        layer.tensors,
-        layer.learnable,
-        layer.buffers,
-        layer.weights_read,
-    )
-
-
 def size_bytes(report: ModelReport, precision: Precision) -> int:
     """Every tensor stored once (a tied weight with its owner), at its storage."""
     form = precision.weights

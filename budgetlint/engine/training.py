@@ -27,9 +27,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from budgetlint.device import Roofline, TrainingConfig
+from budgetlint.engine import distinct
 from budgetlint.engine.cost import numel
 from budgetlint.engine.evaluate import LayerReport, ModelReport, SavedTensor, SavedTotal
-from budgetlint.engine.memory import Precision, layer_traffic, packed
+from budgetlint.engine.memory import Precision, packed
 from budgetlint.engine.saved import SAVED_BITS
 
 
@@ -156,9 +157,14 @@ def layer_train_flops(layer: LayerReport, checkpointing: str, blocks: bool) -> i
 
 
 def train_flops(report: ModelReport, config: TrainingConfig) -> int:
-    """Forward + backward + recomputation, at the report's convention."""
+    """Forward + backward + recomputation, at the report's convention: each distinct layer
+    (engine.distinct) once, times the layers equal to it."""
     blocks = bool(report.unit_inputs)
-    return sum(layer_train_flops(layer, config.checkpointing, blocks) for layer in report.layers)
+    layers, numbered = report.layers, distinct.numbers(report)
+    return sum(
+        count * layer_train_flops(layers[first], config.checkpointing, blocks)
+        for first, count in zip(numbered.first, numbered.counts, strict=True)
+    )
 
 
 def update_bytes(report: ModelReport, config: TrainingConfig) -> int:
@@ -182,14 +188,20 @@ def step_time(report: ModelReport, config: TrainingConfig, roofline: Roofline) -
     blocks = bool(report.unit_inputs)
     compute = roofline.compute * roofline.efficiency
     bandwidth = roofline.bandwidth * roofline.efficiency
-    total = 0.0
-    for layer in report.layers:
+    costs = distinct.device_costs(report, precision, None)  # a slot's layers are alike
+    terms = []
+    for first, traffic in zip(costs.first, costs.traffic, strict=True):
+        layer = report.layers[first]
         if layer.alias:
+            terms.append(0.0)  # adds nothing: the sum is the sum without it
             continue
-        forward = layer_traffic(layer, precision).total
+        forward = traffic.total
         passes = 1 + (1 if _recomputed(layer, config.checkpointing, blocks) else 0)
         moved = forward * passes + (2 * forward if layer.backward_flops else 0)
         flops = layer_train_flops(layer, config.checkpointing, blocks)
         kernels = passes + (1 if layer.backward_flops else 0)
-        total += max(flops / compute, moved / bandwidth) + kernels * roofline.overhead
+        terms.append(max(flops / compute, moved / bandwidth) + kernels * roofline.overhead)
+    total = 0.0
+    for term in map(terms.__getitem__, costs.of):  # layer by layer, in order
+        total += term
     return total + update_bytes(report, config) / bandwidth

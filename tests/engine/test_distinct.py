@@ -70,13 +70,26 @@ devices:
     compute: {float16: 1TFLOPS}
     bandwidth: 10GB/s
     budgets: {size: 1TB, mac_bytes: 1TB, latency: 1000s}
+  train:
+    dtype: bfloat16
+    compute: {bfloat16: 5TFLOPS}
+    bandwidth: 9GB/s
+    layer_overhead: 2us
+    training: {optimizer: adamw, params_dtype: bfloat16, checkpointing: per_block}
+    budgets: {train_step_time: 1000s, train_flops: 1000000T, train_memory: 1TB}
+  selective:
+    dtype: float16
+    compute: {float16: 4TFLOPS}
+    bandwidth: 3GB/s
+    training: {optimizer: sgd, params_dtype: float16, checkpointing: selective}
+    budgets: {train_step_time: 1000s, train_flops: 1000000T}
 blocks:
   b:
     layers: [{linear: {out: 64}}, gelu]
 models:
   chain:
     input: [1, 3, 16, 16]
-    devices: [plain, timed, int4, kv8, named]
+    devices: [plain, timed, int4, kv8, named, train, selective]
     layers:
       - {repeat: {times: 3, body: [{conv2d: {out: 3, kernel: 3, padding: 1}}, relu]}}
       - flatten
@@ -87,12 +100,15 @@ models:
       - {repeat: {times: 2, body: [b]}}
   decode:
     input: [2, 1]
-    devices: [plain, timed, int4, kv8, named]
+    devices: [plain, timed, int4, kv8, named, train, selective]
     layers:
       - embedding: {vocab: 100, dim: 64}
-      - {repeat: {times: 3, body: [
-          {multihead_attention: {heads: 4, kv_heads: 2, causal: true, context: 10, bias: false}},
-          {residual: {body: [{linear: {out: 64}}, relu]}}]}}
+      - repeat:
+          times: 3
+          body:
+            - multihead_attention:
+                {heads: 4, kv_heads: 2, causal: true, context: 10, bias: false, fused: false}
+            - {residual: {body: [{linear: {out: 64}}, relu]}}
       - {name: fc2, linear: {out: 100, bias: false}}
 """
 
@@ -115,7 +131,8 @@ def _cases(tmp_path: Path) -> Iterator[tuple[ModelReport, Device]]:
 
 
 MODELS = ("chain", "decode")
-DEVICE_NAMES = ("plain", "timed", "int4", "kv8", "named")
+DEVICE_NAMES = ("plain", "timed", "int4", "kv8", "named", "train", "selective")
+TRAINING = ("train", "selective")
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -166,6 +183,44 @@ def test_totals_are_the_per_layer_sums(tmp_path: Path, model: str, device: str) 
     assert seen.memory_bytes == MEASURES["memory"](report, on)
 
 
+def _step_time_layer_by_layer(report: ModelReport, device: Device) -> float:
+    """training.step_time as it was written, one layer after another."""
+    config, rates = device.training, device.train_roofline
+    assert config is not None and rates is not None
+    precision = memory.Precision(config.params_bits, config.params_bits)
+    blocks = bool(report.unit_inputs)
+    compute, bandwidth = rates.compute * rates.efficiency, rates.bandwidth * rates.efficiency
+    total = 0.0
+    for layer in report.layers:
+        if layer.alias:
+            continue
+        forward = layer_traffic(layer, precision).total
+        again = training._recomputed(layer, config.checkpointing, blocks)
+        passes = 1 + (1 if again else 0)
+        moved = forward * passes + (2 * forward if layer.backward_flops else 0)
+        flops = layer.flops + layer.backward_flops + again
+        kernels = passes + (1 if layer.backward_flops else 0)
+        total += max(flops / compute, moved / bandwidth) + kernels * rates.overhead
+    return total + training.update_bytes(report, config) / bandwidth
+
+
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("device", TRAINING)
+def test_training_is_the_per_layer_path(tmp_path: Path, model: str, device: str) -> None:
+    spec = _spec(tmp_path)
+    (found,) = (m for m in spec.models if m.architecture.name == model)
+    report = evaluate(found.architecture, DEFAULT)
+    on = spec.devices[device]
+    config = on.training
+    assert config is not None
+    blocks = bool(report.unit_inputs)
+    flops = sum(
+        training.layer_train_flops(layer, config.checkpointing, blocks) for layer in report.layers
+    )
+    assert MEASURES["train_flops"](report, on) == flops > report.flops
+    assert MEASURES["train_step_time"](report, on) == _step_time_layer_by_layer(report, on)
+
+
 def test_the_table_covers_what_it_claims(tmp_path: Path) -> None:
     """The cases above exercise each thing that changes a layer's bytes: free ops, int4
     packing, a KV cache at its own dtype, and an override that picks one of two equal
@@ -192,6 +247,9 @@ def test_the_table_covers_what_it_claims(tmp_path: Path) -> None:
     assert kv_cache_bytes(decode, device_precision(spec.devices["kv8"])) > 0
     kv8 = device_precision(spec.devices["kv8"])
     assert kv8.kv_cache_bits == 8 != kv8.activation_bits
+    units = {layer.unit for layer in chain.layers}
+    assert "" in units and len(units) > 1  # layers inside and outside repeated blocks
+    assert any(layer.recompute_flops for layer in decode.layers)  # selective recomputes
 
 
 def test_equal_layers_share_one_number(tmp_path: Path) -> None:
@@ -210,8 +268,9 @@ def test_equal_layers_share_one_number(tmp_path: Path) -> None:
 def _chain_spec(layers: int, devices: int) -> str:
     table = "".join(
         f"  d{i}: {{compute: {{float32: {i + 1}TFLOPS}}, bandwidth: {i + 1}TB/s, "
-        "layer_overhead: 1us, budgets: {params: 1T, size: 1TB, peak_activations: 1TB, "
-        "latency: 1000s, mac_bytes: 1TB}}\n"
+        "layer_overhead: 1us, training: {optimizer: adam, checkpointing: none}, "
+        "budgets: {params: 1T, size: 1TB, peak_activations: 1TB, latency: 1000s, "
+        "mac_bytes: 1TB, train_step_time: 1000s, train_flops: 1000000T}}\n"
         for i in range(devices)
     )
     targets = ", ".join(f"d{i}" for i in range(devices))
@@ -232,7 +291,8 @@ def _counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         return real(*args)
 
     for module in (memory, distinct, roofline, training):
-        monkeypatch.setattr(module, "layer_traffic", counting)
+        if hasattr(module, "layer_traffic"):  # where it is imported
+            monkeypatch.setattr(module, "layer_traffic", counting)
     return calls
 
 
@@ -309,10 +369,26 @@ def test_rows_sharing_their_figures_are_numbered_as_by_content(tmp_path: Path) -
     by_content: dict[tuple[object, ...], int] = {}
     expected = [by_content.setdefault(distinct.content_key(row), len(by_content)) for row in rows]
     assert list(distinct.numbered(rows).of) == expected
-    # linear, relu, layernorm: the first linear's figures are another object (its input
-    # needs no gradient: other backward FLOPs) but the same content, so the same number
-    assert len(set(expected)) == 3
+    # linear, relu, layernorm, and the first linear on its own: its input needs no
+    # gradient, so its backward FLOPs (which a training step's time reads) differ
+    assert len(set(expected)) == 4
     assert rows[0].figures is not rows[3].figures
+    assert rows[0].backward_flops != rows[3].backward_flops
     made_again = [row._replace(figures=row.figures._replace()) for row in rows]
     assert all(a.figures is not b.figures for a, b in zip(rows, made_again, strict=True))
     assert list(distinct.numbered(made_again).of) == expected
+
+
+def test_rows_in_and_out_of_a_repeated_block_are_numbered_apart(tmp_path: Path) -> None:
+    """Equal layers share one figures object whether or not they are in a repeated block,
+    but per_block checkpointing recomputes only those in one: different numbers."""
+    path = tmp_path / "blocks.yaml"
+    path.write_text(
+        "version: 1\nmodels:\n  m:\n    input: [2, 8]\n    devices: []\n"
+        "    layers: [relu, relu, {repeat: {times: 2, body: [relu]}}, relu]\n"
+    )
+    spec, problems = read_spec(path)
+    assert spec is not None and not problems, problems
+    rows = evaluate(spec.models[0].architecture, DEFAULT).layers
+    assert [bool(row.unit) for row in rows] == [False, False, True, True, False]
+    assert list(distinct.numbered(rows).of) == [0, 0, 1, 1, 0]
