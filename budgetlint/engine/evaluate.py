@@ -471,7 +471,7 @@ class _Facts:
         self.rows: dict[tuple[bool, bool, int, bool], RowFigures] = {}
 
 
-MAX_REMEMBERED = 10_000  # distinct (op, attributes, shape) facts kept per model
+MAX_REMEMBERED = 10_000  # distinct (op, attributes, shape) facts kept per model, and merges
 
 
 def _facts_key(layer: Layer, shape: Shape) -> tuple[object, ...]:
@@ -513,6 +513,7 @@ class _Walker:
         self.live_elements = 0  # the live tensors' elements, and their count by elements mod 8
         self.live_by_remainder = [0] * 8
         self.facts: dict[tuple[object, ...], _Facts] = {}
+        self.merges: dict[tuple[str, int, tuple[Shape, ...]], _Facts] = {}
         self.last_live = NOTHING_LIVE
         self.last_remainders = list(NOTHING_LIVE.by_remainder)
 
@@ -578,12 +579,7 @@ class _Walker:
             self.retain(tensor)  # held for the shortcut while the body runs
             body = self.run(node.body, tensor)
             shortcut = self.run(node.shortcut, tensor)
-            try:
-                merge.MERGES[merge.RESIDUAL_MERGE]((body[1], shortcut[1]), 1)
-            except ShapeError as error:
-                message = residual_mismatch(node, tensor[1], body[1], shortcut[1], error)
-                raise fail(node.position, "shape", message) from None
-            return self.merge(node, merge.RESIDUAL_MERGE, (body, shortcut), 1)
+            return self.merge(node, merge.RESIDUAL_MERGE, (body, shortcut), 1, tensor[1])
         self.retain(tensor, len(node.branches) - 1)
         outputs = tuple(self.run(branch, tensor) for branch in node.branches)
         return self.merge(node, node.merge, outputs, node.axis)
@@ -665,23 +661,50 @@ class _Walker:
         return output
 
     def merge(
-        self, node: Residual | Parallel, how: str, inputs: tuple[Tensor, ...], axis: int
+        self,
+        node: Residual | Parallel,
+        how: str,
+        inputs: tuple[Tensor, ...],
+        axis: int,
+        given: Shape = (),  # a residual's input, which its message names
     ) -> Tensor:
-        shapes = tuple(shape for _, shape in inputs)
-        try:
-            cost = merge.MERGES[how](shapes, axis)
-        except ShapeError as error:
-            raise fail(node.position, "shape", f"{node.name}: {error}") from None
-        self.bounded(cost, node.name, node.position)
-        saves = tuple(Saved("input") for _ in inputs) if MERGE_SAVES[how] else ()
-        facts = self.priced(cost, saves, how, shapes)
+        facts = self.merge_facts(node, how, tuple(shape for _, shape in inputs), axis, given)
         grad = any(self.requires_grad(tensor) for tensor in inputs)
-        output = self.new(cost.output, grad, facts.output_elements)
+        output = self.new(facts.cost.output, grad, facts.output_elements)
         name = f"{node.name}.{how}"
         self.record(node, name, inputs, grad, facts, False, "", 0, output, False)
         for tensor in inputs:
             self.release(tensor)
         return output
+
+    def merge_facts(
+        self,
+        node: Residual | Parallel,
+        how: str,
+        shapes: tuple[Shape, ...],
+        axis: int,
+        given: Shape,
+    ) -> _Facts:
+        """The merge's facts, from the memo when an equal merge had them (a model's
+        residuals add equal shapes)."""
+        key = (how, axis, shapes)
+        known = self.merges.get(key)
+        if known is not None:
+            return known
+        try:
+            cost = merge.MERGES[how](shapes, axis)
+        except ShapeError as error:
+            if isinstance(node, Residual):
+                message = residual_mismatch(node, given, shapes[0], shapes[1], error)
+            else:
+                message = f"{node.name}: {error}"
+            raise fail(node.position, "shape", message) from None
+        self.bounded(cost, node.name, node.position)
+        saves = tuple(Saved("input") for _ in shapes) if MERGE_SAVES[how] else ()
+        made = self.priced(cost, saves, how, shapes)
+        if len(self.merges) < MAX_REMEMBERED:
+            self.merges[key] = made
+        return made
 
     def bounded(self, cost: OpCost, name: str, position: Position) -> None:
         largest = max(numel(cost.output), cost.params + cost.buffers, cost.macs)
