@@ -121,7 +121,7 @@ def aliases(anchored: int = 350, uses: int = 255) -> str:
     )
 
 
-# name → (the files it writes, the spec to run on)
+# name → the files it writes; those named spec*.yaml are the command line
 INPUTS: dict[str, Callable[[], dict[str, str]]] = {
     "chain": lambda: {"spec.yaml": chain(99_990)},
     "residuals": lambda: {"spec.yaml": residuals()},
@@ -135,6 +135,8 @@ INPUTS: dict[str, Callable[[], dict[str, str]]] = {
         "broken.yaml": broken_architecture(),
     },
     "aliases": lambda: {"spec.yaml": aliases()},
+    # one command line of several files, each within its own bounds: the run's bound
+    "run-of-files": lambda: {f"spec{i}.yaml": residuals(24_000) for i in range(8)},
 }
 
 COMMANDS: dict[str, tuple[str, ...]] = {
@@ -151,9 +153,11 @@ def measure(budgetlint: str, name: str, command: str, folder: Path) -> Sample:
     case = folder / name
     case.mkdir()
     subprocess.run(["git", "init", "-q", str(case)], check=True)
-    for file, text in INPUTS[name]().items():
+    files = INPUTS[name]()
+    for file, text in files.items():
         (case / file).write_text(text, encoding="utf-8")
-    return run_once([budgetlint, *COMMANDS[command], "spec.yaml"], case)
+    specs = sorted(file for file in files if file.startswith("spec"))  # the command line
+    return run_once([budgetlint, *COMMANDS[command], *specs], case)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,8 +24,10 @@ def display_path(path: Path) -> str:
     return str(path) if relative.startswith("..") else relative
 
 
-MAX_RUN_BYTES = 8 * 1024 * 1024  # of all the YAML files a run reads (each counted once)
-MAX_RUN_STEPS = 250_000  # expansion steps of all the files a run reads (spec.expander)
+MAX_RUN_BYTES = 4 * 1024 * 1024  # of all the YAML files a run reads (each counted once)
+# expansion steps of all the files a run reads (spec.expander): as many as one file may
+# take, so that a run of many files costs what its largest file may (issue 9's 5 s)
+MAX_RUN_STEPS = 125_000
 
 
 @dataclass
