@@ -6,8 +6,8 @@ a layer's traffic and time on a device depend on what it is, not on its name or 
 each device's figures (`DeviceCosts`, for one precision and roofline) are computed once
 per number: the budgets (mac_bytes, latency, throughput) and the formats' per-layer
 figures read the same object. Under a weight override that may pick tensors by layer
-name (memory.names_matter), a layer with tensors is costed on its own, and shares only
-with layers whose traffic came out equal.
+name (memory.names_matter), layers share when their content and the storages the
+override rules give their tensors are equal.
 
 Totals are the per-layer sums of memory.mac_bytes and roofline.latency, summed in the
 layers' order: the same values to the last bit.
@@ -129,7 +129,7 @@ def _slots(
 ) -> tuple[Sequence[int], list[int], list[Traffic]]:
     """Each layer's slot (an index into the traffic), each slot's first layer and traffic.
     Without a name-picking override the slots are the content numbers; with one, a layer
-    that has tensors gets the slot of its (content, traffic)."""
+    that has tensors gets the slot of its content and its tensors' storages."""
     if not names_matter(precision):
         firsts = list(numbers.first)
         return numbers.of, firsts, [layer_traffic(layers[at], precision) for at in firsts]
@@ -137,15 +137,20 @@ def _slots(
     firsts = []
     traffic: list[Traffic] = []
     slots: dict[object, int] = {}
+    form = precision.weight_format
     for position, (layer, number) in enumerate(zip(layers, numbers.of, strict=True)):
         own = layer.weight_tensors()  # without tensors, no override can reach it
-        moved = layer_traffic(layer, precision) if own else None
-        key = (number, moved) if own else number
+        # equal content stored alike moves alike: the storages are all a name can change
+        key = (
+            (number, tuple(form.storage(layer.name, layer.op, one) for one in own))
+            if own
+            else number
+        )
         slot = slots.get(key)
         if slot is None:
             slot = slots[key] = len(firsts)
             firsts.append(position)
-            traffic.append(moved if moved is not None else layer_traffic(layer, precision))
+            traffic.append(layer_traffic(layer, precision))
         of.append(slot)
     return of, firsts, traffic
 

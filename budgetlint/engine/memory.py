@@ -86,9 +86,10 @@ def layer_traffic(layer: LayerReport, precision: Precision) -> Traffic:
 
 
 def names_matter(precision: Precision) -> bool:
-    """Whether an override may store a layer's tensors by its name (then its traffic is its
-    own, unless it has no tensor to store)."""
-    return precision.weights is not None and bool(precision.weights.overrides)
+    """Whether an override may store a layer's tensors by its name (a rule with layer
+    globs); rules on ops and roles alone store equal layers alike."""
+    form = precision.weights
+    return form is not None and any(rule.layers for rule in form.overrides)
 
 
 def size_bytes(report: ModelReport, precision: Precision) -> int:

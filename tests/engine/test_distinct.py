@@ -70,6 +70,15 @@ devices:
     compute: {float16: 1TFLOPS}
     bandwidth: 10GB/s
     budgets: {size: 1TB, mac_bytes: 1TB, latency: 1000s}
+  by_op:
+    dtype: int4
+    activation_dtype: float16
+    quantization: {group: 32, scale_dtype: float16}
+    overrides:
+      - {ops: [linear], dtype: int8}
+    compute: {float16: 1TFLOPS}
+    bandwidth: 10GB/s
+    budgets: {size: 1TB, mac_bytes: 1TB, latency: 1000s}
   train:
     dtype: bfloat16
     compute: {bfloat16: 5TFLOPS}
@@ -89,7 +98,7 @@ blocks:
 models:
   chain:
     input: [1, 3, 16, 16]
-    devices: [plain, timed, int4, kv8, named, train, selective]
+    devices: [plain, timed, int4, kv8, named, by_op, train, selective]
     layers:
       - {repeat: {times: 3, body: [{conv2d: {out: 3, kernel: 3, padding: 1}}, relu]}}
       - flatten
@@ -100,7 +109,7 @@ models:
       - {repeat: {times: 2, body: [b]}}
   decode:
     input: [2, 1]
-    devices: [plain, timed, int4, kv8, named, train, selective]
+    devices: [plain, timed, int4, kv8, named, by_op, train, selective]
     layers:
       - embedding: {vocab: 100, dim: 64}
       - repeat:
@@ -131,7 +140,7 @@ def _cases(tmp_path: Path) -> Iterator[tuple[ModelReport, Device]]:
 
 
 MODELS = ("chain", "decode")
-DEVICE_NAMES = ("plain", "timed", "int4", "kv8", "named", "train", "selective")
+DEVICE_NAMES = ("plain", "timed", "int4", "kv8", "named", "by_op", "train", "selective")
 TRAINING = ("train", "selective")
 
 
@@ -239,6 +248,9 @@ def test_the_table_covers_what_it_claims(tmp_path: Path) -> None:
     position = {layer.name: at for at, layer in enumerate(chain.layers)}
     assert shared.layer_traffic(position["fc2"]) != shared.layer_traffic(position["fc3"])
     assert not shared.shared
+    by_op = distinct.device_costs(chain, device_precision(spec.devices["by_op"]), None)
+    assert by_op.shared  # a rule on ops alone: equal layers stay shared
+    assert by_op.layer_traffic(position["fc3"]) != shared.layer_traffic(position["fc3"])
     int4 = device_precision(spec.devices["int4"])
     assert (
         layer_traffic(fc3, int4).read
