@@ -128,6 +128,25 @@ def used(use: str | Callable[[], str]) -> Iterator[None]:
         raise type(error)(*(problem.used_at(said) for problem in error.problems)) from None
 
 
+class _Grouped:
+    """Expander.grouped's block: its group is the innermost while it runs. (A class, not
+    a generator: one is made per residual, parallel and block use.)"""
+
+    __slots__ = ("expander", "group", "outer")
+
+    def __init__(self, expander: Expander, group: Group) -> None:
+        self.expander = expander
+        self.group = group
+        self.outer: tuple[Group, ...] = ()
+
+    def __enter__(self) -> None:
+        self.outer = self.expander.groups
+        self.expander.groups = (*self.outer, self.group)
+
+    def __exit__(self, *raised: object) -> None:
+        self.expander.groups = self.outer
+
+
 @dataclass(frozen=True)
 class _Combinator:
     expand: Callable[[Expander, _Use], list[Node]]
@@ -190,16 +209,10 @@ class Expander:
         then its layers sit in the group around it, as in the framework's module tree."""
         return contextlib.nullcontext() if transparent else self.grouped(name, kind, position)
 
-    @contextlib.contextmanager
-    def grouped(self, name: str, kind: str, position: Position) -> Iterator[None]:
+    def grouped(self, name: str, kind: str, position: Position) -> _Grouped:
         """Everything made inside sits in this group (a report folds it into a subtotal)."""
         self.serial += 1
-        outer = self.groups
-        self.groups = (*outer, Group(name, kind, position, self.serial))
-        try:
-            yield
-        finally:
-            self.groups = outer
+        return _Grouped(self, Group(name, kind, position, self.serial))
 
     def model_layers(self, context: Context, path: JsonPath) -> tuple[Node, ...]:
         """A model's layers (named `layers.N` unless named), the cyclic collector paused:
