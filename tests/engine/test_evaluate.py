@@ -230,3 +230,19 @@ def test_an_output_that_is_a_blocks_input_is_kept_once(tmp_path: Path) -> None:
     assert [tensor.tensor for tensor in report.unit_inputs] == [report.output_tensor] * 2
     assert saved_activations(report, "per_block", 32) == 4 * (2 * 8 + 2 * (2 * 8))
     assert saved_activations(report, "none", 32) == 4 * (2 * 8 + 2 * 8)  # x and the output
+
+
+def test_equal_merges_share_one_figures_object(tmp_path: Path) -> None:
+    """Residual adds of equal shapes are one merge's facts, and one figures object once
+    their inputs need gradients alike; a merge of other shapes is its own."""
+    report = chain_spec(
+        tmp_path,
+        "    input: [2, 8]\n    layers:\n"
+        + "      - residual: {body: [linear: {out: 8}]}\n" * 3
+        + "      - parallel: {merge: concat, branches: [[], []]}\n",
+    )
+    adds = [row for row in report.layers if row.op == "add"]
+    assert len(adds) == 3 and adds[1].figures is adds[2].figures
+    assert adds[1].output == (2, 8) and adds[1].flops == 2 * 8  # one sum per element
+    concat = report.layers[-1]
+    assert (concat.op, concat.inputs, concat.output) == ("concat", ((2, 8), (2, 8)), (2, 16))
