@@ -263,6 +263,7 @@ def run(
     documents: dict[str, Document] = {}  # each file loaded once in the run
     work = RunWork()  # what every reading of the run has done, base included
     read = [_reading(path, input_shape, source, documents, work) for path in paths]
+    documents.clear()  # read: the loaded files are not needed to evaluate (peak memory)
     parts = architectures_of_others([item.spec for item in read if item.spec is not None])
     as_at_base = _unchanged(read, revision)
     for item in read:
