@@ -10,7 +10,6 @@ in the working directory (the repository root under pre-commit and CI):
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,10 +20,38 @@ if TYPE_CHECKING:
     from budgetlint.hook_cache import HookCache
 
 
-@dataclass(frozen=True)
-class Config:
-    specs: tuple[str, ...] = DEFAULT_SPECS
-    source: str = "defaults"
+class Value:
+    """A record compared, hashed and shown by its fields (its __slots__), never changed
+    once made: what a frozen dataclass is, for the few records of the pre-commit hook's
+    path (config.py, hook.py), where creating dataclasses at import costs more than
+    their use."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def _fields(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({shown})"
+
+
+class Config(Value):
+    """The spec globs, and where they were read."""
+
+    __slots__ = ("source", "specs")
+
+    def __init__(self, specs: tuple[str, ...] = DEFAULT_SPECS, source: str = "defaults") -> None:
+        self.specs = specs
+        self.source = source
 
     def spec_files(self, root: Path, cache: HookCache | None = None) -> list[Path]:
         """Every file the globs match (relative to the root, or absolute), in a stable order."""

@@ -26,11 +26,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from budgetlint.config import Config
+from budgetlint.config import Config, Value
 from budgetlint.hook_cache import HookCache
 from budgetlint.layout import HOOK_ID, PRE_COMMIT_CONFIG, SPEC_KEYS, YAML_SUFFIXES
 from budgetlint.problems import SpecError
@@ -50,29 +49,42 @@ def _pattern(value: Any, default: str) -> re.Pattern[str] | None:
         return None
 
 
-@dataclass(frozen=True)
-class Filter:
+class Filter(Value):
     """One pair of pre-commit filters: a path passes when `files` finds it and `exclude`
-    doesn't (re.search on the repository-relative posix path, as pre-commit does)."""
+    doesn't (re.search on the repository-relative posix path, as pre-commit does).
+    (This module's records are config.Value: frozen dataclasses cost the hook more.)"""
 
-    files: re.Pattern[str] | None
-    exclude: re.Pattern[str] | None
+    __slots__ = ("exclude", "files")
+
+    def __init__(self, files: re.Pattern[str] | None, exclude: re.Pattern[str] | None) -> None:
+        self.files = files
+        self.exclude = exclude
 
     def allows(self, name: str) -> bool:
         included = self.files is None or self.files.search(name) is not None
         return included and (self.exclude is None or self.exclude.search(name) is None)
 
 
-@dataclass(frozen=True)
-class PreCommitFilters:
+_NO_FILTER = Filter(None, None)
+
+
+class PreCommitFilters(Value):
     """The top-level filters and those of each `id: budgetlint` hook of the config."""
 
-    top: Filter = Filter(None, None)
-    hooks: tuple[Filter, ...] = ()
-    hook_files: bool = False  # a budgetlint hook names its own `files:`
+    __slots__ = ("hook_files", "hooks", "top")
+
+    def __init__(
+        self,
+        top: Filter = _NO_FILTER,
+        hooks: tuple[Filter, ...] = (),
+        hook_files: bool = False,  # a budgetlint hook names its own `files:`
+    ) -> None:
+        self.top = top
+        self.hooks = hooks
+        self.hook_files = hook_files
 
     def allows(self, name: str) -> bool:
-        hooks = self.hooks or (Filter(None, None),)
+        hooks = self.hooks or (_NO_FILTER,)
         return self.top.allows(name) and any(hook.allows(name) for hook in hooks)
 
 
@@ -169,10 +181,14 @@ def _reads(spec: Path, scanned: Scanned) -> frozenset[str]:
     return frozenset(_key(name) for name in loaded.files) if loaded is not None else frozenset()
 
 
-@dataclass(frozen=True)
-class Plan:
-    specs: tuple[Path, ...]  # to check
-    unconfigured: tuple[Path, ...]  # changed budget specs that are not among the specs
+class Plan(Value):
+    """The hook's answer for a commit."""
+
+    __slots__ = ("specs", "unconfigured")
+
+    def __init__(self, specs: tuple[Path, ...], unconfigured: tuple[Path, ...]) -> None:
+        self.specs = specs  # to check
+        self.unconfigured = unconfigured  # changed budget specs that are not among the specs
 
 
 def plan(

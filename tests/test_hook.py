@@ -8,11 +8,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from budgetlint.config import Config, load_config
-from budgetlint.hook import specs_to_check
+from budgetlint.hook import Filter, Plan, PreCommitFilters, specs_to_check
 from budgetlint.problems import SpecError
 from tests.conftest import ROOT
 from tests.gitrepo import Repo
@@ -590,3 +591,26 @@ def test_a_commit_that_concerns_no_spec_imports_no_cli_framework_nor_expansion(
     )
     code, modules = imported_by_the_hook(layout, "README.md")
     assert code == 0 and "budgetlint.config" in modules and "typer" not in modules
+
+
+def _records() -> list[tuple[object, object, object]]:
+    """(a record, one made again from the same fields, one with a field changed)."""
+    tests = re.compile("^tests/")
+    return [
+        (Config(), Config(), Config(("specs/*.yaml",))),
+        (Config(("a",), "x"), Config(("a",), "x"), Config(("a",), "y")),
+        (Filter(tests, None), Filter(re.compile("^tests/"), None), Filter(None, tests)),
+        (PreCommitFilters(), PreCommitFilters(), PreCommitFilters(hook_files=True)),
+        (Plan((Path("a"),), ()), Plan((Path("a"),), ()), Plan((), (Path("a"),))),
+    ]
+
+
+@pytest.mark.parametrize(("record", "again", "other"), _records())
+def test_the_hooks_records_are_values(record: Any, again: Any, other: Any) -> None:
+    """config.Value stands for a frozen dataclass: equal and hashed by its fields, shown
+    with them, and never equal to a record of another kind with the same fields."""
+    assert record == again and hash(record) == hash(again)
+    assert record != other
+    assert repr(record) == repr(again) and repr(record).startswith(type(record).__name__ + "(")
+    assert record.__slots__ and not hasattr(record, "__dict__")  # no field added later
+    assert Config() != Plan((), ()) and Config() != (Config().specs, Config().source)
