@@ -31,13 +31,13 @@ from typing import Any
 
 from budgetlint.config import Config, Value
 from budgetlint.hook_cache import HookCache
-from budgetlint.layout import HOOK_ID, PRE_COMMIT_CONFIG, SPEC_KEYS, YAML_SUFFIXES
+from budgetlint.layout import HOOK_ID, PRE_COMMIT_CONFIG, SPEC_KEYS, YAML_SUFFIXES, spec_names
 from budgetlint.problems import SpecError
 from budgetlint.spec.reads import Scanned, files_read
 
 
 def _key(path: str | Path) -> str:
-    return os.path.normpath(os.path.abspath(path))
+    return os.path.abspath(path)  # normalised: abspath normalises
 
 
 def _pattern(value: Any, default: str) -> re.Pattern[str] | None:
@@ -119,8 +119,12 @@ def pre_commit_filters(root: Path) -> PreCommitFilters:
     )
 
 
-def _relative(path: Path, root: Path) -> str:
-    return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(root))).as_posix()
+def _relative(path: str | Path, root: str | Path) -> str:
+    """The path relative to the root, posix-style (as pre-commit matches it)."""
+    key, top = os.path.abspath(path), os.path.abspath(root)
+    prefix = top.rstrip(os.sep) + os.sep
+    inner = key[len(prefix) :] if key.startswith(prefix) else os.path.relpath(key, top)
+    return inner.replace(os.sep, "/")
 
 
 def is_budget_spec(path: Path) -> bool:
@@ -156,23 +160,31 @@ def hook_specs(
 ) -> list[Path]:
     """Every budget spec the hook guards: configured and let through by the filters, and,
     when the hook has its own `files:`, the tracked budget specs that it matches."""
-    found = {
-        _key(path): path
-        for path in config.spec_files(root, cache)
-        if filters.allows(_relative(path, root))
-    }
+    return list(_guarded(config, root, filters, cache).values())
+
+
+def _guarded(
+    config: Config, root: Path, filters: PreCommitFilters, cache: HookCache | None
+) -> dict[str, Path]:
+    """hook_specs, by key (each spec's normalised absolute path)."""
+    found = {}
+    for name in spec_names(config.specs, str(root), cache):
+        key = _key(name)
+        if filters.allows(_relative(key, root)):
+            found[key] = Path(name)
     if filters.hook_files:
         for path in _tracked_yaml(root):
-            new = _key(path) not in found and filters.allows(_relative(path, root))
+            key = _key(path)
+            new = key not in found and filters.allows(_relative(key, root))
             if new and is_budget_spec(path):
-                found[_key(path)] = path
-    return list(found.values())
+                found[key] = path
+    return found
 
 
-def _reads(spec: Path, scanned: Scanned) -> frozenset[str]:
-    """The files the spec reads: from its references, or, when one is computed
+def _reads(spec: Path, key: str, scanned: Scanned) -> frozenset[str]:
+    """The files the spec (at `key`) reads: from its references, or, when one is computed
     (`${...}`), by expanding it."""
-    found = files_read(spec, scanned)
+    found = files_read(key, scanned)
     if found is not None:
         return found
     from budgetlint.spec.expand import read_spec
@@ -201,19 +213,18 @@ def plan(
     """The specs to check; with a cache, each file's references are taken from (and kept
     in) it by content."""
     changed_keys = {_key(path) for path in changed}
-    guarded = hook_specs(config, root, filters, cache)
+    guarded = _guarded(config, root, filters, cache)
     selected = []
     scanned = Scanned(cache)
-    for spec in guarded:
-        if _key(spec) in changed_keys:
+    for key, spec in guarded.items():
+        if key in changed_keys:
             selected.append(spec)
             continue
-        reads = _reads(spec, scanned)
+        reads = _reads(spec, key, scanned)
         if changed_keys & reads or not all(scanned.is_file(name) for name in reads):
             selected.append(spec)
-    known = {_key(spec) for spec in guarded}
     unconfigured = tuple(
-        path for path in changed if _key(path) not in known and is_budget_spec(path)
+        path for path in changed if _key(path) not in guarded and is_budget_spec(path)
     )
     return Plan(tuple(selected), unconfigured)
 

@@ -37,6 +37,7 @@ except ImportError:  # pragma: no cover - a Python built without it
 import yaml
 
 from budgetlint import __version__
+from budgetlint.spec.reads import read_at_most
 
 TYPE_CHECKING = False  # typing is not imported on the hook's fast path
 if TYPE_CHECKING:
@@ -148,10 +149,11 @@ class HookCache:
         if self.path is None or self.identity is None:
             return {}
         try:
-            if os.stat(self.path).st_size > MAX_CACHE_BYTES:
+            size = os.stat(self.path).st_size
+            if size > MAX_CACHE_BYTES:
                 return {}
             with open(self.path, "rb") as handle:
-                stored = marshal.loads(handle.read(MAX_CACHE_BYTES + 1))
+                stored = marshal.loads(read_at_most(handle, size, MAX_CACHE_BYTES))
         except Exception:  # unreadable, or not marshal data (any error of the loader): unknown
             return {}
         if not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.identity):

@@ -165,7 +165,7 @@ def may_be_budget_spec(path: str, cache: HookCache | None = None) -> bool:
 
 
 def _key(path: str) -> str:
-    return os.path.normpath(os.path.abspath(path))
+    return os.path.abspath(path)  # normalised: abspath normalises
 
 
 def concerns_nothing(changed: Iterable[str], cwd: str, cache: HookCache | None = None) -> bool:

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import collections
 import os
+import stat  # imported by os already
 
 import yaml
 
 TYPE_CHECKING = False  # typing costs the hook's fast path more than its scan: not imported
 if TYPE_CHECKING:  # pathlib only for the callers: the hook's fast path imports none
     from pathlib import Path
-    from typing import Any, NamedTuple
+    from typing import Any, BinaryIO, NamedTuple
 
     from budgetlint.hook_cache import HookCache
 
@@ -94,13 +95,24 @@ def inside(resolved: str, folder: str) -> bool:
 def read_bytes(path: str | os.PathLike[str]) -> bytes | None:
     """A regular file's bytes, when it has at most MAX_FILE_BYTES; else None."""
     try:
-        if not os.path.isfile(path) or os.stat(path).st_size > MAX_FILE_BYTES:
+        status = os.stat(path)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_FILE_BYTES:
             return None
         with open(path, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except OSError:
+            raw = read_at_most(handle, status.st_size, MAX_FILE_BYTES)
+    except (OSError, ValueError):  # ValueError: a NUL in the name (as os.path.isfile)
         return None
     return None if len(raw) > MAX_FILE_BYTES else raw
+
+
+def read_at_most(handle: BinaryIO, size: int, limit: int) -> bytes:
+    """The bytes of an open file of `size` bytes (by its stat), up to limit + 1 bytes when
+    it has grown since: a read of `size` + 1 bytes first, not of the limit (whose buffer of
+    megabytes would cost more than reading a spec)."""
+    raw = handle.read(size + 1)
+    if len(raw) > size:
+        raw += handle.read(max(limit + 1 - len(raw), 0))
+    return raw
 
 
 _BYTE_ORDER_MARK = b"\xef\xbb\xbf"  # decoded here, not by the utf-8-sig codec: one import less
@@ -246,7 +258,7 @@ def _plain_scan(raw: bytes) -> tuple[tuple[str, ...], bool, frozenset[str]]:
 
 
 def _key(path: str | os.PathLike[str]) -> str:
-    return os.path.normpath(os.path.abspath(path))
+    return os.path.abspath(path)  # normalised: abspath normalises
 
 
 class Scanned:

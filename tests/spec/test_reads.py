@@ -306,3 +306,34 @@ def test_the_shipped_specs_read_exactly_what_expansion_reads(
         expanded, _ = read_spec(spec)
         assert expanded is not None and found is not None, spec
         assert found == {os.path.normpath(os.path.abspath(name)) for name in expanded.files}
+
+
+# (the file's bytes, the size its stat gave, the limit, the bytes read)
+READS_AT_MOST = [
+    (b"abc", 3, 10, b"abc"),  # as its stat said
+    (b"", 0, 10, b""),
+    (b"abcdef", 3, 10, b"abcdef"),  # grew since its stat: read on
+    (b"x" * 20, 3, 10, b"x" * 11),  # grew past the limit: one byte more than it, no more
+    (b"x" * 20, 10, 10, b"x" * 11),
+    (b"ab", 5, 10, b"ab"),  # shrank since
+]
+
+
+@pytest.mark.parametrize(("content", "size", "limit", "expected"), READS_AT_MOST)
+def test_read_at_most(content: bytes, size: int, limit: int, expected: bytes) -> None:
+    import io
+
+    from budgetlint.spec.reads import read_at_most
+
+    assert read_at_most(io.BytesIO(content), size, limit) == expected
+
+
+@pytest.mark.parametrize("size", [0, 5, 2 * 1024 * 1024, 2 * 1024 * 1024 + 1])
+def test_read_bytes_takes_files_up_to_the_limit(tmp_path: Path, size: int) -> None:
+    from budgetlint.spec.reads import MAX_FILE_BYTES, read_bytes
+
+    path = tmp_path / "a.yaml"
+    path.write_bytes(b"x" * size)
+    assert read_bytes(path) == (b"x" * size if size <= MAX_FILE_BYTES else None)
+    assert read_bytes(tmp_path) is None and read_bytes(tmp_path / "missing") is None
+    assert read_bytes(str(tmp_path / "a\0b")) is None  # as os.path.isfile: no error
