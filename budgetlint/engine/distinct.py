@@ -43,6 +43,7 @@ from budgetlint.engine.memory import (
     size_bytes,
 )
 from budgetlint.engine.roofline import LayerTime, time_of
+from budgetlint.engine.storage import WeightFormat
 
 
 def content_key(layer: LayerReport) -> tuple[object, ...]:
@@ -124,35 +125,29 @@ class DeviceCosts:
         return None if self.times is None else self.times[self.of[position]]
 
 
-def _slots(
-    layers: Sequence[LayerReport], numbers: Distinct, precision: Precision
-) -> tuple[Sequence[int], list[int], list[Traffic]]:
-    """Each layer's slot (an index into the traffic), each slot's first layer and traffic.
-    Without a name-picking override the slots are the content numbers; with one, a layer
-    that has tensors gets the slot of its content and its tensors' storages."""
-    if not names_matter(precision):
-        firsts = list(numbers.first)
-        return numbers.of, firsts, [layer_traffic(layers[at], precision) for at in firsts]
+Slots = tuple[Sequence[int], tuple[int, ...]]  # each layer's slot; each slot's first layer
+
+
+def slots(layers: Sequence[LayerReport], numbers: Distinct, form: WeightFormat) -> Slots:
+    """Under a name-picking override, each layer's slot: layers with tensors share one when
+    their content and their tensors' storages are equal (the storages are all a name can
+    change), layers without tensors the slot of their content."""
     of = array("l")
-    firsts = []
-    traffic: list[Traffic] = []
-    slots: dict[object, int] = {}
-    form = precision.weight_format
+    firsts: list[int] = []
+    known: dict[object, int] = {}
     for position, (layer, number) in enumerate(zip(layers, numbers.of, strict=True)):
         own = layer.weight_tensors()  # without tensors, no override can reach it
-        # equal content stored alike moves alike: the storages are all a name can change
         key = (
             (number, tuple(form.storage(layer.name, layer.op, one) for one in own))
             if own
             else number
         )
-        slot = slots.get(key)
+        slot = known.get(key)
         if slot is None:
-            slot = slots[key] = len(firsts)
+            slot = known[key] = len(firsts)
             firsts.append(position)
-            traffic.append(layer_traffic(layer, precision))
         of.append(slot)
-    return of, firsts, traffic
+    return of, tuple(firsts)
 
 
 def costs(
@@ -160,8 +155,12 @@ def costs(
     numbers: Distinct,
     precision: Precision,
     roofline: Roofline | None,
+    shared: Slots | None = None,
 ) -> DeviceCosts:
-    of, firsts, traffic = _slots(layers, numbers, precision)
+    """The device's costs; `shared`: the slots, when a name-picking override made them
+    (memory.names_matter), else the content numbers are."""
+    of, firsts = shared or (numbers.of, numbers.first)
+    traffic = tuple(layer_traffic(layers[at], precision) for at in firsts)
     times = (
         None
         if roofline is None
@@ -179,7 +178,7 @@ def costs(
     if times is not None:  # floats: summed layer by layer, in order, as roofline.latency
         seconds = [time.seconds for time in times]
         latency = sum(map(seconds.__getitem__, of))
-    return DeviceCosts(of, tuple(firsts), tuple(traffic), times, of is numbers.of, moved, latency)
+    return DeviceCosts(of, firsts, traffic, times, of is numbers.of, moved, latency)
 
 
 MAX_HELD = 2_000_000  # layer numbers and slots remembered (a few bytes each)
@@ -191,6 +190,7 @@ class _Entry:
     numbers: Distinct
     devices: dict[tuple[Precision, Roofline | None], DeviceCosts] = field(default_factory=dict)
     totals: dict[tuple[object, ...], object] = field(default_factory=dict)  # see `_once`
+    slots: dict[WeightFormat, Slots] = field(default_factory=dict)  # by name-picking format
     held: int = 0  # layer numbers and slots it holds
 
 
@@ -237,10 +237,16 @@ class _Memo:
         key = (precision, roofline)
         found = entry.devices.get(key)
         if found is None:
-            found = entry.devices[key] = costs(report.layers, entry.numbers, precision, roofline)
-            self.grow(
-                entry, len(found.traffic) + (0 if found.of is entry.numbers.of else len(found.of))
-            )
+            shared = None
+            if names_matter(precision):  # devices storing alike share the slots
+                form = precision.weight_format
+                shared = entry.slots.get(form)
+                if shared is None:
+                    shared = entry.slots[form] = slots(report.layers, entry.numbers, form)
+                    self.grow(entry, len(shared[0]))
+            layers, numbers = report.layers, entry.numbers
+            found = entry.devices[key] = costs(layers, numbers, precision, roofline, shared)
+            self.grow(entry, len(found.traffic))
         return found
 
 

@@ -31,6 +31,7 @@ from budgetlint.engine.memory import (
     size_bytes,
 )
 from budgetlint.engine.roofline import latency, layer_time
+from budgetlint.engine.storage import WeightFormat
 from budgetlint.render.layers import figures
 from budgetlint.spec.expand import read_spec
 
@@ -404,3 +405,49 @@ def test_rows_in_and_out_of_a_repeated_block_are_numbered_apart(tmp_path: Path) 
     rows = evaluate(spec.models[0].architecture, DEFAULT).layers
     assert [bool(row.unit) for row in rows] == [False, False, True, True, False]
     assert list(distinct.numbered(rows).of) == [0, 0, 1, 1, 0]
+
+
+def _glob_spec(layers: int, devices: int) -> str:
+    table = "".join(
+        f"  d{i}: {{dtype: int8, overrides: [{{layers: ['x*'], dtype: float16}}], "
+        f"compute: {{int8: {i + 1}TFLOPS}}, bandwidth: {i + 1}TB/s, "
+        "budgets: {size: 1TB, latency: 1000s, mac_bytes: 1TB}}\n"
+        for i in range(devices)
+    )
+    targets = ", ".join(f"d{i}" for i in range(devices))
+    return (
+        f"version: 1\ndevices:\n{table}models:\n  m:\n    input: [1, 4]\n"
+        f"    devices: [{targets}]\n"
+        f"    layers: [{{repeat: {{times: {layers}, body: [{{linear: {{out: 4}}}}]}}}}]\n"
+    )
+
+
+@pytest.mark.parametrize("command", [("check",), ("report", "-f", "json")])
+def test_devices_storing_alike_resolve_overrides_once(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cli: Callable[..., Any],
+    command: tuple[str, ...],
+) -> None:
+    """A layer-glob override is resolved layer by layer, but once for all the devices
+    that store alike (same dtype and rules), not once per device."""
+    calls = [0]
+    real = WeightFormat.storage
+
+    def counting(*args: Any) -> Any:
+        calls[0] += 1
+        return real(*args)
+
+    monkeypatch.setattr(WeightFormat, "storage", counting)
+    counts: dict[tuple[int, int], int] = {}
+    for layers in (30, 60):
+        for devices in (1, 4):
+            path = tmp_path / f"spec{layers}-{devices}.yaml"
+            path.write_text(_glob_spec(layers, devices), encoding="utf-8")
+            calls[0] = 0
+            run = cli(*command, str(path))
+            assert run.code == 0, run.err
+            counts[layers, devices] = calls[0]
+    # each device more costs its distinct layers' traffic, whatever the layers' number
+    assert counts[30, 4] - counts[30, 1] == counts[60, 4] - counts[60, 1] < 30
+    assert counts[60, 1] > counts[30, 1]  # the one resolution is layer by layer
