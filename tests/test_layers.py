@@ -24,7 +24,13 @@ PACKAGE = Path(budgetlint.__file__).parent
 # layer: (its modules, the layers below it that it may import)
 LAYERS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "base": (
-        ("budgetlint", "budgetlint.problems", "budgetlint.units", "budgetlint.rules"),
+        (
+            "budgetlint",
+            "budgetlint.problems",
+            "budgetlint.units",
+            "budgetlint.rules",
+            "budgetlint.collector",
+        ),
         frozenset(),
     ),
     "files": (("budgetlint.atomic", "budgetlint.schemas"), frozenset()),

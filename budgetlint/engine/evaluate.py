@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from budgetlint.collector import collector_paused
 from budgetlint.engine.backward import backward_flops, recompute_flops
 from budgetlint.engine.conventions import DEFAULT, Convention
 from budgetlint.engine.cost import TENSOR_ROLES, OpCost, ShapeError, numel
@@ -318,23 +317,8 @@ def _bounded(figures: dict[str, int], rank: int, name: str, position: Position) 
 
 def evaluate(architecture: Architecture, convention: Convention) -> ModelReport:
     """Cost every layer; raises SpecError at the first layer whose shapes don't fit."""
-    with _collector_paused():
+    with collector_paused():  # the walk makes rows and figures, no cycles
         return _evaluate(architecture, convention)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The walk makes rows, tensors and figures that refer to nothing that refers back
-    (no reference cycles), but the cyclic collector's full passes, set off by how many
-    objects it makes, walk every object of the spec: at 100,000 layers they cost more
-    than the walk. Objects freed by reference counting are freed as usual meanwhile."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _evaluate(architecture: Architecture, convention: Convention) -> ModelReport:

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple, cast
 
+from budgetlint.collector import collector_paused
 from budgetlint.engine.ops import COMBINATORS, OPS
 from budgetlint.engine.ops.merge import DEFAULT_MERGE, MERGES
 from budgetlint.graph import Group, Layer, Node, Parallel, Residual, Shape
@@ -29,7 +30,6 @@ from budgetlint.spec.binding import (
     parameter_slots,
 )
 from budgetlint.spec.blocks import Block, BlockLibrary, value_at
-from budgetlint.spec.collector import collector_paused
 from budgetlint.spec.expr import ExpressionError, has_template, names_read, substitute
 from budgetlint.spec.files import MAX_RUN_STEPS, Files
 from budgetlint.spec.load import Document, JsonPath

@@ -17,9 +17,6 @@ Safety rules, each with a reason:
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +34,7 @@ from yaml.events import (
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
+from budgetlint.collector import collector_paused
 from budgetlint.problems import Position, SpecError, fail, short_repr
 from budgetlint.spec.sources import WORK_TREE, Source
 
@@ -161,7 +159,7 @@ def parse_document(text: str, display: str) -> Document:
     loader = _Loader(text)
     reader = _Reader(display, loader)
     try:
-        with _no_cycle_collection():
+        with collector_paused():  # reading makes many objects, no cycles
             found = reader.document()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -186,20 +184,6 @@ def parse_document(text: str, display: str) -> Document:
             f"the top level must be a mapping, not {_kind(data)}",
         )
     return Document(display, data, marks)
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Reading makes no reference cycles, only many lists, dicts and tuples: each batch
-    of them would set off a collection that walks everything read so far (about a
-    tenth of the reading's time on a large file)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _kind(value: Any) -> str:

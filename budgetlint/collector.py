@@ -1,4 +1,5 @@
-"""The cyclic garbage collector, paused over a stage that makes many objects and no cycles.
+"""The cyclic garbage collector, paused over a stage that makes many objects and no cycles
+(loading a spec, expanding a model, evaluating it).
 
 The collector's passes are set off by how many objects a program makes, and its full
 passes walk every object alive: making 100,000 layers after loading a large spec set off

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from budgetlint.spec.collector import collector_paused
+from budgetlint.collector import collector_paused
 
 
 @pytest.fixture
