@@ -88,6 +88,22 @@ def devices(count: int = 10, layers: int = 99_990) -> str:
     )
 
 
+def glob_devices(count: int = 10, layers: int = 99_990) -> str:
+    """Devices that each store weights by a layer-name glob of their own: each resolves
+    its rule for every layer (no two devices store alike)."""
+    table = "".join(
+        f"  d{i}: {{dtype: int8, overrides: [{{layers: ['*.{i}*'], dtype: float16}}], "
+        "budgets: {size: 1000TB, mac_bytes: 1000TB}}\n"
+        for i in range(count)
+    )
+    targets = ", ".join(f"d{i}" for i in range(count))
+    return (
+        f"version: 1\ndevices:\n{table}models:\n  m:\n    input: [1, 4]\n"
+        f"    devices: [{targets}]\n"
+        f"    layers: [{{name: r, repeat: {{times: {layers}, body: [linear: {{out: 4}}]}}}}]\n"
+    )
+
+
 def inputs(models: int = 100, layers: int = 10_000) -> str:
     """One block at many input shapes: each is an expansion of its own."""
     table = "".join(
@@ -129,6 +145,7 @@ INPUTS: dict[str, Callable[[], dict[str, str]]] = {
     "templates": lambda: {"spec.yaml": templates()},
     "deep-names": lambda: {"spec.yaml": deep_names()},
     "devices": lambda: {"spec.yaml": devices()},
+    "glob-devices": lambda: {"spec.yaml": glob_devices()},
     "inputs": lambda: {"spec.yaml": inputs()},
     "broken-readers": lambda: {
         "spec.yaml": broken_readers(),

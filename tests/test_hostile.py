@@ -587,6 +587,27 @@ def test_judging_work_is_bounded_too(write, cli, monkeypatch) -> None:  # type: 
     assert run.json()["problems"][0]["line"] == 5  # d2, the third device
 
 
+def test_a_device_storing_layers_by_name_counts_as_more_judging(write, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from budgetlint import pipeline
+
+    monkeypatch.setattr(pipeline, "MAX_LAYERS_JUDGED", 50)  # 4 layers: 4 + 40 fit, not + 40
+    by_name = "overrides: [{layers: ['m*'], dtype: float16}], "
+    spec = write(
+        "s.yaml",
+        "version: 1\ndevices:\n"
+        "  d0: {budgets: {size: 1GB}}\n"
+        f"  g0: {{{by_name}budgets: {{size: 1GB}}}}\n"
+        f"  g1: {{{by_name}budgets: {{size: 1GB}}}}\n"
+        "models:\n"
+        "  m: {layers: [relu, relu, relu, relu], input: [1, 4], devices: [d0, g0, g1]}\n",
+    )
+    run = cli("check", str(spec), "--format", "json")
+    _positioned(run)
+    assert [p["code"] for p in run.json()["problems"]] == ["device.too_many_targets"]
+    assert run.json()["problems"][0]["line"] == 5  # g1
+    assert [v["device"] for v in run.json()["verdicts"]] == ["d0", "g0"]
+
+
 # --- a run of many files: bounds of the run beside those of each file ----------------
 
 _SIX_LAYERS = (
