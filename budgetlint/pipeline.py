@@ -309,9 +309,8 @@ def run(
             if not (model_spec.declared or architectures):
                 continue
             base_report = before.get(report.name)
-            targets = tuple(spec.devices[name] for name in model_spec.devices)
-            models.append(ModelResult(spec.path, report, base_report, shown_on, targets))
             unchecked.devices += len(model_spec.unresolved)
+            judged: set[str] = set()
             for target in dict.fromkeys(model_spec.devices):  # a device listed twice: once
                 on = spec.devices[target]
                 try:
@@ -319,7 +318,12 @@ def run(
                 except SpecError as error:
                     problems.extend(error.problems)
                     break
+                judged.add(target)
                 unchecked.budgets += _unreadable(on, revision is not None)
+            # the devices past the judging bound are not shown either (their figures are
+            # the work the bound refuses)
+            targets = tuple(spec.devices[name] for name in model_spec.devices if name in judged)
+            models.append(ModelResult(spec.path, report, base_report, shown_on, targets))
     if revision is not None:
         revision.close()
     return Result(

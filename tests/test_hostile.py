@@ -585,6 +585,8 @@ def test_judging_work_is_bounded_too(write, cli, monkeypatch) -> None:  # type: 
     _positioned(run)
     assert [p["code"] for p in run.json()["problems"]] == ["device.too_many_targets"]
     assert run.json()["problems"][0]["line"] == 5  # d2, the third device
+    (model,) = run.json()["models"]
+    assert list(model["on_devices"]) == ["d0", "d1"]  # past the bound: not shown either
 
 
 def test_a_device_storing_layers_by_name_counts_as_more_judging(write, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -606,6 +608,7 @@ def test_a_device_storing_layers_by_name_counts_as_more_judging(write, cli, monk
     assert [p["code"] for p in run.json()["problems"]] == ["device.too_many_targets"]
     assert run.json()["problems"][0]["line"] == 5  # g1
     assert [v["device"] for v in run.json()["verdicts"]] == ["d0", "g0"]
+    assert list(run.json()["models"][0]["on_devices"]) == ["d0", "g0"]
 
 
 # --- a run of many files: bounds of the run beside those of each file ----------------
