@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from budgetlint.layout import DEFAULT_SPECS, NO_TABLE, project_folder, pyproject_globs, spec_names
-from budgetlint.problems import Position, fail
+from budgetlint.problems import Position, fail, short_repr
 
 if TYPE_CHECKING:
     from budgetlint.hook_cache import HookCache
@@ -92,6 +92,12 @@ def _from_pyproject(path: Path, cache: HookCache | None = None) -> Config | None
     table = tool.get("budgetlint") if isinstance(tool, dict) else None
     if table is None:
         return None
+    if not isinstance(table, dict):
+        raise fail(
+            Position(str(path)),
+            "config.table",
+            f"[tool.budgetlint] must be a table, not {type(table).__name__} {short_repr(table)}",
+        )
     unknown = set(table) - {"specs"}
     if unknown:
         raise fail(

@@ -92,6 +92,7 @@ RULES: dict[str, Rule] = {
         Rule("file.outside_repo", "A spec reads a file outside the repository.", BAD_INPUT),
         # configuration and command line
         Rule("config.toml", "pyproject.toml can't be read.", CONFIGURATION),
+        Rule("config.table", "[tool.budgetlint] in pyproject.toml is not a table.", CONFIGURATION),
         Rule(
             "config.key", "An unknown key in [tool.budgetlint] or .budgetlint.yaml.", CONFIGURATION
         ),

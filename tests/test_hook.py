@@ -108,6 +108,8 @@ def test_config_from_pyproject_and_dotfile(layout: Path, cli) -> None:  # type: 
         ("pyproject.toml", "[tool.budgetlint]\nspec = []\n", "unknown key 'spec'"),
         ("pyproject.toml", "[tool.budgetlint]\nspecs = 3\n", "specs must be a glob"),
         ("pyproject.toml", "[tool.budgetlint\n", "can't read"),
+        ("pyproject.toml", "[tool]\nbudgetlint = 3\n", "must be a table, not int 3"),
+        ("pyproject.toml", 'tool.budgetlint = ["a"]\n', "must be a table, not list"),
         (".budgetlint.yaml", "specz: []\n", ".budgetlint.yaml:1:1: unknown key 'specz'"),
     ],
 )

@@ -131,6 +131,7 @@ def test_the_cached_references_are_the_scanned_ones(repo: Path) -> None:
         ("[tool.budgetlint]\nspec = []\n", None),
         ("[tool.budgetlint\n", None),
         ("tool = 3\n", None),
+        ("[tool]\nbudgetlint = 3\n", None),  # config.py reports it
         ("a = 1\rb = 2\n", NO_TABLE),  # a lone CR is a newline once read as text
         ("\ufeff[project]\n", None),  # a byte-order mark is no TOML
     ],
