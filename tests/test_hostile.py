@@ -205,6 +205,20 @@ def test_adaptive_pool_to_a_billion_rows_costs_no_loop() -> None:
     assert adaptive_window_total(8, 10**9) == 8 + 10**9 - 8
 
 
+class _Calls:
+    """Counts the calls of `owner.name`, patched for the test, and passes them on."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> None:
+        self.count = 0
+        original = getattr(owner, name)
+
+        def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+            self.count += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, counting)
+
+
 class _Counting:
     """Counts the expander's steps while a spec is read."""
 
@@ -387,18 +401,10 @@ def test_a_diamond_of_includes_is_read_once_per_file(write, monkeypatch) -> None
     )
     from budgetlint.spec import devices
 
-    visits = 0
-    original = devices._definitions
-
-    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
-        nonlocal visits
-        visits += 1
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(devices, "_definitions", counting)
+    visits = _Calls(monkeypatch, devices, "_definitions")
     found, problems = read_spec(spec)
     assert problems == [] and found is not None and "base" in found.devices
-    assert visits <= 2 * 41
+    assert visits.count <= 2 * 41
 
 
 @pytest.mark.parametrize(
@@ -421,19 +427,11 @@ def test_a_broken_file_many_models_read_is_read_once(
     spec = write(
         "s.yaml", f"version: 1\ndevices:\n  d: {{budgets: {{params: 1G}}}}\nmodels:\n{models}"
     )
-    reads = 0
-    original = files.load_document
-
-    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
-        nonlocal reads
-        reads += 1
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(files, "load_document", counting)
+    reads = _Calls(monkeypatch, files, "load_document")
     run = cli("check", str(spec), "--format", "json")
     assert run.code == 2
     assert {p["code"] for p in run.json()["problems"]} == {code}
-    assert reads == 2  # the spec, and the broken file once (not once a model)
+    assert reads.count == 2  # the spec, and the broken file once (not once a model)
 
 
 def test_broken_budget_figures_are_exact_integers(write, cli) -> None:  # type: ignore[no-untyped-def]
@@ -552,20 +550,12 @@ def test_a_sweep_of_one_architecture_is_expanded_and_evaluated_once(
     spec = tmp_path / "sweep.yaml"
     spec.write_text(f"version: 1\ndevices: {{d: {{budgets: {{params: 5M}}}}}}\nmodels:\n{models}")
     counter = _Counting(monkeypatch)
-    evaluations = 0
-    original = pipeline.evaluate
-
-    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
-        nonlocal evaluations
-        evaluations += 1
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(pipeline, "evaluate", counting)
+    evaluations = _Calls(monkeypatch, pipeline, "evaluate")
     result = pipeline.run([spec])
     assert result.exit_code == 0, result.problems
     assert len(result.verdicts) == 1000  # a device listed twice is judged once
     assert {v.value for v in result.verdicts} == {3_504_872}  # torchvision's mobilenet_v2
-    assert evaluations == 1
+    assert evaluations.count == 1
     one_model = counter.steps - 999  # every other model costs one step
     assert 0 < one_model < 2_000
 
